@@ -1,0 +1,44 @@
+# Shared helpers, prepended by fpm-medic to every probe script before it is streamed to
+# `sh -s -- ARGS` (to run a probe by hand: cat lib/common.sh NAME.sh | sh -s -- ARGS).
+# Output protocol (parsed by src/probes/sections.ts):
+#   @@section NAME [key=value ...]   starts a section; its body is every line up to the next marker
+#   @@error NAME reason=R [key=value ...]   a failed read; body = what went wrong
+# R is one of: permission missing-tool timeout not-found error. Values hold no spaces
+# (fm_val encodes space, %, = and newline as %20 %25 %3D %0A).
+
+fm_val() {
+  printf '%s' "$1" | sed -e 's/%/%25/g' -e 's/ /%20/g' -e 's/=/%3D/g' | awk 'BEGIN{ORS=""} NR>1{print "%0A"} {print}'
+}
+
+fm_section() {
+  printf '\n@@section %s' "$1"
+  shift
+  for kv in "$@"; do printf ' %s' "$kv"; done
+  printf '\n'
+}
+
+fm_error() {
+  # fm_error NAME REASON DETAIL [key=value ...]
+  name=$1 reason=$2 detail=$3
+  shift 3
+  printf '\n@@error %s reason=%s' "$name" "$reason"
+  for kv in "$@"; do printf ' %s' "$kv"; done
+  printf '\n%s\n' "$detail"
+}
+
+fm_have() {
+  command -v "$1" >/dev/null 2>&1
+}
+
+# fm_tail PATH MAXBYTES: the last MAXBYTES of a file. tail -c seeks, so a 10 GB log costs what
+# a 10 kB one does. Reports unreadable or missing files instead of printing nothing.
+fm_tail() {
+  if [ ! -e "$1" ]; then
+    fm_error "$FM_NAME" not-found "no such file: $1" "path=$(fm_val "$1")"
+  elif [ ! -r "$1" ]; then
+    fm_error "$FM_NAME" permission "cannot read $1 as $(id -un)" "path=$(fm_val "$1")"
+  else
+    fm_section "$FM_NAME" "path=$(fm_val "$1")" "size=$(wc -c <"$1" | tr -d ' ')"
+    tail -c "$2" "$1"
+  fi
+}

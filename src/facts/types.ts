@@ -1,0 +1,363 @@
+/**
+ * Typed facts about one host, produced by the probe parsers (src/probes/parsers) and consumed by
+ * the analyzers and runbooks. Times are unix epoch seconds (host clock, converted from each log's
+ * own format with the host's UTC offset); sizes are kB unless the name says otherwise.
+ *
+ * Every list is windowed (only events since `window.since`) and every probe that could not run
+ * leaves a ProbeFailure instead of an empty list, so "no evidence" and "could not look" differ.
+ */
+
+export type ProbeFailureReason = 'permission' | 'missing-tool' | 'timeout' | 'not-found' | 'error';
+
+/** "could not read X because Y, fix: Z" — never silence. */
+export interface ProbeFailure {
+  probe: string;
+  /** What could not be read: a file path, a pool name, a command. */
+  target: string;
+  reason: ProbeFailureReason;
+  detail: string;
+  fix: string;
+}
+
+export interface ProbeRun {
+  id: string;
+  ok: boolean;
+  ms: number;
+  /** Bytes read from the host for this probe (stdout + stderr). */
+  bytes: number;
+}
+
+export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+
+export interface FpmMaster {
+  pid: number;
+  /** Binary name as in the process table, e.g. php-fpm8.2. */
+  binary: string;
+  configPath: string;
+  /** Epoch seconds the master process started (from the process table). */
+  startedAt: number;
+  version?: string;
+}
+
+export type ProcessManager = 'static' | 'dynamic' | 'ondemand';
+
+export interface FpmGlobalConfig {
+  masterPid: number;
+  configPath: string;
+  errorLog?: string;
+  logLevel?: string;
+  /** Seconds; 0 = in-flight requests are killed on reload (the default). */
+  processControlTimeoutSec: number;
+  emergencyRestartThreshold?: number;
+  emergencyRestartIntervalSec?: number;
+  processMax?: number;
+}
+
+export interface FpmPoolConfig {
+  name: string;
+  masterPid: number;
+  listen: ListenAddress;
+  listenOwner?: string;
+  listenGroup?: string;
+  listenMode?: string;
+  /** As configured; -1 means somaxconn on Linux with PHP >= 8.2. */
+  listenBacklog: number;
+  user?: string;
+  group?: string;
+  pm: ProcessManager;
+  maxChildren: number;
+  startServers?: number;
+  minSpareServers?: number;
+  maxSpareServers?: number;
+  maxRequests?: number;
+  statusPath?: string;
+  statusListen?: string;
+  pingPath?: string;
+  /** Seconds; 0 = off. */
+  requestTerminateTimeoutSec: number;
+  /** Seconds; 0 = off. */
+  requestSlowlogTimeoutSec: number;
+  slowlog?: string;
+  accessLog?: string;
+  accessFormat?: string;
+  catchWorkersOutput: boolean;
+  /** php_admin_value / php_value entries from the pool (name -> value). */
+  phpAdminValues: Record<string, string>;
+  phpValues: Record<string, string>;
+}
+
+/** php.ini values as the FPM SAPI loads them (before pool overrides). */
+export interface PhpIniValues {
+  loadedFile?: string;
+  maxExecutionTimeSec?: number;
+  memoryLimit?: string;
+  defaultSocketTimeoutSec?: number;
+  errorLog?: string;
+}
+
+export type WebServerKind = 'nginx' | 'apache';
+
+/** One place the web server hands PHP requests to FPM, with the timeouts in force there. */
+export interface WebFastcgiRoute {
+  /** nginx location or Apache <FilesMatch>/ProxyPass scope, for the evidence line. */
+  scope: string;
+  target: ListenAddress | { kind: 'upstream'; name: string; servers: ListenAddress[] };
+  /** nginx fastcgi_read_timeout, or Apache ProxyTimeout/timeout= (seconds). */
+  readTimeoutSec: number;
+  connectTimeoutSec?: number;
+  sendTimeoutSec?: number;
+}
+
+export interface WebServerConfig {
+  kind: WebServerKind;
+  pid?: number;
+  binary?: string;
+  configPath?: string;
+  /** Where it accepts HTTP: its own listeners (self-request detection). */
+  listens: { host: string; port: number }[];
+  errorLogs: string[];
+  routes: WebFastcgiRoute[];
+  /** Apache Timeout / nginx has none at server level. */
+  timeoutSec?: number;
+}
+
+export interface FpmStatusProcess {
+  pid: number;
+  state: string;
+  startTime: number;
+  requests: number;
+  /** Microseconds (as FPM reports it). */
+  requestDurationUs: number;
+  requestMethod: string;
+  requestUri: string;
+  contentLength: number;
+  user: string;
+  script: string;
+  lastRequestCpu: number;
+  lastRequestMemory: number;
+}
+
+export interface FpmStatus {
+  pool: string;
+  processManager: string;
+  startTime: number;
+  startSince: number;
+  acceptedConn: number;
+  listenQueue: number;
+  maxListenQueue: number;
+  listenQueueLen: number;
+  idleProcesses: number;
+  activeProcesses: number;
+  totalProcesses: number;
+  maxActiveProcesses: number;
+  maxChildrenReached: number;
+  slowRequests: number;
+  processes: FpmStatusProcess[];
+}
+
+/** Result of asking one pool for its status page. A timeout is evidence (the pool is saturated). */
+export type PoolStatusResult =
+  | { pool: string; ok: true; status: FpmStatus; ms: number }
+  | {
+      pool: string;
+      ok: false;
+      reason: 'timeout' | 'refused' | 'not-found' | 'permission' | 'no-status-path' | 'error';
+      detail: string;
+      ms: number;
+    };
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  user: string;
+  /** ps STAT, e.g. S, R, D, Z. */
+  stat: string;
+  rssKb: number;
+  vszKb: number;
+  /** Seconds since the process started. */
+  elapsedSec: number;
+  startedAt: number;
+  /** CPU% over the process lifetime (ps pcpu). */
+  cpuPercent: number;
+  /** Full command line / proctitle, e.g. "php-fpm: pool www". */
+  args: string;
+  role: 'fpm-master' | 'fpm-worker' | 'web' | 'other';
+  /** For fpm-worker: pool name from the proctitle. */
+  pool?: string;
+  wchan?: string;
+}
+
+export interface SocketListener {
+  kind: 'unix' | 'tcp';
+  /** unix path, or host:port. */
+  address: string;
+  /** Connections waiting for accept(). */
+  recvQ: number;
+  /** The effective backlog. */
+  sendQ: number;
+  pids: number[];
+}
+
+export interface SocketConnection {
+  kind: 'unix' | 'tcp';
+  state: string;
+  local: string;
+  peer: string;
+  recvQ: number;
+  sendQ: number;
+  pid: number;
+  process: string;
+}
+
+export type FpmLogKind =
+  | 'max-children'
+  | 'seems-busy'
+  | 'process-max'
+  | 'child-exited'
+  | 'child-started'
+  | 'execution-timed-out'
+  | 'executing-too-slow'
+  | 'worker-output'
+  | 'reloading'
+  | 'ready'
+  | 'terminating'
+  | 'exiting'
+  | 'emergency-restart'
+  | 'startup-error'
+  | 'other';
+
+export interface FpmLogEvent {
+  time: number;
+  level: string;
+  kind: FpmLogKind;
+  pool?: string;
+  pid?: number;
+  /** child-exited: the signal number and name, or the exit code. */
+  signal?: number;
+  signalName?: string;
+  coreDumped?: boolean;
+  exitCode?: number;
+  /** Seconds the child lived / the request ran. */
+  durationSec?: number;
+  script?: string;
+  request?: string;
+  /** max-children: the configured limit in the message. */
+  limit?: number;
+  text: string;
+}
+
+export interface SlowLogEntry {
+  time: number;
+  pool: string;
+  pid: number;
+  script: string;
+  frames: { fn: string; file: string; line: number }[];
+}
+
+export interface AccessLogEntry {
+  time: number;
+  pool?: string;
+  pid?: number;
+  method?: string;
+  uri?: string;
+  status?: number;
+  script?: string;
+  durationMs?: number;
+  cpuPercent?: number;
+  memoryKb?: number;
+}
+
+export type WebErrorKind =
+  | 'connect-enoent'
+  | 'connect-eacces'
+  | 'connect-refused'
+  | 'connect-eagain'
+  | 'connect-timeout'
+  | 'read-timeout'
+  | 'send-timeout'
+  | 'reset'
+  | 'premature-close'
+  | 'no-live-upstreams'
+  | 'too-big-header'
+  | 'fastcgi-stderr'
+  | 'worker-disabled'
+  | 'other';
+
+export interface WebErrorEvent {
+  time: number;
+  server: WebServerKind;
+  level: string;
+  kind: WebErrorKind;
+  errno?: number;
+  /** Upstream as logged, normalised: unix path or host:port or upstream name. */
+  upstream?: string;
+  request?: string;
+  client?: string;
+  /** Apache AHnnnnn code. */
+  code?: string;
+  /** nginx worker pid#tid / Apache pid. */
+  serverPid?: number;
+  text: string;
+}
+
+export interface OomKill {
+  time: number;
+  pid: number;
+  comm: string;
+  totalVmKb?: number;
+  anonRssKb?: number;
+  /** true for "Memory cgroup out of memory". */
+  cgroup: boolean;
+  memcg?: string;
+  text: string;
+}
+
+export interface MemoryInfo {
+  memTotalKb: number;
+  memAvailableKb: number;
+  swapTotalKb?: number;
+  swapFreeKb?: number;
+  /** The cgroup limit FPM runs under, when there is one (kB). */
+  cgroupLimitKb?: number;
+}
+
+export interface KernelInfo {
+  somaxconn?: number;
+  tcpListenOverflows?: number;
+  tcpListenDrops?: number;
+}
+
+export interface HostClock {
+  /** Host epoch seconds when probes ran. */
+  now: number;
+  uptimeSec: number;
+  /** Host UTC offset in minutes (date +%z), for logs written in local time. */
+  utcOffsetMin: number;
+}
+
+export interface HostFacts {
+  host: string;
+  collectedAt: string;
+  window: { minutes: number; since: number };
+  clock: HostClock;
+  fpm: {
+    masters: FpmMaster[];
+    globals: FpmGlobalConfig[];
+    pools: FpmPoolConfig[];
+    php: PhpIniValues;
+  };
+  web?: WebServerConfig;
+  status: PoolStatusResult[];
+  processes: ProcessInfo[];
+  listeners: SocketListener[];
+  connections: SocketConnection[];
+  fpmLog: FpmLogEvent[];
+  slowLog: SlowLogEntry[];
+  accessLog: AccessLogEntry[];
+  webErrors: WebErrorEvent[];
+  oomKills: OomKill[];
+  memory?: MemoryInfo;
+  kernel: KernelInfo;
+  failures: ProbeFailure[];
+  probes: ProbeRun[];
+}
