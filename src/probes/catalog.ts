@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The probes fpm-medic may run on a host: every byte comes from commands/probes/, with the shared
+ * helpers of lib/common.sh prepended. Nothing else is ever sent to a shell.
+ */
+export const PROBE_IDS = ['discover-fpm', 'discover-web', 'runtime', 'kernel', 'fpm-status', 'logs'] as const;
+export type ProbeId = (typeof PROBE_IDS)[number];
+
+export interface ProbeSpec {
+  id: ProbeId;
+  file: string;
+  /** Hard limit for the whole script on the host. */
+  timeoutMs: number;
+  /** Cap on what we read back; scripts bound their own output well below this. */
+  maxOutputBytes: number;
+  /** Why it exists, for `fpm-medic probe --list` and the report. */
+  purpose: string;
+}
+
+export const PROBES: Record<ProbeId, ProbeSpec> = {
+  'discover-fpm': {
+    id: 'discover-fpm',
+    file: 'discover-fpm.sh',
+    timeoutMs: 15_000,
+    maxOutputBytes: 2 << 20,
+    purpose: 'FPM masters, their effective config (php-fpm -tt) and php.ini values',
+  },
+  'discover-web': {
+    id: 'discover-web',
+    file: 'discover-web.sh',
+    timeoutMs: 15_000,
+    maxOutputBytes: 4 << 20,
+    purpose: 'nginx/Apache config: listeners, error logs, FastCGI targets and timeouts',
+  },
+  runtime: {
+    id: 'runtime',
+    file: 'runtime.sh',
+    timeoutMs: 10_000,
+    maxOutputBytes: 4 << 20,
+    purpose: 'one snapshot: clock, process table, listen queues, worker connections, memory',
+  },
+  kernel: {
+    id: 'kernel',
+    file: 'kernel.sh',
+    timeoutMs: 10_000,
+    maxOutputBytes: 2 << 20,
+    purpose: 'kernel OOM kills (dmesg or journal) and cgroup OOM counters',
+  },
+  'fpm-status': {
+    id: 'fpm-status',
+    file: 'fpm-status.sh',
+    timeoutMs: 10_000,
+    maxOutputBytes: 4 << 20,
+    purpose: 'each pool status page (json&full), timing out fast when the pool is saturated',
+  },
+  logs: {
+    id: 'logs',
+    file: 'logs.sh',
+    timeoutMs: 15_000,
+    maxOutputBytes: 16 << 20,
+    purpose: 'the tail of FPM error/slow/access logs and the web server error logs',
+  },
+};
+
+const probesDir = fileURLToPath(new URL('../../commands/probes/', import.meta.url));
+const cache = new Map<ProbeId, string>();
+
+/** The exact text streamed to `sh -s`: lib/common.sh followed by the probe. */
+export function probeScript(id: ProbeId): string {
+  let text = cache.get(id);
+  if (text === undefined) {
+    const common = readFileSync(`${probesDir}lib/common.sh`, 'utf8');
+    const body = readFileSync(`${probesDir}${PROBES[id].file}`, 'utf8');
+    text = `${common}\nFM_PROBE=${id}\n${body}`;
+    cache.set(id, text);
+  }
+  return text;
+}
+
+export function probesDirectory(): string {
+  return probesDir;
+}
