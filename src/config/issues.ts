@@ -1,0 +1,59 @@
+/**
+ * One problem found in an inventory, and how it is printed. Positions are 1-based, as editors and
+ * `file:line:col` links expect.
+ */
+export type KeyPath = readonly (string | number)[];
+
+export interface InventoryIssue {
+  line: number;
+  col: number;
+  /** Key path of the offending value, e.g. ["hosts", "web-1", "ssh", "port"]. */
+  path: KeyPath;
+  /** What is wrong and what was expected; carries no file or position. */
+  message: string;
+}
+
+/** `hosts.web-1.selfAddresses[0]`: how the path reads in messages. */
+export function pathText(path: KeyPath): string {
+  let out = '';
+  for (const segment of path) {
+    out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
+  }
+  return out;
+}
+
+export function formatIssue(file: string, issue: InventoryIssue): string {
+  const where = `${file}:${issue.line}:${issue.col}`;
+  return issue.path.length > 0
+    ? `${where}: ${pathText(issue.path)}: ${issue.message}`
+    : `${where}: ${issue.message}`;
+}
+
+/** Sorted by position so the list reads top to bottom like the file; exact repeats dropped. */
+export function sortIssues(issues: readonly InventoryIssue[]): InventoryIssue[] {
+  const seen = new Set<string>();
+  return [...issues]
+    .sort((a, b) => a.line - b.line || a.col - b.col)
+    .filter((issue) => {
+      const key = `${issue.line}:${issue.col}:${pathText(issue.path)}:${issue.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+const MAX_SHOWN = 60;
+
+/** The "got ..." part of a message: short, unambiguous, never a whole structure. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'an empty value';
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}...` : value);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
+  if (value instanceof Uint8Array) return 'binary data';
+  if (typeof value === 'object') return Object.keys(value).length === 0 ? 'an empty map' : 'a map';
+  return typeof value;
+}
