@@ -114,8 +114,10 @@ export interface WebServerConfig {
   binary?: string;
   configPath?: string;
   /** Where it accepts HTTP: its own listeners (self-request detection). */
-  listens: { host: string; port: number }[];
+  listens: { host: string; port: number; defaultServer?: boolean }[];
   errorLogs: string[];
+  /** error_log path -> level as configured (nginx; Apache's LogLevel is global). */
+  errorLogLevels?: Record<string, string>;
   routes: WebFastcgiRoute[];
   /** Apache Timeout / nginx has none at server level. */
   timeoutSec?: number;
@@ -164,6 +166,8 @@ export type PoolStatusResult =
       reason: 'timeout' | 'refused' | 'not-found' | 'permission' | 'no-status-path' | 'error';
       detail: string;
       ms: number;
+      /** The connect errno cgi-fcgi exited with (2, 13, 111, 11 = backlog full). */
+      errno?: number;
     };
 
 export interface ProcessInfo {
@@ -203,6 +207,9 @@ export interface SocketConnection {
   state: string;
   local: string;
   peer: string;
+  /** unix sockets: ss prints inodes; a connection's two ends name each other's inode. */
+  localInode?: number;
+  peerInode?: number;
   recvQ: number;
   sendQ: number;
   pid: number;
@@ -243,6 +250,10 @@ export interface FpmLogEvent {
   request?: string;
   /** max-children: the configured limit in the message. */
   limit?: number;
+  /** seems-busy: the children being spawned, idle and total at that moment. */
+  spawning?: number;
+  idle?: number;
+  total?: number;
   text: string;
 }
 
@@ -252,6 +263,8 @@ export interface SlowLogEntry {
   pid: number;
   script: string;
   frames: { fn: string; file: string; line: number }[];
+  /** "+++ dump failed": ptrace could not read the stack (frames may be partial or empty). */
+  dumpFailed?: boolean;
 }
 
 export interface AccessLogEntry {
@@ -265,6 +278,7 @@ export interface AccessLogEntry {
   durationMs?: number;
   cpuPercent?: number;
   memoryKb?: number;
+  remoteAddr?: string;
 }
 
 export type WebErrorKind =
@@ -325,6 +339,21 @@ export interface KernelInfo {
   somaxconn?: number;
   tcpListenOverflows?: number;
   tcpListenDrops?: number;
+  /** OOM counters of the cgroups the FPM masters run in (they survive dmesg rotation). */
+  cgroupOom?: CgroupOomCounter[];
+}
+
+export interface CgroupOomCounter {
+  /** The FPM master whose cgroup this is. */
+  pid: number;
+  path: string;
+  version: 1 | 2;
+  /** Processes the OOM killer killed in this cgroup since it was created. */
+  oomKills: number;
+  /** v2 memory.events "oom": times the limit was hit and reclaim failed. */
+  ooms?: number;
+  /** v1 memory.oom_control under_oom: the cgroup is out of memory right now. */
+  underOom?: boolean;
 }
 
 export interface HostClock {

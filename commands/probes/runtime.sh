@@ -1,0 +1,88 @@
+# runtime.sh [MAXLINES]: one snapshot of the live state, taken as close to one moment as possible.
+# MAXLINES bounds each table (default 20000).
+#
+#   @@section clock                      "now EPOCH", "offset +HHMM", "uptime SECONDS IDLE"
+#   @@section ps root=0|1                ps -eo pid,ppid,user,stat,rss,vsz,etimes,pcpu,wchan,args
+#   @@section ss-listen kind=unix|tcp    ss -Hl[x|t]np: listeners, Recv-Q = queued, Send-Q = backlog
+#   @@section ss-conn kind=unix|tcp      ss -H[x|t]np, only PHP-FPM and web server processes
+#   @@section meminfo                    /proc/meminfo
+#   @@section cgroup-memory pid=P version=1|2 path=CG   the memory limit FPM master P runs under
+#   @@section somaxconn                  /proc/sys/net/core/somaxconn
+#   @@section netstat                    the TcpExt header and value lines of /proc/net/netstat
+# Read-only. nstat is not used: it writes history files.
+
+max=${1:-20000}
+root=0
+[ "$(id -u)" = 0 ] && root=1
+
+fm_section clock
+printf 'now %s\noffset %s\nuptime %s\n' "$(date +%s)" "$(date +%z)" "$(cat /proc/uptime)"
+
+if fm_have ps; then
+  fm_section ps "root=$root"
+  # The processes that matter come first in the budget; the rest only fill what is left, their
+  # command lines cut short (they are context, and long ones tend to carry tokens).
+  timeout 5 ps -e -ww -o pid,ppid,user:32,stat,rss,vsz,etimes,pcpu,wchan:32,args 2>&1 |
+    awk -v max="$max" '
+      NR == 1 { print; next }
+      $10 ~ /^(php-fpm|nginx):$/ || $10 ~ /(^|\/)(php-fpm[0-9.]*|php[0-9.]*-fpm|nginx|apache2|httpd)$/ { print; next }
+      { rest[++n] = substr($0, 1, 400) }
+      END { for (i = 1; i <= n && i <= max; i++) print rest[i] }' | head -n "$max"
+else
+  fm_error ps missing-tool "ps not found" tool=ps
+fi
+
+# Only PHP-FPM and web server sockets are kept: on a busy host everything else is noise.
+keep='users:\(\("(php-fpm|php[0-9.]*-fpm|php|nginx|apache2|httpd)'
+if fm_have ss; then
+  fm_section ss-listen kind=unix "root=$root"
+  timeout 5 ss -Hlxnp 2>&1 | head -n "$max"
+  fm_section ss-listen kind=tcp "root=$root"
+  timeout 5 ss -Hltnp 2>&1 | head -n "$max"
+  fm_section ss-conn kind=unix "root=$root"
+  timeout 5 ss -Hxnp 2>&1 | grep -E "$keep" | head -n "$max"
+  fm_section ss-conn kind=tcp "root=$root"
+  timeout 5 ss -Htnp 2>&1 | grep -E "$keep" | head -n "$max"
+else
+  fm_error ss-listen missing-tool "ss not found: no listen queues or connections" tool=ss \
+    "fix=$(fm_val 'install iproute2 (apt-get install iproute2 / dnf install iproute)')"
+fi
+
+if [ -r /proc/meminfo ]; then
+  fm_section meminfo
+  cat /proc/meminfo
+else
+  fm_error meminfo not-found "cannot read /proc/meminfo" path=/proc/meminfo
+fi
+
+# The memory limit of each FPM master's cgroup: a limit far below MemTotal is what OOM-kills workers.
+ps -eo pid=,args= 2>/dev/null | awk '$2 == "php-fpm:" && $3 == "master" { print $1 }' | head -n 20 |
+  while read -r pid; do
+    [ -r "/proc/$pid/cgroup" ] || continue
+    v1=$(sed -n 's/^[0-9]*:[^:]*memory[^:]*:\(.*\)$/\1/p' "/proc/$pid/cgroup" | head -n 1)
+    v2=$(sed -n 's/^0::\(.*\)$/\1/p' "/proc/$pid/cgroup" | head -n 1)
+    if [ -n "$v1" ] && [ -r "/sys/fs/cgroup/memory$v1/memory.limit_in_bytes" ]; then
+      fm_section cgroup-memory "pid=$pid" version=1 "path=$(fm_val "$v1")"
+      printf 'limit %s\nusage %s\n' "$(cat "/sys/fs/cgroup/memory$v1/memory.limit_in_bytes")" \
+        "$(cat "/sys/fs/cgroup/memory$v1/memory.usage_in_bytes" 2>/dev/null)"
+      continue
+    fi
+    for base in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+      d="$base${v2%/}"
+      if [ -n "$v2" ] && [ -r "$d/memory.max" ]; then
+        fm_section cgroup-memory "pid=$pid" version=2 "path=$(fm_val "$v2")"
+        printf 'limit %s\nusage %s\n' "$(cat "$d/memory.max")" "$(cat "$d/memory.current" 2>/dev/null)"
+        break
+      fi
+    done
+  done
+
+fm_section somaxconn
+cat /proc/sys/net/core/somaxconn 2>&1
+
+if [ -r /proc/net/netstat ]; then
+  fm_section netstat
+  grep '^TcpExt:' /proc/net/netstat
+else
+  fm_error netstat not-found "cannot read /proc/net/netstat" path=/proc/net/netstat
+fi

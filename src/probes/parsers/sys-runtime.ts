@@ -1,0 +1,84 @@
+import type {
+  HostClock,
+  KernelInfo,
+  MemoryInfo,
+  ProbeFailure,
+  ProbeFailureReason,
+  ProcessInfo,
+  SocketConnection,
+  SocketListener,
+} from '../../facts/types.js';
+import { probeFailure } from '../failure-fix.js';
+import { type Section, splitSections } from '../sections.js';
+import { parseClock } from './clock.js';
+import { parseKernelInfo } from './kernel.js';
+import { parseCgroupMemory, parseMeminfo } from './meminfo.js';
+import { parsePs } from './ps.js';
+import { parseSsConnections, parseSsListeners } from './ss.js';
+
+export interface RuntimeFacts {
+  clock?: HostClock;
+  processes: ProcessInfo[];
+  listeners: SocketListener[];
+  connections: SocketConnection[];
+  memory?: MemoryInfo;
+  kernel: KernelInfo;
+  failures: ProbeFailure[];
+}
+
+const REASONS = new Set<ProbeFailureReason>(['permission', 'missing-tool', 'timeout', 'not-found', 'error']);
+
+/** @@error sections of any system probe -> ProbeFailure, keeping a fix the script gave. */
+export function sectionFailures(probe: string, sections: readonly Section[]): ProbeFailure[] {
+  return sections
+    .filter((s) => s.kind === 'error')
+    .map((s) => {
+      const reason = REASONS.has(s.attrs.reason as ProbeFailureReason)
+        ? (s.attrs.reason as ProbeFailureReason)
+        : 'error';
+      const f = probeFailure(probe, s.attrs.tool ?? s.attrs.path ?? s.name, reason, s.body.trim());
+      if (s.attrs.fix) f.fix = s.attrs.fix;
+      return f;
+    });
+}
+
+/** The whole output of runtime.sh -> the snapshot facts. */
+export function parseRuntime(output: string | Section[]): RuntimeFacts {
+  const sections = typeof output === 'string' ? splitSections(output) : output;
+  const ok = sections.filter((s) => s.kind === 'section');
+  const body = (name: string) => ok.find((s) => s.name === name)?.body;
+  const clockBody = body('clock');
+  const clock = clockBody !== undefined ? parseClock(clockBody) : undefined;
+  const facts: RuntimeFacts = {
+    processes: [],
+    listeners: [],
+    connections: [],
+    kernel: {},
+    failures: sectionFailures('runtime', sections),
+  };
+  if (clock) facts.clock = clock;
+  const ps = body('ps');
+  if (ps !== undefined && clock) facts.processes = parsePs(ps, clock);
+  for (const s of ok) {
+    const kind = s.attrs.kind === 'unix' || s.attrs.kind === 'tcp' ? s.attrs.kind : undefined;
+    if (s.name === 'ss-listen') facts.listeners.push(...parseSsListeners(s.body, kind));
+    if (s.name === 'ss-conn') facts.connections.push(...parseSsConnections(s.body, kind));
+  }
+  // The tightest limit any FPM master runs under is the one that OOM-kills its workers first.
+  const limits = ok
+    .filter((s) => s.name === 'cgroup-memory')
+    .map((s) => parseCgroupMemory(s.body).limitKb)
+    .filter((v): v is number => v !== undefined);
+  const meminfo = body('meminfo');
+  if (meminfo !== undefined) {
+    const memory = parseMeminfo(meminfo, limits.length > 0 ? Math.min(...limits) : undefined);
+    if (memory) facts.memory = memory;
+  }
+  const kernelParts: { somaxconn?: string; netstat?: string } = {};
+  const somaxconn = body('somaxconn');
+  const netstat = body('netstat');
+  if (somaxconn !== undefined) kernelParts.somaxconn = somaxconn;
+  if (netstat !== undefined) kernelParts.netstat = netstat;
+  facts.kernel = parseKernelInfo(kernelParts);
+  return facts;
+}

@@ -1,0 +1,68 @@
+import type { ProbeFailure, ProbeFailureReason, WebServerConfig, WebServerKind } from '../../facts/types.js';
+import { probeFailure } from '../failure-fix.js';
+import { type Section, splitSections } from '../sections.js';
+import { parseApacheConfig } from './apache-config.js';
+import { parseNginxConfig } from './nginx-config.js';
+
+export interface WebDiscovery {
+  servers: WebServerConfig[];
+  /** Kinds discovery looked for and found no master of (not a failure: just not there). */
+  absent: WebServerKind[];
+  failures: ProbeFailure[];
+}
+
+const REASONS = new Set<ProbeFailureReason>(['permission', 'missing-tool', 'timeout', 'not-found', 'error']);
+
+function pidOf(attrs: Record<string, string>): number | undefined {
+  const n = Number(attrs.pid);
+  return attrs.pid && attrs.pid !== '-' && Number.isInteger(n) ? n : undefined;
+}
+
+function meta(attrs: Record<string, string>) {
+  const m: { pid?: number; binary?: string; configPath?: string; prefix?: string } = {};
+  const pid = pidOf(attrs);
+  if (pid !== undefined) m.pid = pid;
+  if (attrs.binary) m.binary = attrs.binary;
+  if (attrs.config) m.configPath = attrs.config;
+  if (attrs.prefix) m.prefix = attrs.prefix;
+  return m;
+}
+
+/** The whole output of discover-web.sh -> one WebServerConfig per master, and what failed. */
+export function parseWebDiscovery(output: string | Section[]): WebDiscovery {
+  const sections = typeof output === 'string' ? splitSections(output) : output;
+  const result: WebDiscovery = { servers: [], absent: [], failures: [] };
+  for (let i = 0; i < sections.length; i++) {
+    const s = sections[i]!;
+    if (s.kind === 'error') {
+      const reason = REASONS.has(s.attrs.reason as ProbeFailureReason)
+        ? (s.attrs.reason as ProbeFailureReason)
+        : 'error';
+      const target = s.attrs.path ?? s.attrs.config ?? s.attrs.tool ?? s.name;
+      const failure = probeFailure('discover-web', target, reason, s.body.trim());
+      if (s.attrs.fix) failure.fix = s.attrs.fix;
+      result.failures.push(failure);
+      continue;
+    }
+    if (s.name === 'web-absent') {
+      if (s.attrs.kind === 'nginx' || s.attrs.kind === 'apache') result.absent.push(s.attrs.kind);
+    } else if (s.name === 'nginx-config') {
+      result.servers.push(parseNginxConfig(s.body, meta(s.attrs)));
+    } else if (s.name === 'apache-config') {
+      // Its -S and files follow, tagged with the same pid, until the next master.
+      const files = new Map<string, string>();
+      let vhosts: string | undefined;
+      let j = i + 1;
+      for (; j < sections.length; j++) {
+        const t = sections[j]!;
+        if (t.kind === 'section' && (t.name === 'apache-config' || t.name === 'nginx-config')) break;
+        if (t.kind === 'error' || t.attrs.pid !== s.attrs.pid) continue;
+        if (t.name === 'apache-vhosts') vhosts = t.body;
+        else if (t.name === 'apache-file' && t.attrs.path) files.set(t.attrs.path, t.body);
+      }
+      const dump = vhosts === undefined ? { includes: s.body, files } : { includes: s.body, vhosts, files };
+      result.servers.push(parseApacheConfig(dump, meta(s.attrs)));
+    }
+  }
+  return result;
+}
