@@ -1,0 +1,174 @@
+# discover-fpm.sh [CONFIG ...]
+# Finds every PHP-FPM master in the process table and dumps, for each, the effective config
+# (`php-fpm -tt`) and the php.ini values its SAPI loads (`php-fpm -i`). CONFIG arguments come
+# from the inventory: they are tested even when no master runs for them, because "configured but
+# not running" is exactly what fpm-down looks like.
+#
+# Prints:
+#   @@section fpm-masters count=N            body: the master lines from ps (count=0 is evidence)
+#   @@section fpm-master pid= binary= exe= config= started=<epoch> version=
+#   @@section fpm-config pid= config= rc=    body: stderr of `exe -tt -y config` (rc 78 = broken)
+#   @@section php-ini pid=                   body: the `exe -i` lines that matter
+# pid=0 marks a CONFIG argument with no running master.
+#
+# `-tt` also appends its whole dump (~70 lines per pool) to the global error_log, the very log
+# fpm-medic reads next. As root, with unshare(1), the test runs in a private mount namespace with
+# /dev/null bound over that file, so the host's log is untouched; otherwise the dump lands there
+# and the fpm-log parser drops those lines again.
+FM_NAME=discover-fpm
+FM_TIMEOUT=10
+
+now=$(date +%s)
+
+# Lines that decide timeouts and where PHP errors go; the rest of phpinfo() is noise.
+INI_KEYS='^(PHP Version|Server API|Loaded Configuration File|Scan this dir for additional \.ini files|max_execution_time|max_input_time|hard_timeout|memory_limit|default_socket_timeout|error_log|log_errors|display_errors|post_max_size|upload_max_filesize|opcache\.enable|disable_functions) =>'
+
+fpm_version() {
+  timeout "$FM_TIMEOUT" "$1" -v 2>/dev/null | sed -n '1s/^PHP \([^ ]*\).*/\1/p'
+}
+
+# The global error_log of a config file: the last one set outside any pool section. Only an
+# absolute path to an existing file can be hidden; anything else is left alone.
+global_error_log() {
+  awk '
+    /^[[:space:]]*\[/ { sec = $0; gsub(/[][[:space:]]/, "", sec); next }
+    (sec == "" || sec == "global") && /^[[:space:]]*error_log[[:space:]]*=/ {
+      v = $0; sub(/^[^=]*=[[:space:]]*/, "", v); sub(/[[:space:]]*$/, "", v); gsub(/"/, "", v); val = v
+    }
+    END { print val }
+  ' "$1" 2>/dev/null
+}
+
+# run_test EXE CONFIG: stderr of `-tt`, which is where FPM writes the dump.
+run_test() {
+  errlog=$(global_error_log "$2")
+  if [ "$(id -u)" = 0 ] && fm_have unshare && [ -f "$errlog" ]; then
+    # shellcheck disable=SC2016 # expanded by the inner sh
+    { timeout "$FM_TIMEOUT" unshare -m sh -c 'mount --bind /dev/null "$1" 2>/dev/null; exec "$2" -tt -y "$3"' \
+      sh "$errlog" "$1" "$2" >/dev/null; } 2>&1
+  else
+    { timeout "$FM_TIMEOUT" "$1" -tt -y "$2" >/dev/null; } 2>&1
+  fi
+}
+
+# dump_config PID EXE CONFIG
+dump_config() {
+  if [ ! -e "$3" ]; then
+    fm_error "$FM_NAME" not-found "config file $3 does not exist" "pid=$1" "config=$(fm_val "$3")"
+    return
+  fi
+  if [ ! -r "$3" ]; then
+    fm_error "$FM_NAME" permission "cannot read $3 as $(id -un); run the probe as root" "pid=$1" \
+      "config=$(fm_val "$3")"
+    return
+  fi
+  out=$(run_test "$2" "$3")
+  rc=$?
+  if [ "$rc" -eq 124 ]; then
+    fm_error "$FM_NAME" timeout "$2 -tt did not finish within ${FM_TIMEOUT}s" "pid=$1" "config=$(fm_val "$3")"
+    return
+  fi
+  fm_section fpm-config "pid=$1" "config=$(fm_val "$3")" "rc=$rc"
+  printf '%s\n' "$out"
+}
+
+# dump_ini PID EXE
+dump_ini() {
+  out=$(timeout "$FM_TIMEOUT" "$2" -i 2>/dev/null)
+  rc=$?
+  if [ "$rc" -eq 124 ]; then
+    fm_error "$FM_NAME" timeout "$2 -i did not finish within ${FM_TIMEOUT}s" "pid=$1"
+    return
+  fi
+  fm_section php-ini "pid=$1" "rc=$rc"
+  printf '%s\n' "$out" | grep -E "$INI_KEYS"
+}
+
+# The exe for a config with no master: the versioned binary its Debian path implies, else any.
+guess_exe() {
+  ver=$(printf '%s' "$1" | sed -n 's|^/etc/php/\([0-9][0-9.]*\)/fpm/.*|\1|p')
+  for cand in ${ver:+"php-fpm$ver"} php-fpm; do
+    for dir in /usr/sbin /usr/local/sbin /usr/bin /usr/local/bin; do
+      if [ -x "$dir/$cand" ]; then
+        printf '%s\n' "$dir/$cand"
+        return
+      fi
+    done
+  done
+  for f in /usr/sbin/php-fpm* /usr/local/sbin/php-fpm*; do
+    if [ -x "$f" ]; then
+      printf '%s\n' "$f"
+      return
+    fi
+  done
+}
+
+if ! fm_have ps; then
+  fm_error "$FM_NAME" missing-tool "ps is not installed; fix: apt-get install procps" target=ps
+  exit 0
+fi
+
+# The pattern is split so this awk never matches its own command line.
+masters=$(ps -eo pid=,etimes=,comm=,args= 2>/dev/null | awk 'index($0, "php-fpm: master" " process (")')
+count=0
+if [ -n "$masters" ]; then
+  count=$(printf '%s\n' "$masters" | wc -l | tr -d ' ')
+fi
+fm_section fpm-masters "count=$count"
+[ -n "$masters" ] && printf '%s\n' "$masters"
+
+seen=' '
+printf '%s\n' "$masters" | while read -r pid etimes comm rest; do
+  [ -n "$pid" ] || continue
+  config=$(printf '%s' "$rest" | sed -n 's/.*php-fpm: master process (\(.*\))[[:space:]]*$/\1/p')
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null)
+  if [ -z "$exe" ]; then
+    if [ -e "/proc/$pid" ]; then
+      fm_error "$FM_NAME" permission "cannot read /proc/$pid/exe as $(id -un); run the probe as root" \
+        "pid=$pid"
+    fi
+    exe=$(command -v "$comm" 2>/dev/null || guess_exe "$config")
+  fi
+  # A relative -y path was resolved against the master's working directory when it started.
+  case $config in
+    /*) ;;
+    ?*)
+      cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null)
+      [ -n "$cwd" ] && config="$cwd/$config"
+      ;;
+  esac
+  fm_section fpm-master "pid=$pid" "binary=$(fm_val "$comm")" "exe=$(fm_val "$exe")" \
+    "config=$(fm_val "$config")" "started=$((now - etimes))" "version=$(fm_val "$(fpm_version "$exe")")"
+  if [ -z "$exe" ] || [ ! -x "$exe" ]; then
+    fm_error "$FM_NAME" not-found "php-fpm binary for master $pid not found" "pid=$pid"
+    continue
+  fi
+  if [ -z "$config" ]; then
+    fm_error "$FM_NAME" error "master $pid shows no config path in its process title" "pid=$pid"
+  else
+    dump_config "$pid" "$exe" "$config"
+  fi
+  dump_ini "$pid" "$exe"
+done
+
+# Configs named by the inventory that no running master uses.
+for config in "$@"; do
+  case " $(printf '%s\n' "$masters" | sed -n 's/.*master process (\(.*\))[[:space:]]*$/\1/p' | tr '\n' ' ') " in
+    *" $config "*) continue ;;
+  esac
+  case $seen in
+    *" $config "*) continue ;;
+  esac
+  seen="$seen$config "
+  exe=$(guess_exe "$config")
+  if [ -z "$exe" ]; then
+    fm_error "$FM_NAME" missing-tool "no php-fpm binary found to test $config" "pid=0" \
+      "config=$(fm_val "$config")"
+    continue
+  fi
+  fm_section fpm-master "pid=0" "binary=$(fm_val "${exe##*/}")" "exe=$(fm_val "$exe")" \
+    "config=$(fm_val "$config")" "version=$(fm_val "$(fpm_version "$exe")")"
+  dump_config 0 "$exe" "$config"
+  dump_ini 0 "$exe"
+done
+exit 0

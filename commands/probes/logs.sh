@@ -1,0 +1,59 @@
+# logs.sh MAXBYTES KIND PATH [KIND PATH ...]
+# The last MAXBYTES of each log. `tail -c` seeks, so a 10 GB log costs what a 10 kB one does.
+# KIND: fpm-error fpm-slow fpm-access nginx-error apache-error php-error.
+#
+# Prints per file:
+#   @@section log kind= path= size= mtime= truncated=0|1   body: the tail (truncated=1: the first
+#                                                          line is probably cut in the middle)
+#   @@error log reason=not-found|permission kind= path=
+# When the live file holds less than MAXBYTES and PATH.1 exists (logrotate ran recently), the
+# rest comes from PATH.1, printed first with rotated=1, so the window still sees the incident.
+#
+# Log lines can hold request data; a line starting with "@@" gets a leading space so it can
+# never forge a section marker.
+FM_NAME=log
+
+if [ $# -lt 3 ] || [ $(($# % 2)) -ne 1 ]; then
+  fm_error "$FM_NAME" error "usage: logs.sh MAXBYTES KIND PATH [KIND PATH ...]" target=args
+  exit 0
+fi
+maxbytes=$1
+shift
+
+# tail_file KIND PATH MAXBYTES ROTATED
+tail_file() {
+  size=$(wc -c <"$2" 2>/dev/null | tr -d ' ')
+  mtime=$(stat -c %Y "$2" 2>/dev/null || echo 0)
+  truncated=0
+  [ "${size:-0}" -gt "$3" ] && truncated=1
+  fm_section "$FM_NAME" "kind=$1" "path=$(fm_val "$2")" "size=${size:-0}" "mtime=$mtime" \
+    "truncated=$truncated" "rotated=$4"
+  tail -c "$3" "$2" | sed 's/^@@/ @@/'
+}
+
+while [ $# -ge 2 ]; do
+  kind=$1 path=$2
+  shift 2
+  case $kind in
+    fpm-error | fpm-slow | fpm-access | nginx-error | apache-error | php-error) ;;
+    *)
+      fm_error "$FM_NAME" error "unknown log kind $kind" "kind=$(fm_val "$kind")" "path=$(fm_val "$path")"
+      continue
+      ;;
+  esac
+  if [ ! -e "$path" ]; then
+    fm_error "$FM_NAME" not-found "no such file: $path" "kind=$kind" "path=$(fm_val "$path")"
+    continue
+  fi
+  if [ ! -r "$path" ] || ! head -c 0 "$path" 2>/dev/null; then
+    fm_error "$FM_NAME" permission "cannot read $path as $(id -un); run the probe as root or add the user to group adm" \
+      "kind=$kind" "path=$(fm_val "$path")"
+    continue
+  fi
+  size=$(wc -c <"$path" | tr -d ' ')
+  if [ "$size" -lt "$maxbytes" ] && [ -f "$path.1" ] && [ -r "$path.1" ]; then
+    tail_file "$kind" "$path.1" $((maxbytes - size)) 1
+  fi
+  tail_file "$kind" "$path" "$maxbytes" 0
+done
+exit 0
