@@ -5,7 +5,7 @@ import type { FpmGlobalConfig, FpmPoolConfig, ListenAddress, WebServerConfig } f
  * tail, derived from what discovery found and what the inventory overrides.
  */
 
-export type LogKind = 'fpm-error' | 'fpm-slow' | 'fpm-access' | 'nginx-error' | 'apache-error' | 'php-error';
+export type LogKind = 'fpm-error' | 'fpm-slow' | 'fpm-access' | 'nginx-error' | 'apache-error';
 
 export interface LogTarget {
   kind: LogKind;
@@ -17,7 +17,8 @@ export interface LogTarget {
 /** How cgi-fcgi reaches a pool: a unix path, or host:port (wildcard binds are reached on loopback). */
 export function connectArg(listen: ListenAddress): string {
   if (listen.kind === 'unix') return listen.path;
-  const host = listen.host === '' || listen.host === '0.0.0.0' || listen.host === '*' ? '127.0.0.1' : listen.host;
+  const host =
+    listen.host === '' || listen.host === '0.0.0.0' || listen.host === '*' ? '127.0.0.1' : listen.host;
   return `${host}:${listen.port}`;
 }
 
@@ -59,8 +60,6 @@ export function logTargets(input: LogPlanInput): LogTarget[] {
   for (const p of input.pools) {
     if (p.slowlog && p.requestSlowlogTimeoutSec > 0) add({ kind: 'fpm-slow', path: p.slowlog, pool: p.name });
     if (p.accessLog) add({ kind: 'fpm-access', path: p.accessLog, pool: p.name });
-    const phpLog = p.phpAdminValues.error_log ?? p.phpValues.error_log;
-    if (phpLog) add({ kind: 'php-error', path: phpLog, pool: p.name });
   }
   const webKind: LogKind = input.web?.kind === 'apache' ? 'apache-error' : 'nginx-error';
   const webLogs = input.webErrorLog ? [input.webErrorLog] : (input.web?.errorLogs ?? []);

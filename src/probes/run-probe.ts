@@ -7,23 +7,10 @@ import { type Section, splitSections } from './sections.js';
 export interface ProbeOutput {
   run: ProbeRun;
   sections: Section[];
-  /** Failures the script reported itself (@@error) plus one for the run as a whole, if it failed. */
+  /** The run as a whole failed: timeout, non-zero exit, connection lost. */
   failures: ProbeFailure[];
   /** Raw stdout, kept for `--raw` and the "raw evidence" view (redacted before it is shown). */
   raw: string;
-}
-
-const REASONS = new Set(['permission', 'missing-tool', 'timeout', 'not-found', 'error']);
-
-/** Turns a script's own @@error sections into typed failures. */
-export function sectionFailures(probe: string, sections: readonly Section[]): ProbeFailure[] {
-  return sections
-    .filter((s) => s.kind === 'error')
-    .map((s) => {
-      const reason = REASONS.has(s.attrs.reason ?? '') ? (s.attrs.reason as ProbeFailure['reason']) : 'error';
-      const target = s.attrs.path ?? s.attrs.pool ?? s.attrs.tool ?? s.attrs.target ?? s.name;
-      return probeFailure(probe, target, reason, s.body.trim() || `${s.name}: ${reason}`);
-    });
 }
 
 /**
@@ -45,11 +32,15 @@ export async function runProbe(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const sections = splitSections(result.stdout);
-    const failures = sectionFailures(id, sections);
+    // The script's own @@error sections are turned into failures by its parser, which knows
+    // their targets; here only the run as a whole can fail.
+    const failures: ProbeFailure[] = [];
     let ok = true;
     if (result.timedOut) {
       ok = false;
-      failures.push(probeFailure(id, id, 'timeout', `no answer within ${spec.timeoutMs} ms; partial output kept`));
+      failures.push(
+        probeFailure(id, id, 'timeout', `no answer within ${spec.timeoutMs} ms; partial output kept`),
+      );
     } else if (result.code !== 0) {
       ok = false;
       const detail = result.stderr.trim().split('\n').slice(-3).join(' | ') || `exit code ${result.code}`;

@@ -1,9 +1,9 @@
 import type { CgroupOomCounter, HostClock, OomKill, ProbeFailure } from '../../facts/types.js';
+import { sectionFailures } from '../section-failures.js';
 import { type Section, splitSections } from '../sections.js';
 import { parseClock } from './clock.js';
 import type { ParseContext } from './context.js';
 import { parseCgroupOom } from './kernel.js';
-import { sectionFailures } from './sys-runtime.js';
 import { bootSecondsToEpoch, localToEpoch, monthIndex, parseUtcOffset } from './time.js';
 
 export type KernelLogSource = 'dmesg' | 'journal';

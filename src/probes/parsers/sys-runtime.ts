@@ -3,12 +3,11 @@ import type {
   KernelInfo,
   MemoryInfo,
   ProbeFailure,
-  ProbeFailureReason,
   ProcessInfo,
   SocketConnection,
   SocketListener,
 } from '../../facts/types.js';
-import { probeFailure } from '../failure-fix.js';
+import { sectionFailures } from '../section-failures.js';
 import { type Section, splitSections } from '../sections.js';
 import { parseClock } from './clock.js';
 import { parseKernelInfo } from './kernel.js';
@@ -24,22 +23,6 @@ export interface RuntimeFacts {
   memory?: MemoryInfo;
   kernel: KernelInfo;
   failures: ProbeFailure[];
-}
-
-const REASONS = new Set<ProbeFailureReason>(['permission', 'missing-tool', 'timeout', 'not-found', 'error']);
-
-/** @@error sections of any system probe -> ProbeFailure, keeping a fix the script gave. */
-export function sectionFailures(probe: string, sections: readonly Section[]): ProbeFailure[] {
-  return sections
-    .filter((s) => s.kind === 'error')
-    .map((s) => {
-      const reason = REASONS.has(s.attrs.reason as ProbeFailureReason)
-        ? (s.attrs.reason as ProbeFailureReason)
-        : 'error';
-      const f = probeFailure(probe, s.attrs.tool ?? s.attrs.path ?? s.name, reason, s.body.trim());
-      if (s.attrs.fix) f.fix = s.attrs.fix;
-      return f;
-    });
 }
 
 /** The whole output of runtime.sh -> the snapshot facts. */

@@ -1,0 +1,53 @@
+import { Command, CommanderError, Option } from 'commander';
+import { InventoryError, UnknownHostError } from '../config/inventory.js';
+import { isFpmMedicError } from '../util/errors.js';
+import { probeCommand } from './commands/probe.js';
+import { EXIT } from './exit-codes.js';
+
+/**
+ * `fpm-medic` entry point. Usage errors and bad inventories exit 64 with one clear line; anything
+ * unexpected exits 3 (unknown), as a monitoring plugin would.
+ */
+export function buildProgram(): Command {
+  const program = new Command('fpm-medic')
+    .description('Diagnose PHP-FPM 502/503/504 incidents: probes over SSH, correlated evidence, runbooks.')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('probe')
+    .description('run the probes on a host or group and print the facts they yield')
+    .argument('<target>', 'inventory host or group name')
+    .option('-i, --inventory <path>', 'inventory file (default: $FPM_MEDIC_INVENTORY)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-w, --window <duration>', 'how far back logs are read (90s, 15m, 1h)', '15m')
+    .option('--raw', "with --format json: include each probe's raw output (unredacted, for bug reports)")
+    .action(async (target: string, opts) => {
+      process.exitCode = await probeCommand(target, opts);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; every other commander error is bad usage.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof InventoryError || err instanceof UnknownHostError) {
+      process.stderr.write(`fpm-medic: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (isFpmMedicError(err) && err.code === 'BAD_DURATION') {
+      process.stderr.write(`fpm-medic: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`fpm-medic: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.unknown;
+  }
+}

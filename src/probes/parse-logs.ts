@@ -1,0 +1,65 @@
+import type {
+  AccessLogEntry,
+  FpmLogEvent,
+  FpmPoolConfig,
+  ProbeFailure,
+  SlowLogEntry,
+  WebErrorEvent,
+} from '../facts/types.js';
+import { parseAccessLog } from './parsers/access-log.js';
+import { parseApacheErrorLog } from './parsers/apache-error-log.js';
+import type { ParseContext } from './parsers/context.js';
+import { parseFpmLog } from './parsers/fpm-log.js';
+import { parseNginxErrorLog } from './parsers/nginx-error-log.js';
+import { parseSlowLog } from './parsers/slow-log.js';
+import { sectionFailures } from './section-failures.js';
+import type { Section } from './sections.js';
+
+export interface LogFacts {
+  fpmLog: FpmLogEvent[];
+  slowLog: SlowLogEntry[];
+  accessLog: AccessLogEntry[];
+  webErrors: WebErrorEvent[];
+  failures: ProbeFailure[];
+}
+
+/** Routes each `log` section of logs.sh to the parser for its kind. */
+export function parseLogSections(
+  sections: readonly Section[],
+  ctx: ParseContext,
+  pools: readonly FpmPoolConfig[],
+): LogFacts {
+  const out: LogFacts = {
+    fpmLog: [],
+    slowLog: [],
+    accessLog: [],
+    webErrors: [],
+    failures: sectionFailures('logs', sections),
+  };
+  for (const s of sections) {
+    if (s.kind !== 'section' || s.name !== 'log') continue;
+    switch (s.attrs.kind) {
+      case 'fpm-error':
+        out.fpmLog.push(...parseFpmLog(s.body, ctx));
+        break;
+      case 'fpm-slow':
+        out.slowLog.push(...parseSlowLog(s.body, ctx));
+        break;
+      case 'fpm-access': {
+        const owners = pools.filter((p) => p.accessLog === s.attrs.path);
+        const entries = parseAccessLog(s.body, owners[0]?.accessFormat, ctx);
+        // One file per pool is the norm; tag entries so analyzers can attribute them.
+        if (owners.length === 1) for (const e of entries) e.pool ??= owners[0]!.name;
+        out.accessLog.push(...entries);
+        break;
+      }
+      case 'nginx-error':
+        out.webErrors.push(...parseNginxErrorLog(s.body, ctx));
+        break;
+      case 'apache-error':
+        out.webErrors.push(...parseApacheErrorLog(s.body, ctx));
+        break;
+    }
+  }
+  return out;
+}

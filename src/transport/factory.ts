@@ -1,0 +1,11 @@
+import { sshTargetOf } from '../config/ssh-target.js';
+import type { ResolvedHost } from '../config/types.js';
+import { LocalTransport } from './local-transport.js';
+import { SshTransport } from './ssh-transport.js';
+import type { Transport } from './transport.js';
+
+/** The transport an inventory host asks for: `address: local` runs here, anything else over SSH. */
+export function createTransport(host: ResolvedHost, env: NodeJS.ProcessEnv = process.env): Transport {
+  const target = sshTargetOf(host, env);
+  return target ? new SshTransport(target) : new LocalTransport(host.name);
+}
