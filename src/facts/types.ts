@@ -37,6 +37,8 @@ export interface FpmMaster {
   /** Epoch seconds the master process started (from the process table). */
   startedAt: number;
   version?: string;
+  /** php.ini values as this master's binary loads them (several PHP versions may run). */
+  php?: PhpIniValues;
 }
 
 export type ProcessManager = 'static' | 'dynamic' | 'ondemand';
@@ -158,10 +160,15 @@ export interface FpmStatus {
 }
 
 /** Result of asking one pool for its status page. A timeout is evidence (the pool is saturated). */
+/**
+ * `listen` is the address the status page was asked on (a unix path or host:port, as
+ * plan.connectArg renders the pool's listen): pool names repeat across masters, addresses do not.
+ */
 export type PoolStatusResult =
-  | { pool: string; ok: true; status: FpmStatus; ms: number }
+  | { pool: string; listen?: string; ok: true; status: FpmStatus; ms: number }
   | {
       pool: string;
+      listen?: string;
       ok: false;
       reason: 'timeout' | 'refused' | 'not-found' | 'permission' | 'no-status-path' | 'error';
       detail: string;

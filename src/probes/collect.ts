@@ -1,5 +1,5 @@
 import type { ResolvedHost } from '../config/types.js';
-import type { HostClock, HostFacts, ProbeFailure, WebServerConfig } from '../facts/types.js';
+import type { HostClock, HostFacts, ProbeFailure } from '../facts/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { ProbeId } from './catalog.js';
 import { probeFailure } from './failure-fix.js';
@@ -11,6 +11,7 @@ import { parseKernelProbe } from './parsers/oom.js';
 import { parseRuntime } from './parsers/sys-runtime.js';
 import { parseWebDiscovery } from './parsers/web-discovery.js';
 import { logProbeArgs, logTargets, statusProbeArgs } from './plan.js';
+import { pickWebServer, restrictFpm } from './restrict.js';
 import { type ProbeOutput, runProbe } from './run-probe.js';
 
 export interface CollectOptions {
@@ -40,12 +41,6 @@ const DEFAULT_STATUS_TIMEOUT_SEC = 2;
 
 function localClock(): HostClock {
   return { now: Math.floor(Date.now() / 1000), uptimeSec: 0, utcOffsetMin: -new Date().getTimezoneOffset() };
-}
-
-/** With both nginx and Apache running, the one whose config routes PHP to FPM is the front. */
-function pickWebServer(servers: WebServerConfig[], kind?: 'nginx' | 'apache'): WebServerConfig | undefined {
-  const candidates = kind ? servers.filter((s) => s.kind === kind) : servers;
-  return candidates.find((s) => s.routes.length > 0) ?? candidates[0];
 }
 
 /**
@@ -79,10 +74,10 @@ export async function collectFacts(
   const runtime = parseRuntime(rt.sections);
   const clock = runtime.clock ?? localClock();
   const ctx: ParseContext = { clock, since: clock.now - options.windowSec };
-  const fpm = parseFpmDiscovery(dFpm.sections);
+  const fpm = restrictFpm(parseFpmDiscovery(dFpm.sections), host.fpm.config);
   const webFound = parseWebDiscovery(dWeb.sections);
   const kernel = parseKernelProbe(kern.sections, ctx);
-  const web = pickWebServer(webFound.servers, host.web.kind);
+  const web = pickWebServer(webFound.servers, host.web);
 
   const statusArgs = statusProbeArgs(fpm.pools, options.statusTimeoutSec ?? DEFAULT_STATUS_TIMEOUT_SEC);
   const targets = logTargets({

@@ -100,6 +100,8 @@ export function parseFpmDiscovery(sections: readonly Section[]): FpmDiscovery {
     } else if (s.name === 'php-ini') {
       const { raw: _raw, version: _version, ...values } = parsePhpIni(s.body);
       out.phpByPid[pid] = values;
+      const master = out.masters.find((m) => m.pid === pid);
+      if (master) master.php = values;
       if (Object.keys(out.php).length === 0) out.php = values;
     }
   }

@@ -167,17 +167,19 @@ export function parseFpmStatusSections(sections: readonly Section[]): {
   for (const s of sections) {
     if (s.name !== 'fpm-status') continue;
     const pool = s.attrs['pool'] ?? '';
+    // Pool names repeat across masters (php7.4 and php8.2 both have "www"): the address does not.
+    const listen = s.attrs['listen'] ?? '';
     const ms = Number(s.attrs['ms'] ?? 0);
     const errno = s.attrs['errno'] !== undefined ? Number(s.attrs['errno']) : undefined;
     const detail = s.body.trim();
     if (s.kind === 'section') {
       if (s.attrs['skipped'] === 'no-status-path') {
-        results.push({ pool, ok: false, reason: 'no-status-path', detail, ms });
+        results.push({ pool, listen, ok: false, reason: 'no-status-path', detail, ms });
         continue;
       }
       const status = parseFpmStatus(s.body);
       if (status) {
-        results.push({ pool, ok: true, status, ms });
+        results.push({ pool, listen, ok: true, status, ms });
       } else {
         // An answer that is not a status page: usually the path is not pm.status_path, so FPM
         // ran it as a script ("File not found." / "Primary script unknown").
@@ -185,6 +187,7 @@ export function parseFpmStatusSections(sections: readonly Section[]): {
         const stderr = s.attrs['stderr'] ? ` [FastCGI stderr: ${s.attrs['stderr'].trim()}]` : '';
         results.push({
           pool,
+          listen,
           ok: false,
           reason: 'error',
           detail: `not a status page${statusLine ? ` (${statusLine})` : ''}${stderr}: ${detail.slice(0, 200)}`,
@@ -200,7 +203,7 @@ export function parseFpmStatusSections(sections: readonly Section[]): {
     else if (reason === 'permission') mapped = 'permission';
     else if (errno === 111) mapped = 'refused';
     else mapped = 'error';
-    const result: PoolStatusResult = { pool, ok: false, reason: mapped, detail, ms };
+    const result: PoolStatusResult = { pool, listen, ok: false, reason: mapped, detail, ms };
     if (errno !== undefined && Number.isFinite(errno)) result.errno = errno;
     results.push(result);
     if (reason === 'missing-tool' || reason === 'permission') {
