@@ -57,8 +57,14 @@ export function formatFactsText(f: HostFacts): string {
   out.push(
     `  workers: ${workers.length}${workers.length ? ` (${countBy(workers, (w) => w.pool ?? '?')})` : ''}`,
   );
-  if (f.fpmLog.length)
-    out.push(`  FPM log: ${countBy(f.fpmLog, (e) => (e.signalName ? `${e.kind} ${e.signalName}` : e.kind))}`);
+  const workerPids = new Set(workers.map((w) => w.pid));
+  const peers = f.connections.filter((c) => c.kind === 'tcp' && c.state === 'ESTAB' && workerPids.has(c.pid));
+  // A worker's outbound TCP peers are where it waits: its own site, an API, a database.
+  if (peers.length) out.push(`  worker TCP peers: ${countBy(peers, (c) => c.peer)}`);
+  const logged = f.fpmLog.filter((e) => e.kind !== 'other');
+  if (logged.length) {
+    out.push(`  FPM log: ${countBy(logged, (e) => (e.signalName ? `${e.kind} ${e.signalName}` : e.kind))}`);
+  }
   if (f.webErrors.length) out.push(`  web errors: ${countBy(f.webErrors, (e) => e.kind)}`);
   if (f.slowLog.length) out.push(`  slow log: ${countBy(f.slowLog, (e) => e.script)}`);
   if (f.oomKills.length) out.push(`  OOM kills: ${f.oomKills.map((k) => `${k.pid} (${k.comm})`).join(', ')}`);

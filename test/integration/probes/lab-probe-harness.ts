@@ -63,9 +63,10 @@ export function labPools(facts: HostFacts, lab: Lab) {
 }
 
 export function webErrorsOf(facts: HostFacts, kind: WebErrorKind, upstreamIncludes?: string) {
-  return facts.webErrors.filter((e) => e.kind === kind && (!upstreamIncludes || (e.upstream ?? '').includes(upstreamIncludes)));
+  return facts.webErrors.filter(
+    (e) => e.kind === kind && (!upstreamIncludes || (e.upstream ?? '').includes(upstreamIncludes)),
+  );
 }
-
 
 /** A pool's status result, matched by address: another lab may have pools of the same name. */
 export function statusOf(facts: HostFacts, listen: string) {

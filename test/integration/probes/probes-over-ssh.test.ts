@@ -42,7 +42,7 @@ describe('probes over SSH against the real lab behind nginx', () => {
     expect(f.web?.kind).toBe('nginx');
     expect(f.web?.listens).toContainEqual(expect.objectContaining({ port: h.lab.ports.http }));
     expect(f.web?.errorLogs).toContain(h.lab.logs.webError);
-    const socket = h.lab.pools.unixpool.socket;
+    const socket = h.lab.pools.unixpool.socket!;
     expect(f.web?.routes.some((r) => r.target.kind === 'unix' && r.target.path === socket)).toBe(true);
 
     expect(statusOf(f, socket)?.ok).toBe(true);
@@ -75,7 +75,7 @@ describe('probes over SSH against the real lab behind nginx', () => {
     await s.end();
   });
 
-  it('self-request-deadlock: busy workers hold connections to the lab\'s own web listener', async () => {
+  it("self-request-deadlock: busy workers hold connections to the lab's own web listener", async () => {
     const since = Date.now();
     const s = await h.lab.induce('self-request-deadlock');
     const f = await collectSince(since);
@@ -105,7 +105,11 @@ describe('probes over SSH against the real lab behind nginx', () => {
     const s = await h.lab.induce('request-timeout-kill');
     const f = await collectSince(since);
     expect(f.fpmLog).toContainEqual(
-      expect.objectContaining({ kind: 'execution-timed-out', pool: s.details.pool, pid: s.details.killedPid }),
+      expect.objectContaining({
+        kind: 'execution-timed-out',
+        pool: s.details.pool,
+        pid: s.details.killedPid,
+      }),
     );
     expect(f.fpmLog).toContainEqual(
       expect.objectContaining({ kind: 'child-exited', pid: s.details.killedPid, signal: 15 }),
@@ -114,14 +118,16 @@ describe('probes over SSH against the real lab behind nginx', () => {
     await s.end();
   });
 
-  it('worker-oom-killed: the kernel kill, FPM\'s SIGKILL exit and the reset share a pid', async () => {
+  it("worker-oom-killed: the kernel kill, FPM's SIGKILL exit and the reset share a pid", async () => {
     const since = Date.now();
     const s = await h.lab.induce('worker-oom-killed');
     const f = await collectSince(since);
     expect(f.oomKills).toContainEqual(
       expect.objectContaining({ pid: s.details.killedPid, comm: 'php-fpm8.2', cgroup: true }),
     );
-    expect(f.fpmLog).toContainEqual(expect.objectContaining({ kind: 'child-exited', pid: s.details.killedPid, signal: 9 }));
+    expect(f.fpmLog).toContainEqual(
+      expect.objectContaining({ kind: 'child-exited', pid: s.details.killedPid, signal: 9 }),
+    );
     expect(webErrorsOf(f, 'reset').length).toBeGreaterThan(0);
     await s.end();
   });
@@ -131,7 +137,12 @@ describe('probes over SSH against the real lab behind nginx', () => {
     const s = await h.lab.induce('worker-crashed');
     const f = await collectSince(since);
     expect(f.fpmLog).toContainEqual(
-      expect.objectContaining({ kind: 'child-exited', pid: s.details.crashedPid, signal: 11, signalName: 'SIGSEGV' }),
+      expect.objectContaining({
+        kind: 'child-exited',
+        pid: s.details.crashedPid,
+        signal: 11,
+        signalName: 'SIGSEGV',
+      }),
     );
     expect(webErrorsOf(f, 'reset').length).toBeGreaterThan(0);
     await s.end();
