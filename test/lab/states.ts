@@ -1,0 +1,521 @@
+import { existsSync } from 'node:fs';
+import { MemoryCgroup, memoryCgroupAvailable, memoryCgroupOf } from './cgroup.js';
+import type { Fpm } from './fpm.js';
+import type { FpmSpec, PoolName, PoolSpec } from './fpm-config.js';
+import type { GetOptions, HttpResult } from './http.js';
+import type { LabPaths } from './paths.js';
+import { run } from './proc.js';
+import { FPM, oomKillLine, type WebSignature, webSignature } from './signatures.js';
+import { type ListenQueue, pidsConnectedTo, unixListenQueue } from './sockets.js';
+import type { Traffic, TrafficOptions } from './traffic.js';
+import { linesMatching, markLog, readLog, waitFor, waitForLines } from './wait.js';
+import type { WebServer } from './web.js';
+import type { WebSpec } from './web-spec.js';
+
+/** What a state needs from the lab. */
+export interface LabInternals {
+  readonly id: string;
+  readonly paths: LabPaths;
+  readonly fpm: Fpm;
+  readonly web: WebServer;
+  readonly blackholeAddress: string;
+  baselineFpm(): FpmSpec;
+  baselineWeb(): WebSpec;
+  /** Stop FPM, write `spec`, start it again (a restart, not a reload: listen.* changes need new sockets). */
+  restartFpm(spec: FpmSpec): Promise<void>;
+  restartWeb(spec: WebSpec): Promise<void>;
+  traffic(opts: TrafficOptions): Traffic;
+  get(path: string, opts?: GetOptions): Promise<HttpResult>;
+  /** Runs during the next reset, after FPM and traffic are stopped. */
+  onReset(fn: () => void | Promise<void>): void;
+  recordCgroup(cg: { path: string; home: string } | undefined): void;
+}
+
+export const STATE_NAMES = [
+  'healthy',
+  'pool-exhausted',
+  'self-request-deadlock',
+  'slow-external-call',
+  'request-timeout-kill',
+  'worker-oom-killed',
+  'worker-crashed',
+  'fpm-down',
+  'socket-permission',
+  'listen-backlog-overflow',
+  'restart-window',
+  'timeout-chain-misaligned',
+  'max-children-oversized',
+  'slow-requests',
+] as const;
+export type StateName = (typeof STATE_NAMES)[number];
+
+export interface StateOptions {
+  healthy: Record<string, never>;
+  /** holdMs: how long the traffic keeps the pool full (it stops by itself); sleepSec: length of each request. */
+  'pool-exhausted': { holdMs?: number; sleepSec?: number };
+  'self-request-deadlock': { holdMs?: number };
+  /** concurrency defaults to max_children − 1, so one worker stays free to serve the status page. */
+  'slow-external-call': { holdMs?: number; concurrency?: number };
+  'request-timeout-kill': { terminateTimeoutSec?: number; sleepSec?: number };
+  'worker-oom-killed': { limitMiB?: number };
+  'worker-crashed': { how?: 'ffi' | 'signal' };
+  /** stopped: clean stop, socket file removed (ENOENT). stale-socket: the whole FPM group killed -9, socket file left (refused). */
+  'fpm-down': { variant?: 'stopped' | 'stale-socket' };
+  'socket-permission': Record<string, never>;
+  'listen-backlog-overflow': { backlog?: number; holdMs?: number };
+  'restart-window': { errorsBeforeStart?: number };
+  /**
+   * terminate-zero: request_terminate_timeout = 0 (FPM never kills).
+   * terminate-exceeds-web: web read timeout 3 s below request_terminate_timeout 20 s; a 5 s request gets a 504.
+   */
+  'timeout-chain-misaligned': { variant?: 'terminate-zero' | 'terminate-exceeds-web' };
+  'max-children-oversized': { maxChildren?: number; warmWorkers?: number };
+  'slow-requests': { requests?: number; sleepSec?: number };
+}
+
+export interface StateDetails {
+  healthy: { responses: Record<string, number> };
+  'pool-exhausted': {
+    pool: PoolName;
+    socket: string;
+    maxChildren: number;
+    listenQueue: ListenQueue;
+    maxChildrenLine: string;
+  };
+  'self-request-deadlock': { pool: PoolName; ownListener: string; workerPids: number[] };
+  'slow-external-call': { pool: PoolName; endpoint: string; workerPids: number[] };
+  'request-timeout-kill': {
+    pool: PoolName;
+    terminateTimeoutSec: number;
+    killedPid: number;
+    response: HttpResult;
+    fpmLines: string[];
+    webLine: string;
+  };
+  'worker-oom-killed': {
+    pool: PoolName;
+    cgroup: string;
+    limitBytes: number;
+    killedPid: number;
+    response: HttpResult;
+    dmesgLine: string;
+    fpmLine: string;
+    webLine: string;
+  };
+  'worker-crashed': {
+    pool: PoolName;
+    crashedPid: number;
+    response: HttpResult;
+    fpmLine: string;
+    webLine: string;
+  };
+  'fpm-down': {
+    variant: 'stopped' | 'stale-socket';
+    socket: string;
+    socketFileExists: boolean;
+    response: HttpResult;
+    webLine: string;
+  };
+  'socket-permission': { pool: PoolName; socket: string; response: HttpResult; webLine: string };
+  'listen-backlog-overflow': {
+    pool: PoolName;
+    socket: string;
+    backlog: number;
+    listenQueue: ListenQueue;
+    /** nginx only: Apache waits in connect() instead of failing. */
+    webLine?: string;
+  };
+  'restart-window': {
+    oldMasterPid: number;
+    newMasterPid: number;
+    stoppedAt: Date;
+    startedAt: Date;
+    failures: HttpResult[];
+    webLines: string[];
+  };
+  'timeout-chain-misaligned': {
+    variant: 'terminate-zero' | 'terminate-exceeds-web';
+    maxExecutionTimeSec: number;
+    requestTerminateTimeout: string;
+    webReadTimeoutSec: number;
+    response?: HttpResult;
+    webLine?: string;
+  };
+  'max-children-oversized': { pool: PoolName; maxChildren: number; workerPids: number[] };
+  'slow-requests': { pool: PoolName; slowlog: string; entries: number; fpmLines: string[] };
+}
+
+type Impl<S extends StateName> = (lab: LabInternals, opts: StateOptions[S]) => Promise<StateDetails[S]>;
+
+const MAIN: PoolName = 'unixpool';
+
+function withPool(spec: FpmSpec, name: PoolName, patch: Partial<PoolSpec>): FpmSpec {
+  return {
+    ...spec,
+    pools: spec.pools.map((p) => (p.name === name ? { ...p, ...patch, env: { ...p.env } } : p)),
+  };
+}
+
+function pool(spec: FpmSpec, name: PoolName): PoolSpec {
+  const p = spec.pools.find((x) => x.name === name);
+  if (!p) throw new Error(`no pool ${name}`);
+  return p;
+}
+
+function webLines(lab: LabInternals, sig: WebSignature, since: number, count = 1, timeoutMs = 15_000) {
+  return waitForLines(lab.web.errorLog, webSignature(lab.web.kind, sig), { since, count, timeoutMs });
+}
+
+function fpmLines(lab: LabInternals, re: RegExp, since: number, count = 1, timeoutMs = 15_000) {
+  return waitForLines(lab.paths.fpmLog, re, { since, count, timeoutMs });
+}
+
+function pidOf(line: string, re: RegExp): number {
+  return Number(re.exec(line)?.[1]);
+}
+
+const healthy: Impl<'healthy'> = async (lab) => {
+  const responses: Record<string, number> = {};
+  for (const path of ['/health.php', '/tcp/health.php', '/od/health.php', '/ping', '/status']) {
+    responses[path] = (await lab.get(path)).status;
+  }
+  return { responses };
+};
+
+const poolExhausted: Impl<'pool-exhausted'> = async (lab, opts) => {
+  const spec = lab.baselineFpm();
+  const p = pool(spec, MAIN);
+  const sleepSec = opts.sleepSec ?? 8;
+  const fpmMark = markLog(lab.paths.fpmLog);
+  // max_children running plus as many again waiting in the socket's accept queue.
+  lab.traffic({
+    path: `/sleep.php?s=${sleepSec}`,
+    concurrency: p.maxChildren * 2,
+    durationMs: opts.holdMs ?? 45_000,
+    maxRequests: 200,
+    timeoutMs: (sleepSec * 3 + 10) * 1000,
+  });
+  const [maxChildrenLine] = await fpmLines(lab, FPM.maxChildren(MAIN), fpmMark.offset, 1, 20_000);
+  const listenQueue = await waitFor('requests queued on the unixpool socket (ss Recv-Q > 0)', async () => {
+    const q = await unixListenQueue(p.listen);
+    return q && q.recvQ > 0 ? q : undefined;
+  });
+  return {
+    pool: MAIN,
+    socket: p.listen,
+    maxChildren: p.maxChildren,
+    listenQueue,
+    maxChildrenLine: maxChildrenLine ?? '',
+  };
+};
+
+const selfRequestDeadlock: Impl<'self-request-deadlock'> = async (lab, opts) => {
+  const p = pool(lab.baselineFpm(), MAIN);
+  const ownListener = `127.0.0.1:${lab.web.spec.port}`;
+  // More callers than workers: the outer requests take every worker before any inner request is accepted.
+  lab.traffic({
+    path: '/self.php',
+    concurrency: p.maxChildren + 2,
+    durationMs: opts.holdMs ?? 45_000,
+    maxRequests: 60,
+    timeoutMs: (lab.web.spec.readTimeoutSec + 15) * 1000,
+  });
+  const workerPids = await waitFor(
+    `every unixpool worker to hold a connection to ${ownListener}`,
+    async () => {
+      const workers = lab.fpm.workers(MAIN).map((w) => w.pid);
+      const hit = await pidsConnectedTo(workers, ownListener);
+      return workers.length >= p.maxChildren && hit.length >= p.maxChildren ? hit : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
+  return { pool: MAIN, ownListener, workerPids };
+};
+
+const slowExternalCall: Impl<'slow-external-call'> = async (lab, opts) => {
+  const p = pool(lab.baselineFpm(), MAIN);
+  const concurrency = opts.concurrency ?? Math.max(1, p.maxChildren - 1);
+  lab.traffic({
+    path: '/api.php',
+    concurrency,
+    durationMs: opts.holdMs ?? 45_000,
+    maxRequests: concurrency * 4,
+    timeoutMs: (lab.web.spec.readTimeoutSec + 5) * 1000,
+  });
+  const workerPids = await waitFor(
+    `${concurrency} workers connected to ${lab.blackholeAddress}`,
+    async () => {
+      const hit = await pidsConnectedTo(
+        lab.fpm.workers(MAIN).map((w) => w.pid),
+        lab.blackholeAddress,
+      );
+      return hit.length >= concurrency ? hit : undefined;
+    },
+  );
+  return { pool: MAIN, endpoint: lab.blackholeAddress, workerPids };
+};
+
+const requestTimeoutKill: Impl<'request-timeout-kill'> = async (lab, opts) => {
+  const t = opts.terminateTimeoutSec ?? 2;
+  const sleepSec = opts.sleepSec ?? t + 4;
+  await lab.restartFpm(
+    withPool(lab.baselineFpm(), MAIN, { requestTerminateTimeout: `${t}s`, requestSlowlogTimeout: '1s' }),
+  );
+  const fpmMark = markLog(lab.paths.fpmLog);
+  const webMark = markLog(lab.web.errorLog);
+  const response = await lab.get(`/sleep.php?s=${sleepSec}`, { timeoutMs: (sleepSec + 10) * 1000 });
+  const [timedOut] = await fpmLines(lab, FPM.timedOut(MAIN), fpmMark.offset);
+  const killedPid = pidOf(timedOut ?? '', FPM.timedOut(MAIN));
+  const exited = await fpmLines(lab, FPM.exitedOnSignal(MAIN, 15, 'SIGTERM'), fpmMark.offset);
+  const [webLine] = await webLines(lab, 'worker-died', webMark.offset);
+  return {
+    pool: MAIN,
+    terminateTimeoutSec: t,
+    killedPid,
+    response,
+    fpmLines: [timedOut ?? '', ...exited],
+    webLine: webLine ?? '',
+  };
+};
+
+async function dmesgLine(re: RegExp): Promise<string | undefined> {
+  const { stdout } = await run('dmesg', []);
+  return linesMatching(stdout, re)[0];
+}
+
+const workerOomKilled: Impl<'worker-oom-killed'> = async (lab, opts) => {
+  const master = lab.fpm.master;
+  if (!master) throw new Error('php-fpm is not running');
+  if (!memoryCgroupAvailable())
+    throw new Error('worker-oom-killed needs the cgroup v1 memory controller at /sys/fs/cgroup/memory');
+  const home = memoryCgroupOf(master.pid) ?? '/';
+  const cg = new MemoryCgroup(`fpm-medic-lab-${lab.id}`);
+  const limitBytes = (opts.limitMiB ?? 64) * 1024 * 1024;
+  cg.create(limitBytes);
+  lab.recordCgroup({ path: cg.path, home });
+  // Runs once FPM is stopped, i.e. once nothing is left in the group.
+  lab.onReset(() => {
+    cg.remove(home);
+    lab.recordCgroup(undefined);
+  });
+  // The master first, so that any worker forked while the others are moved lands in the group too.
+  cg.add(master.pid);
+  for (const w of lab.fpm.workers()) cg.add(w.pid);
+  const fpmMark = markLog(lab.paths.fpmLog);
+  const webMark = markLog(lab.web.errorLog);
+  const response = await lab.get('/mem.php?step=8&max=1024', { timeoutMs: 30_000 });
+  const re = FPM.exitedOnSignal(MAIN, 9, 'SIGKILL');
+  const [fpmLine] = await fpmLines(lab, re, fpmMark.offset);
+  const killedPid = pidOf(fpmLine ?? '', /child (\d+) exited/);
+  const line = await waitFor(`the kernel's OOM kill line for pid ${killedPid}`, () =>
+    dmesgLine(oomKillLine(killedPid)),
+  );
+  const [webLine] = await webLines(lab, 'worker-died', webMark.offset);
+  return {
+    pool: MAIN,
+    cgroup: cg.path,
+    limitBytes,
+    killedPid,
+    response,
+    dmesgLine: line,
+    fpmLine: fpmLine ?? '',
+    webLine: webLine ?? '',
+  };
+};
+
+const workerCrashed: Impl<'worker-crashed'> = async (lab, opts) => {
+  const fpmMark = markLog(lab.paths.fpmLog);
+  const webMark = markLog(lab.web.errorLog);
+  const response = await lab.get(`/segv.php?how=${opts.how ?? 'ffi'}`);
+  const re = FPM.exitedOnSignal(MAIN, 11, 'SIGSEGV');
+  const [fpmLine] = await fpmLines(lab, re, fpmMark.offset);
+  const [webLine] = await webLines(lab, 'worker-died', webMark.offset);
+  return {
+    pool: MAIN,
+    crashedPid: pidOf(fpmLine ?? '', /child (\d+) exited/),
+    response,
+    fpmLine: fpmLine ?? '',
+    webLine: webLine ?? '',
+  };
+};
+
+const fpmDown: Impl<'fpm-down'> = async (lab, opts) => {
+  const variant = opts.variant ?? 'stopped';
+  const socket = lab.paths.socket(MAIN);
+  if (variant === 'stopped') await lab.fpm.stop();
+  else await lab.fpm.kill9();
+  const webMark = markLog(lab.web.errorLog);
+  const response = await lab.get('/health.php');
+  const [webLine] = await webLines(lab, variant === 'stopped' ? 'enoent' : 'refused', webMark.offset);
+  return { variant, socket, socketFileExists: existsSync(socket), response, webLine: webLine ?? '' };
+};
+
+const socketPermission: Impl<'socket-permission'> = async (lab) => {
+  // Root-owned 0600: only root may connect, the web server's www-data workers may not.
+  await lab.restartFpm(
+    withPool(lab.baselineFpm(), MAIN, { listenOwner: 'root', listenGroup: 'root', listenMode: '0600' }),
+  );
+  const webMark = markLog(lab.web.errorLog);
+  const response = await lab.get('/health.php');
+  const [webLine] = await webLines(lab, 'eacces', webMark.offset);
+  return { pool: MAIN, socket: lab.paths.socket(MAIN), response, webLine: webLine ?? '' };
+};
+
+const listenBacklogOverflow: Impl<'listen-backlog-overflow'> = async (lab, opts) => {
+  const backlog = opts.backlog ?? 2;
+  const spec = withPool(lab.baselineFpm(), MAIN, { listenBacklog: backlog });
+  await lab.restartFpm(spec);
+  const p = pool(spec, MAIN);
+  const webMark = markLog(lab.web.errorLog);
+  // Enough callers to fill every worker and the accept queue (backlog + 1) with room to spare;
+  // rejected callers pause before retrying, so the overflow is sustained without a busy loop.
+  lab.traffic({
+    path: '/sleep.php?s=10',
+    concurrency: p.maxChildren + backlog + 4,
+    durationMs: opts.holdMs ?? 45_000,
+    maxRequests: 400,
+    timeoutMs: 40_000,
+    pauseMs: 250,
+  });
+  // The kernel holds backlog + 1 connections before it refuses more (REFERENCE §7.1).
+  const listenQueue = await waitFor(
+    'the unixpool accept queue to be full',
+    async () => {
+      const q = await unixListenQueue(p.listen);
+      return q && q.recvQ > backlog ? q : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
+  // nginx connects non-blocking and fails at once with EAGAIN. Apache's blocking connect() to a unix
+  // socket just waits in the kernel for room in the queue, so it logs nothing here.
+  const webLine =
+    lab.web.kind === 'nginx' ? (await webLines(lab, 'eagain', webMark.offset, 1, 20_000))[0] : undefined;
+  return { pool: MAIN, socket: p.listen, backlog, listenQueue, webLine };
+};
+
+const restartWindow: Impl<'restart-window'> = async (lab, opts) => {
+  const old = lab.fpm.master;
+  if (!old) throw new Error('php-fpm is not running');
+  const t = lab.traffic({
+    path: '/health.php',
+    concurrency: 2,
+    durationMs: 30_000,
+    maxRequests: 600,
+    timeoutMs: 5_000,
+    pauseMs: 50,
+  });
+  await waitFor('traffic to be served', () => t.count(200) >= 4);
+  const webMark = markLog(lab.web.errorLog);
+  // A restart (stop, then start) where a reload was due: between the two, every request fails.
+  const stoppedAt = new Date();
+  await lab.fpm.stop();
+  await webLines(lab, 'connect-failed', webMark.offset, opts.errorsBeforeStart ?? 3);
+  lab.fpm.writeConfig(lab.baselineFpm());
+  const neu = await lab.fpm.start();
+  const startedAt = new Date();
+  const servedBefore = t.count(200);
+  await waitFor('traffic to be served by the new master', () => t.count(200) > servedBefore);
+  await t.stop();
+  const webLinesSeen = linesMatching(
+    readLog(lab.web.errorLog, webMark.offset),
+    webSignature(lab.web.kind, 'connect-failed'),
+  );
+  return {
+    oldMasterPid: old.pid,
+    newMasterPid: neu.pid,
+    stoppedAt,
+    startedAt,
+    failures: t.results.filter((r) => r.status !== 200),
+    webLines: webLinesSeen,
+  };
+};
+
+const timeoutChainMisaligned: Impl<'timeout-chain-misaligned'> = async (lab, opts) => {
+  const variant = opts.variant ?? 'terminate-zero';
+  if (variant === 'terminate-zero') {
+    await lab.restartFpm(withPool(lab.baselineFpm(), MAIN, { requestTerminateTimeout: '0' }));
+    return {
+      variant,
+      maxExecutionTimeSec: 10,
+      requestTerminateTimeout: '0',
+      webReadTimeoutSec: lab.web.spec.readTimeoutSec,
+    };
+  }
+  const web = { ...lab.baselineWeb(), readTimeoutSec: 3 };
+  await lab.restartWeb(web);
+  const webMark = markLog(lab.web.errorLog);
+  const response = await lab.get('/sleep.php?s=5', { timeoutMs: 20_000 });
+  const [webLine] = await webLines(lab, 'read-timeout', webMark.offset);
+  return {
+    variant,
+    maxExecutionTimeSec: 10,
+    requestTerminateTimeout: pool(lab.baselineFpm(), MAIN).requestTerminateTimeout,
+    webReadTimeoutSec: web.readTimeoutSec,
+    response,
+    webLine,
+  };
+};
+
+const maxChildrenOversized: Impl<'max-children-oversized'> = async (lab, opts) => {
+  const maxChildren = opts.maxChildren ?? 5000;
+  const warm = opts.warmWorkers ?? 2;
+  // Idle workers are kept a minute so their RSS can be measured.
+  await lab.restartFpm(withPool(lab.baselineFpm(), 'odpool', { maxChildren, processIdleTimeout: '60s' }));
+  // ondemand forks on accept and may serve two near-simultaneous connections with one child in
+  // turn: keep concurrent requests coming until `warm` children exist side by side.
+  const t = lab.traffic({
+    path: '/od/sleep.php?s=1',
+    concurrency: warm,
+    durationMs: 20_000,
+    maxRequests: warm * 10,
+    timeoutMs: 10_000,
+  });
+  const workerPids = await waitFor(
+    `${warm} odpool workers`,
+    () => {
+      const pids = lab.fpm.workers('odpool').map((w) => w.pid);
+      return pids.length >= warm ? pids : undefined;
+    },
+    { timeoutMs: 20_000, detail: () => `warm-up responses: ${JSON.stringify(t.results)}` },
+  );
+  await t.stop();
+  return { pool: 'odpool', maxChildren, workerPids };
+};
+
+const slowRequests: Impl<'slow-requests'> = async (lab, opts) => {
+  const n = opts.requests ?? 2;
+  const p = pool(lab.baselineFpm(), MAIN);
+  const slowMark = markLog(p.slowlog);
+  const fpmMark = markLog(lab.paths.fpmLog);
+  const t = lab.traffic({
+    path: `/sleep.php?s=${opts.sleepSec ?? 3}`,
+    concurrency: n,
+    durationMs: 30_000,
+    maxRequests: n,
+    timeoutMs: 20_000,
+  });
+  const lines = await fpmLines(lab, FPM.tooSlow(MAIN), fpmMark.offset, n);
+  const entries = await waitFor(`${n} slowlog entries`, () => {
+    const c = (readLog(p.slowlog, slowMark.offset).match(/^script_filename = .*sleep\.php$/gm) ?? []).length;
+    return c >= n ? c : undefined;
+  });
+  await t.done;
+  return { pool: MAIN, slowlog: p.slowlog, entries, fpmLines: lines };
+};
+
+export const STATES: { [S in StateName]: Impl<S> } = {
+  healthy,
+  'pool-exhausted': poolExhausted,
+  'self-request-deadlock': selfRequestDeadlock,
+  'slow-external-call': slowExternalCall,
+  'request-timeout-kill': requestTimeoutKill,
+  'worker-oom-killed': workerOomKilled,
+  'worker-crashed': workerCrashed,
+  'fpm-down': fpmDown,
+  'socket-permission': socketPermission,
+  'listen-backlog-overflow': listenBacklogOverflow,
+  'restart-window': restartWindow,
+  'timeout-chain-misaligned': timeoutChainMisaligned,
+  'max-children-oversized': maxChildrenOversized,
+  'slow-requests': slowRequests,
+};

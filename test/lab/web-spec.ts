@@ -1,0 +1,21 @@
+import type { PoolName } from './fpm-config.js';
+
+export type WebKind = 'nginx' | 'apache';
+
+/** What a web-server config needs to know; the URL layout is the same for nginx and Apache. */
+export interface WebSpec {
+  port: number;
+  /** nginx fastcgi_read_timeout / Apache ProxyTimeout, in seconds. */
+  readTimeoutSec: number;
+  /** Where each pool listens: a unix socket path or `127.0.0.1:port`. */
+  upstreams: Record<PoolName, string>;
+}
+
+/** URL prefix that routes to each pool: `/x.php` → unixpool, `/tcp/x.php` → tcppool, `/od/x.php` → odpool. */
+export const POOL_PREFIX: Record<PoolName, string> = { unixpool: '', tcppool: '/tcp', odpool: '/od' };
+
+export const WEB_DEFAULTS = { readTimeoutSec: 30 } as const;
+
+export function isUnixUpstream(upstream: string): boolean {
+  return upstream.startsWith('/');
+}
