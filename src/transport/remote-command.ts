@@ -1,0 +1,100 @@
+/**
+ * The exact command line sent over SSH, and the one that kills it.
+ *
+ * Why a process group: closing an SSH channel does not stop what it started (sshd keeps a non-pty
+ * session's child running after the channel closes), and a probe may fork (`ss | awk`,
+ * `find ... -exec`). Killing only the shell would leave those behind. OpenSSH's sshd calls
+ * setsid() for every session child, so the login shell that runs our command is a process-group
+ * leader and `$$` is the group id of everything the script starts. The wrapper reports it on
+ * stderr before anything else runs; on a client-side timeout or abort we open a fresh channel and
+ * `kill -s KILL -- -PGID` the whole group. The client sends the script on stdin only after the
+ * marker arrived, so every run that executes anything has a known group to kill.
+ *
+ * Why also coreutils `timeout`: the client-side kill needs a working connection. If the connection
+ * drops or the bot dies mid-run, nothing would ever stop the group, so where GNU timeout exists
+ * (`timeout --version` succeeds only for coreutils; BusyBox's option syntax differs) the script
+ * also runs under `timeout -s KILL`, set a few seconds past the client's deadline so the client
+ * normally wins and reports the timeout itself. GNU timeout keeps the child in our group (its own
+ * setpgid fails for a session leader and is ignored), so the group kill still covers it.
+ */
+import { buildRemoteCommand } from './shell-quote.js';
+
+export const PGID_MARKER = 'fpm-medic-pgid:';
+
+/** Seconds the remote backstop waits past the client's deadline. */
+export const REMOTE_BACKSTOP_GRACE_S = 5;
+
+export function buildWrappedCommand(args: readonly string[], timeoutMs: number): string {
+  const inner = buildRemoteCommand(args);
+  const backstop = Math.ceil(Math.max(timeoutMs, 1) / 1000) + REMOTE_BACKSTOP_GRACE_S;
+  return (
+    `echo "${PGID_MARKER}$$" >&2; ` +
+    `if timeout --version >/dev/null 2>&1; then exec timeout -s KILL ${backstop} ${inner}; fi; ` +
+    `exec ${inner}`
+  );
+}
+
+/**
+ * Kills the group; falls back to the leader alone if the group is already gone. Refuses 0 and 1:
+ * `kill -- -1` would signal every process the SSH user may signal.
+ */
+export function buildKillCommand(pgid: number): string {
+  if (!Number.isSafeInteger(pgid) || pgid < 2) throw new Error(`refusing to kill process group ${pgid}`);
+  return `kill -s KILL -- -${pgid} 2>/dev/null || kill -s KILL ${pgid} 2>/dev/null; exit 0`;
+}
+
+/**
+ * Finds the marker line in the first bytes of stderr. A login shell's rc files may print before
+ * it, so those lines are kept and only the marker line is removed.
+ */
+export class PgidMarkerParser {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private done = false;
+  pgid: number | null = null;
+
+  /** True once the marker was found, or the search was given up. */
+  get complete(): boolean {
+    return this.done;
+  }
+
+  /** Max stderr bytes held back while looking for the marker. */
+  static readonly SEARCH_LIMIT = 64 * 1024;
+
+  /** Feeds a stderr chunk; returns the bytes that belong to the script's stderr. */
+  push(chunk: Buffer): Buffer {
+    if (this.done) return chunk;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    const held = Buffer.concat(this.pending);
+    const text = held.toString('latin1');
+    const at = text.indexOf(PGID_MARKER);
+    if (at !== -1 && (at === 0 || text[at - 1] === '\n')) {
+      const eol = text.indexOf('\n', at);
+      if (eol === -1) return Buffer.alloc(0);
+      const value = text.slice(at + PGID_MARKER.length, eol);
+      if (/^\d+$/.test(value)) this.pgid = Number(value);
+      this.finish();
+      return Buffer.concat([held.subarray(0, at), held.subarray(eol + 1)]);
+    }
+    if (this.pendingBytes > PgidMarkerParser.SEARCH_LIMIT) {
+      this.finish();
+      return held;
+    }
+    return Buffer.alloc(0);
+  }
+
+  /** Whatever is still held back when the stream ends without a complete marker line. */
+  flush(): Buffer {
+    if (this.done) return Buffer.alloc(0);
+    const held = Buffer.concat(this.pending);
+    this.finish();
+    return held;
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}

@@ -1,0 +1,405 @@
+/**
+ * Runs vetted scripts on one host over one reused SSH connection.
+ *
+ * - The connection is opened on first use; concurrent callers share that one attempt; a dropped
+ *   connection is replaced on the next call.
+ * - At most maxChannels channels run at once; the rest queue (OpenSSH refuses past MaxSessions).
+ * - Every run has a hard deadline that kills the remote process group (see remote-command.ts),
+ *   and a slot is released only after that kill, so a timed-out command never outlives its slot.
+ *
+ * Channels are driven on the ssh2 Client directly rather than through node-ssh's execCommand,
+ * which buffers output without a cap, decodes each chunk separately (splitting UTF-8 characters)
+ * and exposes no way to stop a command.
+ */
+import type { ClientChannel } from 'ssh2';
+import { ChannelError, ConnectionLostError, ConnectTimeoutError, RunAbortedError } from './errors.js';
+import { assertTimeout, CappedBuffer, resolveMaxOutputBytes } from './output-capture.js';
+import { buildKillCommand, buildWrappedCommand, PgidMarkerParser } from './remote-command.js';
+import { Semaphore } from './semaphore.js';
+import { assertSafeArgs } from './shell-quote.js';
+import { connectLink, type SshLink } from './ssh-link.js';
+import { DEFAULT_MAX_CHANNELS, describeTarget, type SshTarget } from './ssh-target.js';
+import type { RunResult, RunScriptOptions, Transport } from './transport.js';
+
+export type { SshTarget } from './ssh-target.js';
+
+/** How long we wait for the server to confirm a channel close, and for the kill command. */
+const KILL_STEP_MS = 3_000;
+
+/**
+ * Channels reserved for kill commands, on top of maxChannels: the default 8 + 2 stays within
+ * OpenSSH's default MaxSessions of 10.
+ */
+export const KILL_CHANNELS = 2;
+
+export class SshTransport implements Transport {
+  readonly host: string;
+  private link: SshLink | null = null;
+  private connecting: Promise<SshLink> | null = null;
+  private readonly slots: Semaphore;
+  private readonly killSlots = new Semaphore(KILL_CHANNELS);
+  /** Aborted by close(), so closing kills what is running instead of orphaning it on the host. */
+  private closeController = new AbortController();
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(readonly target: SshTarget) {
+    this.host = target.host;
+    this.slots = new Semaphore(target.maxChannels ?? DEFAULT_MAX_CHANNELS);
+  }
+
+  /** Channels currently open (or being killed) on this host; for metrics and tests. */
+  get activeChannels(): number {
+    return this.slots.inUse;
+  }
+
+  /** The live connection, opening one if needed. Concurrent callers share one attempt. */
+  connect(): Promise<SshLink> {
+    if (this.link?.alive) return Promise.resolve(this.link);
+    if (!this.connecting) {
+      const attempt = connectLink(this.target).then((link) => {
+        this.link = link;
+        link.onLost(() => {
+          if (this.link === link) this.link = null;
+        });
+        return link;
+      });
+      this.connecting = attempt;
+      const clear = (): void => {
+        if (this.connecting === attempt) this.connecting = null;
+      };
+      attempt.then(clear, clear);
+    }
+    return this.connecting;
+  }
+
+  /**
+   * Kills in-flight runs on the host (they reject with RunAbortedError), then disconnects. Later
+   * calls reconnect.
+   */
+  async close(): Promise<void> {
+    const controller = this.closeController;
+    this.closeController = new AbortController();
+    controller.abort();
+    if (this.inflight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inflight]),
+        new Promise((r) => {
+          timer = setTimeout(r, 3 * KILL_STEP_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    const pending = this.connecting;
+    this.link?.close();
+    this.link = null;
+    if (pending) {
+      await pending.then(
+        (l) => l.close(),
+        () => {},
+      );
+    }
+  }
+
+  runScript(script: string, args: readonly string[], options: RunScriptOptions): Promise<RunResult> {
+    const run = this.run(script, args, options);
+    this.inflight.add(run);
+    const done = (): void => {
+      this.inflight.delete(run);
+    };
+    run.then(done, done);
+    return run;
+  }
+
+  private async run(script: string, args: readonly string[], options: RunScriptOptions): Promise<RunResult> {
+    assertSafeArgs(args);
+    assertTimeout(options.timeoutMs);
+    const maxOutputBytes = resolveMaxOutputBytes(options.maxOutputBytes);
+    const started = Date.now();
+    const closing = this.closeController.signal;
+    const signal = options.signal ? AbortSignal.any([options.signal, closing]) : closing;
+    if (signal.aborted) throw new RunAbortedError(`run on ${this.host} aborted before it started`);
+
+    // The deadline covers the wait for a slot as well: rule 7 is about the caller's wall time.
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    const queueSignal = AbortSignal.any([signal, deadline]);
+    let release: () => void;
+    try {
+      release = await this.slots.acquire(queueSignal);
+    } catch {
+      if (signal.aborted) throw new RunAbortedError(`run on ${this.host} aborted while queued`);
+      return emptyResult(started, true);
+    }
+    try {
+      const link = await raceAbort(this.connect(), signal, this.host);
+      const remaining = options.timeoutMs - (Date.now() - started);
+      if (remaining <= 0) return emptyResult(started, true);
+      return await runOnLink(link, script, args, {
+        remainingMs: remaining,
+        timeoutMs: options.timeoutMs,
+        maxOutputBytes,
+        signal,
+        started,
+        killSlots: this.killSlots,
+      });
+    } finally {
+      release();
+    }
+  }
+}
+
+function emptyResult(started: number, timedOut: boolean): RunResult {
+  return {
+    stdout: '',
+    stderr: '',
+    code: null,
+    timedOut,
+    truncated: false,
+    ms: Date.now() - started,
+    bytes: 0,
+  };
+}
+
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined, host: string): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new RunAbortedError(`run on ${host} aborted while connecting`));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Opens an exec channel, retrying briefly when the server refuses it: sshd frees a session slot
+ * a moment after it confirms the previous channel's close, so at the MaxSessions edge an open can
+ * fail transiently.
+ */
+async function openExecRetrying(link: SshLink, command: string, withinMs: number): Promise<ClientChannel> {
+  const until = Date.now() + withinMs;
+  for (let delay = 25; ; delay = Math.min(delay * 2, 400)) {
+    try {
+      return await openExec(link, command);
+    } catch (err) {
+      const transient = err instanceof ChannelError && /open failed/i.test(err.message);
+      if (!transient || !link.alive || Date.now() + delay > until) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+function openExec(link: SshLink, command: string): Promise<ClientChannel> {
+  const failure = (err: Error): Error =>
+    link.alive
+      ? new ChannelError(`${describeTarget(link.target)}: could not start command (${err.message})`, {
+          cause: err,
+        })
+      : new ConnectionLostError(`connection to ${describeTarget(link.target)} lost`, { cause: err });
+  return new Promise((resolve, reject) => {
+    try {
+      link.client.exec(command, (err, channel) => {
+        if (err) {
+          reject(failure(err));
+          return;
+        }
+        // A write after the peer closed surfaces as an 'error' event; unhandled, it would crash us.
+        channel.on('error', () => {});
+        trackClose(channel);
+        resolve(channel);
+      });
+    } catch (err) {
+      // ssh2 throws synchronously when the socket is already gone.
+      reject(failure(err as Error));
+    }
+  });
+}
+
+/**
+ * Each channel's close, recorded from the moment it opens: the server closes a run's channel as
+ * soon as its group is killed, often before we get round to waiting for it.
+ */
+const channelClosed = new WeakMap<ClientChannel, Promise<void>>();
+
+function trackClose(channel: ClientChannel): void {
+  channelClosed.set(channel, new Promise<void>((resolve) => channel.once('close', () => resolve())));
+}
+
+/** Resolves when the channel has closed, or after `ms`. */
+function closed(channel: ClientChannel, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    channelClosed.get(channel),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Kills the remote group over a fresh channel, then closes the run's own channel. The order
+ * matters: sshd does not confirm a session channel's close while its child is still running, so
+ * closing first would just wait. Kill channels come from their own small pool (KILL_CHANNELS) so
+ * that maxChannels runs + kills stay within OpenSSH's MaxSessions even when every run times out.
+ */
+async function killRemote(
+  link: SshLink,
+  channel: ClientChannel | null,
+  pgid: number | null,
+  scriptSent: boolean,
+  killSlots: Semaphore,
+): Promise<string | null> {
+  let problem: string | null = null;
+  if (!scriptSent) {
+    // The wrapper is still waiting for its script on stdin: EOF makes `sh -s` exit having run
+    // nothing, so there is nothing to kill.
+    channel?.end();
+  } else if (pgid === null) {
+    problem = 'the remote process id was not yet known; relying on the remote timeout backstop';
+  } else if (!link.alive) {
+    problem = `connection lost before process group ${pgid} could be killed`;
+  } else {
+    let release: (() => void) | null = null;
+    try {
+      // Kills queue behind each other when many runs time out together; each takes a round trip.
+      release = await killSlots.acquire(AbortSignal.timeout(3 * KILL_STEP_MS));
+      const killer = await withTimeout(
+        openExecRetrying(link, buildKillCommand(pgid), KILL_STEP_MS),
+        KILL_STEP_MS,
+        'kill channel did not open',
+      );
+      // ssh2 emits 'close' only once the readable sides ended, which needs them drained.
+      killer.resume();
+      killer.stderr.resume();
+      killer.end();
+      await closed(killer, KILL_STEP_MS);
+    } catch (err) {
+      problem = `could not kill remote process group ${pgid}: ${(err as Error).message}`;
+    } finally {
+      release?.();
+    }
+  }
+  if (channel) {
+    channel.close();
+    await closed(channel, KILL_STEP_MS);
+  }
+  return problem;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ConnectTimeoutError(message)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+interface RunParams {
+  remainingMs: number;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  signal: AbortSignal | undefined;
+  started: number;
+  killSlots: Semaphore;
+}
+
+function runOnLink(link: SshLink, script: string, args: readonly string[], p: RunParams): Promise<RunResult> {
+  const command = buildWrappedCommand(args, p.timeoutMs);
+  const stdout = new CappedBuffer(p.maxOutputBytes);
+  const stderr = new CappedBuffer(p.maxOutputBytes);
+  const marker = new PgidMarkerParser();
+
+  return new Promise<RunResult>((resolve, reject) => {
+    let settled = false;
+    let stopping: 'timeout' | 'abort' | null = null;
+    let channel: ClientChannel | null = null;
+    let code: number | null = null;
+    let scriptSent = false;
+
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      p.signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
+    };
+    const result = (): RunResult => {
+      stderr.push(marker.flush());
+      return {
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        code: stopping ? null : code,
+        timedOut: stopping === 'timeout',
+        truncated: stdout.truncated || stderr.truncated,
+        ms: Date.now() - p.started,
+        bytes: stdout.seen + stderr.seen,
+      };
+    };
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      if (stopping === 'abort') reject(new RunAbortedError(`run on ${link.target.host} aborted`));
+      else resolve(result());
+    };
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      channel?.close();
+      reject(err);
+    };
+    const stop = (why: 'timeout' | 'abort'): void => {
+      if (settled || stopping) return;
+      stopping = why;
+      void killRemote(link, channel, marker.pgid, scriptSent, p.killSlots).then((problem) => {
+        if (problem) stderr.push(Buffer.from(`\n[fpm-medic] ${problem}\n`));
+        finish();
+      });
+    };
+
+    const timer = setTimeout(() => stop('timeout'), p.remainingMs);
+    const onAbort = (): void => stop('abort');
+    p.signal?.addEventListener('abort', onAbort, { once: true });
+    if (p.signal?.aborted) onAbort(); // aborted while we were connecting: never start
+    const unsubscribe = link.onLost((err) => {
+      // Once we are killing the run, its outcome (timed out / aborted) is already decided.
+      if (stopping) finish();
+      else fail(err);
+    });
+
+    // The script goes out only once the wrapper has reported its process group: a run stopped
+    // before that point never runs anything, and one stopped after it can always be killed.
+    const sendScript = (ch: ClientChannel): void => {
+      if (scriptSent || stopping || settled) return;
+      scriptSent = true;
+      ch.end(script);
+    };
+
+    openExecRetrying(link, command, p.remainingMs).then(
+      (ch) => {
+        if (settled || stopping) {
+          // The deadline passed before the channel opened; EOF on stdin, nothing runs.
+          ch.end();
+          ch.close();
+          return;
+        }
+        channel = ch;
+        ch.on('data', (chunk: Buffer) => stdout.push(chunk));
+        ch.stderr.on('data', (chunk: Buffer) => {
+          stderr.push(marker.push(chunk));
+          if (marker.complete) sendScript(ch);
+        });
+        ch.on('exit', (exitCode: number | null) => {
+          code = typeof exitCode === 'number' ? exitCode : null;
+        });
+        ch.on('close', () => {
+          if (stopping) return; // killRemote decides when the run is over
+          if (!link.alive) fail(new ConnectionLostError(`connection to ${describeTarget(link.target)} lost`));
+          else finish();
+        });
+      },
+      (err: Error) => {
+        if (stopping) finish();
+        else fail(err);
+      },
+    );
+  });
+}
