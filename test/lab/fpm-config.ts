@@ -3,6 +3,13 @@ import type { LabPaths } from './paths.js';
 export const POOL_NAMES = ['unixpool', 'tcppool', 'odpool'] as const;
 export type PoolName = (typeof POOL_NAMES)[number];
 
+/**
+ * Also set per pool (php_admin_value), as production pools often do: a running master's own `-c`
+ * php.ini cannot be recovered from the host (FPM overwrites its argv and environ with the
+ * proctitle), so this is where fpm-medic reads the timeout chain's first link from.
+ */
+export const MAX_EXECUTION_TIME_SEC = 10;
+
 export interface PoolSpec {
   name: PoolName;
   /** A unix socket path or `127.0.0.1:port`. */
@@ -125,6 +132,7 @@ export function renderPool(p: PoolSpec): string {
     `access.log = ${p.accessLog}`,
     `access.format = "${ACCESS_FORMAT}"`,
     'catch_workers_output = yes',
+    `php_admin_value[max_execution_time] = ${MAX_EXECUTION_TIME_SEC}`,
     // Workers get a clean environment; the app reads its API endpoint from here, as apps read config.
     'clear_env = yes',
   );
@@ -141,7 +149,7 @@ export function renderPhpIni(): string {
   return [
     '; fpm-medic lab php.ini',
     // CPU time on Linux (ITIMER_PROF): sleeps and network waits never hit it, as in production.
-    'max_execution_time = 10',
+    `max_execution_time = ${MAX_EXECUTION_TIME_SEC}`,
     'memory_limit = 128M',
     'display_errors = Off',
     'log_errors = On',

@@ -1,7 +1,7 @@
 import type { WebErrorEvent, WebErrorKind } from '../../facts/types.js';
 import type { ParseContext } from './context.js';
 import { localToEpoch, monthIndex } from './time.js';
-import { normaliseUpstream, stripClientPort } from './web-upstream.js';
+import { isErrorLevel, normaliseUpstream, stripClientPort } from './web-upstream.js';
 
 // [Mon Jan 15 03:42:17.123456 2024] [proxy:error] [pid 1234:tid 5678] rest   (server/log.c)
 const HEAD =
@@ -148,7 +148,7 @@ export function parseApacheErrorLog(text: string, ctx: ParseContext): WebErrorEv
   const pending = new Map<string, WebErrorEvent>();
   for (const r of records) {
     const p = parseRecord(r, ctx);
-    if (!p) continue;
+    if (!p || !isErrorLevel(p.event.level)) continue;
     const held = pending.get(p.key);
     const code = p.event.code ?? '';
     // "disabling worker" comes between a failed connect and its request line: it is a

@@ -1,7 +1,7 @@
 import type { WebErrorEvent, WebErrorKind } from '../../facts/types.js';
 import type { ParseContext } from './context.js';
 import { localToEpoch } from './time.js';
-import { normaliseUpstream } from './web-upstream.js';
+import { isErrorLevel, normaliseUpstream } from './web-upstream.js';
 
 // "2026/11/20 21:48:42 [crit] 14911#14911: *1 message" (ngx_log.c); the connection number is optional.
 const HEAD =
@@ -89,7 +89,7 @@ export function parseNginxErrorLog(text: string, ctx: ParseContext): WebErrorEve
   const out: WebErrorEvent[] = [];
   for (const r of records) {
     const e = parseRecord(r, ctx);
-    if (e && e.time >= ctx.since) out.push(e);
+    if (e && e.time >= ctx.since && isErrorLevel(e.level)) out.push(e);
   }
   return out;
 }

@@ -22,3 +22,13 @@ export function stripClientPort(client: string): string {
   if (bracket) return bracket[1]!;
   return client.replace(/:\d+$/, '');
 }
+
+const BELOW_WARN = /^(notice|info|debug|trace\d)$/;
+
+/**
+ * Startup, reload and debug chatter (Apache's AH00489 "resuming normal operations", nginx
+ * "signal process started") is not a web error: only warn and above count as evidence.
+ */
+export function isErrorLevel(level: string): boolean {
+  return !BELOW_WARN.test(level);
+}

@@ -204,8 +204,11 @@ describe('probes over SSH against the real lab behind nginx', () => {
     const f = await collectSince(Date.now());
     const pools = labPools(f, h.lab);
     expect(pools.some((p) => p.requestTerminateTimeoutSec === 0)).toBe(true);
+    expect(pools.map((p) => p.phpAdminValues.max_execution_time)).toEqual(
+      pools.map(() => String(s.details.maxExecutionTimeSec)),
+    );
     const master = f.fpm.masters.find((m) => m.pid === h.lab.fpmMasterPid);
-    expect(master?.php?.maxExecutionTimeSec).toBe(s.details.maxExecutionTimeSec);
+    expect(master?.php?.loadedFile).toBeDefined();
     expect(f.web?.routes.map((r) => r.readTimeoutSec)).toContain(s.details.webReadTimeoutSec);
     await s.end();
   });
