@@ -47,9 +47,12 @@ describe('Apache error log (captured from httpd 2.4 mod_proxy_fcgi in front of p
     }
     expect([...events].sort((a, b) => a.time - b.time)).toEqual(events);
     expect(events.every((e) => e.server === 'apache' && e.serverPid! > 0)).toBe(true);
-    // A tail that starts mid-record (tail -c) loses that record only.
+    // A tail that starts mid-line (tail -c) reads as if that line were not there at all.
     const firstError = log.indexOf('[proxy:error]');
-    expect(parseApacheErrorLog(log.slice(firstError - 10), ctx())).toHaveLength(events.length - 1);
+    const nextLine = log.indexOf('\n', firstError) + 1;
+    expect(parseApacheErrorLog(log.slice(firstError - 10), ctx())).toEqual(
+      parseApacheErrorLog(log.slice(nextLine), ctx()),
+    );
   });
 
   it('ignores startup and shutdown notices: they are not web errors', () => {
