@@ -41,7 +41,7 @@ export interface PoolSignal {
   busySource: 'status' | 'ps';
   /** Connections waiting in the pool's accept queue (ss Recv-Q; status "listen queue" for TCP). */
   queued: number;
-  /** The effective backlog (ss Send-Q). */
+  /** The effective backlog (ss Send-Q); -1 when neither ss nor the config tells. */
   backlog: number;
   statusOk: boolean;
   /** The status page did not answer in time: requests queue behind it. */
@@ -62,6 +62,15 @@ export interface EndpointSignal {
   maxDurationSec: number;
   /** Average lifetime CPU% of those workers (low = waiting on I/O). */
   avgCpu: number;
+  /** The workers (for kill-stuck-workers, which only takes named pids). */
+  pids: number[];
+}
+
+/** Values that satisfy max_execution_time < request_terminate_timeout < web read timeout. */
+export interface TimeoutSuggestion {
+  maxExecutionTimeSec: number;
+  requestTerminateTimeoutSec: number;
+  webReadTimeoutSec: number;
 }
 
 export interface Signals {
@@ -74,16 +83,20 @@ export interface Signals {
     pools: number;
     /** Seconds since the youngest master started; -1 with no master. */
     masterAgeSec: number;
-    /** "Reloading in progress" lines in the window. */
+    /** "Reloading in progress" lines (and emergency-restart reloads) in the window. */
     reloads: number;
-    /** Pool unix sockets with no listener (file missing or stale). */
+    /** Pool unix sockets with no listener (file missing or stale); 0 when ss could not run. */
     socketsMissing: number;
+    /** TCP pools with no listener on their port; 0 when ss could not run. */
+    portsMissing: number;
   };
   pools: PoolSignal[];
   poolsExhausted: number;
   /** Web server errors in the window, by WebErrorKind (zero when absent). */
   web: {
+    /** nginx | apache; '' when no web server was found. */
     kind: string;
+    /** Gateway failures: the kinds below (not FastCGI stderr, "temporarily disabled" or unclassified lines). */
     total: number;
     enoent: number;
     eacces: number;
@@ -107,6 +120,7 @@ export interface Signals {
     /** Busy workers holding a TCP connection to this host's own web listeners or selfAddresses. */
     workers: number;
     targets: string[];
+    pids: number[];
   };
   external: {
     endpoints: EndpointSignal[];
@@ -126,6 +140,8 @@ export interface Signals {
     terminateOff: boolean;
     ok: boolean;
     violations: string[];
+    /** A value set that satisfies the chain, for the fix-for-good text. */
+    suggested: TimeoutSuggestion;
   };
   requestTimeouts: {
     /** "execution timed out ... terminating" lines. */
@@ -138,7 +154,14 @@ export interface Signals {
     kernelKills: number;
     /** Of those, matched by pid to FPM's "exited on signal 9". */
     matched: number;
+    /** Of the kernel kills, those by a memory cgroup limit ("Memory cgroup out of memory"). */
     cgroupKills: number;
+    /** FPM children that exited on SIGKILL in the window (OOM or someone's kill -9). */
+    sigkills: number;
+    /** oom_kill counters of the FPM masters' cgroups since they were created: survive dmesg rotation. */
+    cgroupCounter: number;
+    /** Kills matched by time (and pool) to a web server reset/premature close. */
+    matchedWebErrors: number;
   };
   crashes: {
     /** Workers exiting on SIGSEGV/SIGBUS/SIGABRT/SIGILL/SIGFPE. */
@@ -147,26 +170,36 @@ export interface Signals {
     signals: string[];
   };
   memory: {
+    /** MemAvailable; -1 when meminfo could not be read. */
     availableKb: number;
-    /** MemAvailable, or the cgroup limit when that is smaller. */
+    /**
+     * What the workers may use at most: MemAvailable plus the RSS the running workers already hold
+     * (MemAvailable no longer counts it), or the cgroup limit when that is smaller; -1 unknown.
+     */
     budgetKb: number;
     avgWorkerRssKb: number;
     maxChildrenTotal: number;
     /** maxChildrenTotal × avgWorkerRssKb. */
     projectedKb: number;
     oversized: boolean;
-    /** Computed pm.max_children that would fit (budget × 0.8 / avg RSS), per host. */
+    /** Computed pm.max_children that would fit (budget × 0.8 / avg RSS), per host; -1 unknown. */
     suggestedMaxChildren: number;
   };
   slowRequests: {
     count: number;
     topScript: string;
     topScriptCount: number;
+    /** The top script's most common stack, innermost first, e.g. "sleep() /srv/www/a.php:2". */
+    topFrames: string[];
   };
   restart: {
-    /** Refused/ENOENT web errors within restartWindowSec after the newest master started. */
+    /**
+     * Refused/ENOENT web errors within restartWindowSec after the newest master started. The
+     * window opens a few seconds before startedAt: those errors are logged in the stop→start gap,
+     * while the old master is gone and the new one not yet listening.
+     */
     errorsAfterStart: number;
-    /** Refused/ENOENT web errors before it, in the window. */
+    /** Refused/ENOENT web errors before that, in the window. */
     errorsBeforeStart: number;
     masterStartedInWindow: boolean;
   };

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostFacts } from '../../../src/facts/types.js';
-import { labPools, type ProbeHarness, startProbeHarness, statusOf, webErrorsOf } from './lab-probe-harness.js';
+import {
+  labPools,
+  type ProbeHarness,
+  startProbeHarness,
+  statusOf,
+  webErrorsOf,
+} from './lab-probe-harness.js';
 
 /**
  * The same probes behind Apache httpd with mod_proxy_fcgi: its config has no `-T`, its errors are
@@ -66,7 +72,9 @@ describe('probes over SSH against the real lab behind Apache', () => {
     const since = Date.now();
     const s = await h.lab.induce('request-timeout-kill');
     const f = await collectSince(since);
-    expect(f.fpmLog).toContainEqual(expect.objectContaining({ kind: 'execution-timed-out', pid: s.details.killedPid }));
+    expect(f.fpmLog).toContainEqual(
+      expect.objectContaining({ kind: 'execution-timed-out', pid: s.details.killedPid }),
+    );
     expect(webErrorsOf(f, 'reset').length).toBeGreaterThan(0);
     await s.end();
   });
@@ -75,7 +83,9 @@ describe('probes over SSH against the real lab behind Apache', () => {
     const since = Date.now();
     const s = await h.lab.induce('worker-crashed');
     const f = await collectSince(since);
-    expect(f.fpmLog).toContainEqual(expect.objectContaining({ kind: 'child-exited', pid: s.details.crashedPid, signal: 11 }));
+    expect(f.fpmLog).toContainEqual(
+      expect.objectContaining({ kind: 'child-exited', pid: s.details.crashedPid, signal: 11 }),
+    );
     expect(webErrorsOf(f, 'reset').length).toBeGreaterThan(0);
     await s.end();
   });

@@ -26,19 +26,44 @@ describe('second-round planning', () => {
       pool({ name: 'b', listen: { kind: 'tcp', host: '0.0.0.0', port: 9001 }, statusPath: '/st' }),
       pool({ name: 'c' }),
     ];
-    expect(statusProbeArgs(pools, 2)).toEqual(['2', 'a', '/run/php/www.sock', '/status', 'b', '127.0.0.1:9001', '/st']);
+    expect(statusProbeArgs(pools, 2)).toEqual([
+      '2',
+      'a',
+      '/run/php/www.sock',
+      '/status',
+      'b',
+      '127.0.0.1:9001',
+      '/st',
+    ]);
     expect(statusProbeArgs([pool({})], 2)).toEqual([]);
     expect(connectArg({ kind: 'tcp', host: '10.1.2.3', port: 9000 })).toBe('10.1.2.3:9000');
   });
 
   it('tails each log once, skips syslog/stderr targets, and lets the inventory replace web logs', () => {
     const targets = logTargets({
-      globals: [{ masterPid: 1, configPath: '/e', errorLog: '/var/log/fpm.log', processControlTimeoutSec: 0 }],
-      pools: [
-        pool({ name: 'a', slowlog: '/var/log/a.slow', requestSlowlogTimeoutSec: 2, accessLog: '/var/log/a.acc' }),
-        pool({ name: 'b', slowlog: '/var/log/b.slow', requestSlowlogTimeoutSec: 0, accessLog: '/dev/stderr' }),
+      globals: [
+        { masterPid: 1, configPath: '/e', errorLog: '/var/log/fpm.log', processControlTimeoutSec: 0 },
       ],
-      web: { kind: 'nginx', listens: [], errorLogs: ['/var/log/nginx/error.log', 'syslog:server=x'], routes: [] },
+      pools: [
+        pool({
+          name: 'a',
+          slowlog: '/var/log/a.slow',
+          requestSlowlogTimeoutSec: 2,
+          accessLog: '/var/log/a.acc',
+        }),
+        pool({
+          name: 'b',
+          slowlog: '/var/log/b.slow',
+          requestSlowlogTimeoutSec: 0,
+          accessLog: '/dev/stderr',
+        }),
+      ],
+      web: {
+        kind: 'nginx',
+        listens: [],
+        errorLogs: ['/var/log/nginx/error.log', 'syslog:server=x'],
+        routes: [],
+      },
     });
     expect(targets).toEqual([
       { kind: 'fpm-error', path: '/var/log/fpm.log' },

@@ -1,0 +1,28 @@
+/**
+ * Stable ids from DESIGN.md: alerts, dashboards, policies and users key on them, so a runbook may
+ * only name actions the remediation layer knows, and the shipped set is pinned by a test.
+ */
+export const ACTION_IDS = ['fpm-reload', 'fpm-start', 'kill-stuck-workers'] as const;
+export type ActionId = (typeof ACTION_IDS)[number];
+
+export const SHIPPED_RUNBOOK_IDS = [
+  'fpm-down',
+  'socket-permission',
+  'pool-exhausted',
+  'listen-backlog-overflow',
+  'self-request-deadlock',
+  'slow-external-call',
+  'timeout-chain-misaligned',
+  'request-timeout-kill',
+  'worker-oom-killed',
+  'worker-crashed',
+  'max-children-oversized',
+  'slow-requests',
+  'restart-window',
+] as const;
+
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Higher is worse; used to sort findings and to pick a verdict. */
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 3, warning: 2, info: 1 };
