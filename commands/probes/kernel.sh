@@ -14,7 +14,7 @@ max=${2:-1000000}
 oom='invoked oom-killer|Out of memory|Memory cgroup out of memory|Killed process|Kill process|oom-kill:|oom_reaper|OOM victim|killed as a result of limit|Memory limit reached|memory: usage'
 
 fm_section clock
-printf 'now %s\noffset %s\nuptime %s\n' "$(date +%s)" "$(date +%z)" "$(cat /proc/uptime)"
+printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$(cat /proc/uptime)"
 
 from=$(awk -v w="$window" '{ s = $1 - w * 60; if (s < 0) s = 0; printf "%d\n", s }' /proc/uptime)
 

@@ -16,7 +16,7 @@ root=0
 [ "$(id -u)" = 0 ] && root=1
 
 fm_section clock
-printf 'now %s\noffset %s\nuptime %s\n' "$(date +%s)" "$(date +%z)" "$(cat /proc/uptime)"
+printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$(cat /proc/uptime)"
 
 if fm_have ps; then
   fm_section ps "root=$root"

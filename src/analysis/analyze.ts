@@ -51,7 +51,7 @@ export function analyze(facts: HostFacts, options: AnalyzeOptions = {}): Analysi
 
   const signals: Signals = {
     host: facts.host,
-    windowSec: Math.round(facts.window.minutes * 60),
+    windowSec: Math.round(facts.window.seconds),
     fpm: fpm.value,
     pools: pools.value,
     poolsExhausted: pools.value.filter((p) => p.exhausted).length,

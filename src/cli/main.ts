@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InventoryError, UnknownHostError } from '../config/inventory.js';
+import { RunbookError } from '../runbooks/index.js';
 import { isFpmMedicError } from '../util/errors.js';
+import { diagnoseCommand } from './commands/diagnose.js';
 import { probeCommand } from './commands/probe.js';
 import { EXIT } from './exit-codes.js';
 
@@ -13,6 +15,17 @@ export function buildProgram(): Command {
     .description('Diagnose PHP-FPM 502/503/504 incidents: probes over SSH, correlated evidence, runbooks.')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('diagnose')
+    .description('find why a host (or every host of a group) answers 502/503/504: root cause, evidence, fix')
+    .argument('<target>', 'inventory host or group name')
+    .option('-i, --inventory <path>', 'inventory file (default: $FPM_MEDIC_INVENTORY)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-w, --window <duration>', 'how far back logs are read (90s, 15m, 1h)', '15m')
+    .action(async (target: string, opts) => {
+      process.exitCode = await diagnoseCommand(target, opts);
+    });
 
   program
     .command('probe')
@@ -39,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; every other commander error is bad usage.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof InventoryError || err instanceof UnknownHostError) {
+    if (err instanceof InventoryError || err instanceof UnknownHostError || err instanceof RunbookError) {
       process.stderr.write(`fpm-medic: ${err.message}\n`);
       return EXIT.usage;
     }

@@ -374,7 +374,8 @@ export interface HostClock {
 export interface HostFacts {
   host: string;
   collectedAt: string;
-  window: { minutes: number; since: number };
+  /** The log window: `seconds` exactly (a short window is not rounded away), `minutes` for display. */
+  window: { minutes: number; seconds: number; since: number };
   clock: HostClock;
   fpm: {
     masters: FpmMaster[];

@@ -1,25 +1,32 @@
 import type { ResolvedHost } from '../config/types.js';
 import type { HostClock, HostFacts, ProbeFailure } from '../facts/types.js';
 import type { Transport } from '../transport/transport.js';
+import type { ProbeCall } from './bundle.js';
 import type { ProbeId } from './catalog.js';
 import { probeFailure } from './failure-fix.js';
-import { parseLogSections } from './parse-logs.js';
+import { parseLogSections, tailCoversWindow } from './parse-logs.js';
 import type { ParseContext } from './parsers/context.js';
 import { parseFpmDiscovery } from './parsers/fpm-discovery.js';
 import { parseFpmStatusSections } from './parsers/fpm-status.js';
 import { parseKernelProbe } from './parsers/oom.js';
 import { parseRuntime } from './parsers/sys-runtime.js';
 import { parseWebDiscovery } from './parsers/web-discovery.js';
-import { logProbeArgs, logTargets, statusProbeArgs } from './plan.js';
+import { type LogTarget, logProbeArgs, logTargets, statusProbeArgs } from './plan.js';
 import { pickWebServer, restrictFpm } from './restrict.js';
-import { type ProbeOutput, runProbe } from './run-probe.js';
+import { type ProbeOutput, runProbes } from './run-probe.js';
+import type { Section } from './sections.js';
 
 export interface CollectOptions {
-  /** How far back logs are read. */
+  /** How far back logs are read, from the host's clock when the probes ran. */
   windowSec: number;
+  /**
+   * Absolute window start (epoch seconds), overriding windowSec: "everything since the incident
+   * began", independent of how long the probes took to start.
+   */
+  sinceEpoch?: number;
   /** Upper bound for any single probe (the inventory's commandTimeoutMs). */
   commandTimeoutMs?: number;
-  /** Bytes read from the end of each log file. */
+  /** The most read from the end of one log file, however busy the window (default 8 MiB). */
   maxLogBytes?: number;
   /** How long a pool's status page may take: short, a saturated pool never answers. */
   statusTimeoutSec?: number;
@@ -36,7 +43,9 @@ export interface Collected {
 
 export type CollectHost = Pick<ResolvedHost, 'name' | 'fpm' | 'web'>;
 
-const DEFAULT_MAX_LOG_BYTES = 512 * 1024;
+const DEFAULT_MAX_LOG_BYTES = 8 << 20;
+/** First read of each log; enough for a quiet window, doubled per file while it is not. */
+const FIRST_LOG_BYTES = 64 << 10;
 const DEFAULT_STATUS_TIMEOUT_SEC = 2;
 
 function localClock(): HostClock {
@@ -44,8 +53,8 @@ function localClock(): HostClock {
 }
 
 /**
- * Gathers every fact about one host in two rounds over one connection: discovery, the live
- * snapshot and the kernel log first (in parallel), then pool status pages and log tails, whose
+ * Gathers every fact about one host in two rounds over one connection, one channel each: the live
+ * snapshot, the kernel log and discovery first, then pool status pages and log tails, whose
  * arguments come from what discovery found. Never throws for host-side trouble: whatever could not
  * be read becomes a ProbeFailure in the facts.
  */
@@ -57,23 +66,27 @@ export async function collectFacts(
   const started = new Date();
   const windowMin = Math.max(1, Math.ceil(options.windowSec / 60));
   const maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
-  const run = (id: ProbeId, args: string[]): Promise<ProbeOutput> =>
-    runProbe(transport, id, args, {
+  const round = (calls: ProbeCall[]): Promise<ProbeOutput[]> =>
+    runProbes(transport, calls, {
       ...(options.commandTimeoutMs ? { timeoutMs: options.commandTimeoutMs } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
 
+  // Round 1: what is there (discovery) and what is happening (snapshot, kernel), on one channel.
   const webArgs = host.web.kind && host.web.config ? [host.web.kind, host.web.config] : [];
-  const [dFpm, dWeb, rt, kern] = await Promise.all([
-    run('discover-fpm', host.fpm.config ? [host.fpm.config] : []),
-    run('discover-web', webArgs),
-    run('runtime', []),
-    run('kernel', [String(windowMin), String(maxLogBytes)]),
-  ]);
+  const [rt, kern, dFpm, dWeb] = (await round([
+    // The snapshot first: it is the moment the report describes.
+    { id: 'runtime', args: [] },
+    { id: 'kernel', args: [String(windowMin), String(FIRST_LOG_BYTES * 16)] },
+    { id: 'discover-fpm', args: host.fpm.config ? [host.fpm.config] : [] },
+    { id: 'discover-web', args: webArgs },
+  ])) as [ProbeOutput, ProbeOutput, ProbeOutput, ProbeOutput];
 
   const runtime = parseRuntime(rt.sections);
   const clock = runtime.clock ?? localClock();
-  const ctx: ParseContext = { clock, since: clock.now - options.windowSec };
+  const since = options.sinceEpoch ?? clock.now - options.windowSec;
+  const ctx: ParseContext = { clock, since };
+  const windowSec = clock.now - since;
   const fpm = restrictFpm(parseFpmDiscovery(dFpm.sections), host.fpm.config);
   const webFound = parseWebDiscovery(dWeb.sections);
   const kernel = parseKernelProbe(kern.sections, ctx);
@@ -86,11 +99,25 @@ export async function collectFacts(
     ...(web ? { web } : {}),
     ...(host.web.errorLog ? { webErrorLog: host.web.errorLog } : {}),
   });
-  const logArgs = logProbeArgs(targets, maxLogBytes);
-  const [status, logs] = await Promise.all([
-    statusArgs.length ? run('fpm-status', statusArgs) : undefined,
-    logArgs.length ? run('logs', logArgs) : undefined,
-  ]);
+  // Round 2: the pools' status pages and the logs' tails, where discovery said they are.
+  const round2: ProbeCall[] = [];
+  if (statusArgs.length) round2.push({ id: 'fpm-status', args: statusArgs });
+  const firstLogBudget = Math.min(FIRST_LOG_BYTES, maxLogBytes);
+  if (targets.length) round2.push({ id: 'logs', args: logProbeArgs(targets, firstLogBudget) });
+  const out2 = await round(round2);
+  const status = out2.find((o) => o.run.id === 'fpm-status');
+  const firstLogs = out2.find((o) => o.run.id === 'logs');
+  const logs = firstLogs
+    ? await deepenLogs(
+        firstLogs,
+        targets,
+        firstLogBudget,
+        (args) => round([{ id: 'logs', args }]).then((o) => o[0]!),
+        ctx,
+        fpm.pools,
+        maxLogBytes,
+      )
+    : undefined;
 
   const statusParsed = status ? parseFpmStatusSections(status.sections) : { results: [], failures: [] };
   const logParsed = logs
@@ -116,7 +143,7 @@ export async function collectFacts(
   const facts: HostFacts = {
     host: host.name,
     collectedAt: started.toISOString(),
-    window: { minutes: Math.round(options.windowSec / 60), since: ctx.since },
+    window: { minutes: Math.round(windowSec / 60), seconds: windowSec, since: ctx.since },
     clock,
     fpm: { masters: fpm.masters, globals: fpm.globals, pools: fpm.pools, php: fpm.php },
     ...(web ? { web } : {}),
@@ -150,5 +177,64 @@ function unreachableFailure(host: string, detail: string): ProbeFailure {
     reason: /timed? ?out/i.test(detail) ? 'timeout' : 'error',
     detail,
     fix: 'check that the host is up and its SSH port reachable from here, the inventory user and key (or agent), and that its host key is pinned in known_hosts',
+  };
+}
+
+/**
+ * Reads each log's tail just deep enough to cover the window: the first round read 64 KiB of
+ * each; the files whose tail is cut inside the window are read again, twice as deep, up to
+ * maxBytes. A log whose history grows 1000x costs the same; a busy window costs a round trip per
+ * doubling.
+ */
+async function deepenLogs(
+  first: ProbeOutput,
+  targets: readonly LogTarget[],
+  firstBudget: number,
+  run: (args: string[]) => Promise<ProbeOutput>,
+  ctx: ParseContext,
+  pools: CollectedPools,
+  maxBytes: number,
+): Promise<ProbeOutput> {
+  const byPath = new Map<string, Section[]>();
+  const keep = (out: ProbeOutput, ts: readonly LogTarget[]) => {
+    for (const t of ts) {
+      byPath.set(
+        t.path,
+        out.sections.filter((s) => s.attrs.path === t.path || s.attrs.path === `${t.path}.1`),
+      );
+    }
+  };
+  keep(first, targets);
+  let merged = first;
+  let budget = firstBudget;
+  let pending = [...targets];
+  while (merged.run.ok && budget < maxBytes) {
+    pending = pending.filter((t) => {
+      const live = byPath.get(t.path)?.find((s) => s.kind === 'section' && s.attrs.path === t.path);
+      return live !== undefined && !tailCoversWindow(live, ctx, pools);
+    });
+    if (pending.length === 0) break;
+    budget = Math.min(budget * 2, maxBytes);
+    const out = await run(logProbeArgs(pending, budget));
+    merged = mergeOutputs(merged, out);
+    keep(out, pending);
+  }
+  // One section set per file: the deepest read of each.
+  return { ...merged, sections: [...byPath.values()].flat() };
+}
+
+type CollectedPools = Parameters<typeof tailCoversWindow>[2];
+
+function mergeOutputs(a: ProbeOutput, b: ProbeOutput): ProbeOutput {
+  return {
+    run: {
+      id: a.run.id,
+      ok: a.run.ok && b.run.ok,
+      ms: a.run.ms + b.run.ms,
+      bytes: a.run.bytes + b.run.bytes,
+    },
+    sections: b.sections,
+    failures: [...a.failures, ...b.failures],
+    raw: `${a.raw}${b.raw}`,
   };
 }

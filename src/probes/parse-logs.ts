@@ -23,6 +23,39 @@ export interface LogFacts {
   failures: ProbeFailure[];
 }
 
+/** One log section parsed with no window: every event it holds, for coverage checks. */
+function eventsOf(s: Section, ctx: ParseContext, pools: readonly FpmPoolConfig[]): { time: number }[] {
+  switch (s.attrs.kind) {
+    case 'fpm-error':
+      return parseFpmLog(s.body, ctx);
+    case 'fpm-slow':
+      return parseSlowLog(s.body, ctx);
+    case 'fpm-access':
+      return parseAccessLog(s.body, pools.find((p) => p.accessLog === s.attrs.path)?.accessFormat, ctx);
+    case 'nginx-error':
+      return parseNginxErrorLog(s.body, ctx);
+    case 'apache-error':
+      return parseApacheErrorLog(s.body, ctx);
+    default:
+      return [];
+  }
+}
+
+/**
+ * Whether a tail reaches back to the window's start. A tail that was cut (the file is larger than
+ * what was read) and whose oldest line is still inside the window may be missing part of the
+ * incident: read more of it. A tail that reaches before the window is enough, however large the
+ * file: that is what keeps the bytes read flat when a log's history grows.
+ */
+export function tailCoversWindow(s: Section, ctx: ParseContext, pools: readonly FpmPoolConfig[]): boolean {
+  if (s.attrs.truncated !== '1') return true;
+  const times = eventsOf(s, { clock: ctx.clock, since: Number.NEGATIVE_INFINITY }, pools)
+    .map((e) => e.time)
+    .filter((t) => t > 0);
+  if (times.length === 0) return false;
+  return Math.min(...times) < ctx.since;
+}
+
 /** Routes each `log` section of logs.sh to the parser for its kind. */
 export function parseLogSections(
   sections: readonly Section[],

@@ -1,6 +1,7 @@
 import type { ProbeFailure, ProbeRun } from '../facts/types.js';
 import type { Transport } from '../transport/transport.js';
-import { PROBES, type ProbeId, probeScript } from './catalog.js';
+import { buildBundle, type ProbeCall, splitBundle } from './bundle.js';
+import { PROBES, type ProbeId } from './catalog.js';
 import { probeFailure } from './failure-fix.js';
 import { type Section, splitSections } from './sections.js';
 
@@ -13,54 +14,82 @@ export interface ProbeOutput {
   raw: string;
 }
 
+export interface RunProbesOptions {
+  /** Upper bound for the whole round (default: the sum of the probes' own limits). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 /**
- * Runs one probe and never throws: a probe that could not run becomes a failure fact (timeout,
- * connection lost, non-zero exit) so the report says what could not be read and why.
+ * Runs a round of probes over one channel and never throws: a probe that could not run becomes a
+ * failure fact (timeout, connection lost, non-zero exit), so the report says what could not be
+ * read and why. Probes that finished before a timeout keep their output.
  */
+export async function runProbes(
+  transport: Transport,
+  calls: readonly ProbeCall[],
+  options: RunProbesOptions = {},
+): Promise<ProbeOutput[]> {
+  if (calls.length === 0) return [];
+  const bundle = buildBundle(calls);
+  const timeoutMs = Math.min(options.timeoutMs ?? bundle.timeoutMs, bundle.timeoutMs);
+  const started = performance.now();
+  let result: Awaited<ReturnType<Transport['runScript']>>;
+  try {
+    result = await transport.runScript(bundle.script, bundle.args, {
+      timeoutMs,
+      maxOutputBytes: calls.reduce((n, c) => n + PROBES[c.id].maxOutputBytes, 0),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const ms = Math.round(performance.now() - started);
+    return calls.map((c) => ({
+      run: { id: c.id, ok: false, ms, bytes: 0 },
+      sections: [],
+      failures: [probeFailure(c.id, transport.host, 'error', message)],
+      raw: '',
+    }));
+  }
+  const parts = new Map(splitBundle(result.stdout).map((p) => [p.id, p]));
+  return calls.map((c) => {
+    const part = parts.get(c.id);
+    const output = part?.output ?? '';
+    const failures: ProbeFailure[] = [];
+    if (!part || part.rc === null) {
+      const why = result.timedOut
+        ? `no answer within ${timeoutMs} ms (the round's limit); partial output kept`
+        : result.code === null
+          ? 'the connection ended before this probe finished'
+          : `the probe did not run (round exit code ${result.code})`;
+      failures.push(probeFailure(c.id, c.id, result.timedOut ? 'timeout' : 'error', why));
+    } else if (part.rc !== 0) {
+      const detail = result.stderr.trim().split('\n').slice(-3).join(' | ') || `exit code ${part.rc}`;
+      failures.push(probeFailure(c.id, c.id, classifyStderr(result.stderr), detail));
+    }
+    return {
+      run: {
+        id: c.id,
+        ok: failures.length === 0,
+        ms: part?.ms ?? Math.round(result.ms),
+        bytes: Buffer.byteLength(output),
+      },
+      sections: splitSections(output),
+      failures,
+      raw: output,
+    };
+  });
+}
+
+/** One probe on its own channel (tests, `fpm-medic probe --only`). */
 export async function runProbe(
   transport: Transport,
   id: ProbeId,
   args: readonly string[],
-  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  options: RunProbesOptions = {},
 ): Promise<ProbeOutput> {
-  const spec = PROBES[id];
-  const started = performance.now();
-  try {
-    const result = await transport.runScript(probeScript(id), args, {
-      timeoutMs: options.timeoutMs ?? spec.timeoutMs,
-      maxOutputBytes: spec.maxOutputBytes,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const sections = splitSections(result.stdout);
-    // The script's own @@error sections are turned into failures by its parser, which knows
-    // their targets; here only the run as a whole can fail.
-    const failures: ProbeFailure[] = [];
-    let ok = true;
-    if (result.timedOut) {
-      ok = false;
-      failures.push(
-        probeFailure(id, id, 'timeout', `no answer within ${spec.timeoutMs} ms; partial output kept`),
-      );
-    } else if (result.code !== 0) {
-      ok = false;
-      const detail = result.stderr.trim().split('\n').slice(-3).join(' | ') || `exit code ${result.code}`;
-      failures.push(probeFailure(id, id, classifyStderr(result.stderr), detail));
-    }
-    return {
-      run: { id, ok, ms: Math.round(result.ms), bytes: result.bytes },
-      sections,
-      failures,
-      raw: result.stdout,
-    };
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return {
-      run: { id, ok: false, ms: Math.round(performance.now() - started), bytes: 0 },
-      sections: [],
-      failures: [probeFailure(id, transport.host, 'error', message)],
-      raw: '',
-    };
-  }
+  const [out] = await runProbes(transport, [{ id, args }], options);
+  return out!;
 }
 
 function classifyStderr(stderr: string): ProbeFailure['reason'] {

@@ -6,7 +6,7 @@
  * `find ... -exec`). Killing only the shell would leave those behind. OpenSSH's sshd calls
  * setsid() for every session child, so the login shell that runs our command is a process-group
  * leader and `$$` is the group id of everything the script starts. The wrapper reports it on
- * stderr before anything else runs; on a client-side timeout or abort we open a fresh channel and
+ * stderr before the script runs; on a client-side timeout or abort we open a fresh channel and
  * `kill -s KILL -- -PGID` the whole group. The client sends the script on stdin only after the
  * marker arrived, so every run that executes anything has a known group to kill.
  *
@@ -24,14 +24,24 @@ export const PGID_MARKER = 'fpm-medic-pgid:';
 /** Seconds the remote backstop waits past the client's deadline. */
 export const REMOTE_BACKSTOP_GRACE_S = 5;
 
-export function buildWrappedCommand(args: readonly string[], timeoutMs: number): string {
+/**
+ * What the host offers as a backstop: `detect` asks (one extra fork of `timeout --version`), and
+ * the answer, reported in the marker, is remembered per connection so later channels skip it.
+ */
+export type RemoteBackstop = 'detect' | 'gnu' | 'none';
+
+export function buildWrappedCommand(
+  args: readonly string[],
+  timeoutMs: number,
+  backstop: RemoteBackstop = 'detect',
+): string {
   const inner = buildRemoteCommand(args);
-  const backstop = Math.ceil(Math.max(timeoutMs, 1) / 1000) + REMOTE_BACKSTOP_GRACE_S;
-  return (
-    `echo "${PGID_MARKER}$$" >&2; ` +
-    `if timeout --version >/dev/null 2>&1; then exec timeout -s KILL ${backstop} ${inner}; fi; ` +
-    `exec ${inner}`
-  );
+  const seconds = Math.ceil(Math.max(timeoutMs, 1) / 1000) + REMOTE_BACKSTOP_GRACE_S;
+  const withTimeout = `echo "${PGID_MARKER}$$:gnu" >&2; exec timeout -s KILL ${seconds} ${inner}`;
+  const plain = `echo "${PGID_MARKER}$$:none" >&2; exec ${inner}`;
+  if (backstop === 'gnu') return withTimeout;
+  if (backstop === 'none') return plain;
+  return `if timeout --version >/dev/null 2>&1; then ${withTimeout}; fi; ${plain}`;
 }
 
 /**
@@ -52,6 +62,8 @@ export class PgidMarkerParser {
   private pendingBytes = 0;
   private done = false;
   pgid: number | null = null;
+  /** The backstop the wrapper found, when it reported one. */
+  backstop: Exclude<RemoteBackstop, 'detect'> | null = null;
 
   /** True once the marker was found, or the search was given up. */
   get complete(): boolean {
@@ -72,8 +84,11 @@ export class PgidMarkerParser {
     if (at !== -1 && (at === 0 || text[at - 1] === '\n')) {
       const eol = text.indexOf('\n', at);
       if (eol === -1) return Buffer.alloc(0);
-      const value = text.slice(at + PGID_MARKER.length, eol);
-      if (/^\d+$/.test(value)) this.pgid = Number(value);
+      const value = /^(\d+)(?::(gnu|none))?$/.exec(text.slice(at + PGID_MARKER.length, eol));
+      if (value) {
+        this.pgid = Number(value[1]);
+        if (value[2]) this.backstop = value[2] as 'gnu' | 'none';
+      }
       this.finish();
       return Buffer.concat([held.subarray(0, at), held.subarray(eol + 1)]);
     }

@@ -7,6 +7,7 @@
  * `error`/`end`/`close` listeners to the Client for its whole life, right after node-ssh creates
  * it, and turn any of them into "lost" for whoever is running on the link.
  */
+
 import { readFile } from 'node:fs/promises';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
@@ -24,6 +25,7 @@ import {
   SshError,
 } from './errors.js';
 import { type ParsedKnownHosts, parseKnownHosts, pinnedKeyTypes, verifyHostKey } from './known-hosts.js';
+import type { RemoteBackstop } from './remote-command.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_KEEPALIVE_COUNT_MAX,
@@ -37,6 +39,8 @@ export interface SshLink {
   readonly target: SshTarget;
   readonly client: Client;
   readonly alive: boolean;
+  /** What the host offers as a remote backstop, learnt from the first run on this connection. */
+  backstop: RemoteBackstop;
   /** Called once when the connection (or a hop under it) goes away. Returns an unsubscribe. */
   onLost(listener: (err: ConnectionLostError) => void): () => void;
   close(): void;
@@ -154,6 +158,7 @@ function mapConnectError(err: unknown, target: SshTarget, timeoutMs: number): Er
 }
 
 class Link implements SshLink {
+  backstop: RemoteBackstop = 'detect';
   private readonly listeners = new Set<(err: ConnectionLostError) => void>();
   private lostErr: ConnectionLostError | null = null;
   private closing = false;

@@ -303,7 +303,7 @@ interface RunParams {
 }
 
 function runOnLink(link: SshLink, script: string, args: readonly string[], p: RunParams): Promise<RunResult> {
-  const command = buildWrappedCommand(args, p.timeoutMs);
+  const command = buildWrappedCommand(args, p.timeoutMs, link.backstop);
   const stdout = new CappedBuffer(p.maxOutputBytes);
   const stderr = new CappedBuffer(p.maxOutputBytes);
   const marker = new PgidMarkerParser();
@@ -385,7 +385,10 @@ function runOnLink(link: SshLink, script: string, args: readonly string[], p: Ru
         ch.on('data', (chunk: Buffer) => stdout.push(chunk));
         ch.stderr.on('data', (chunk: Buffer) => {
           stderr.push(marker.push(chunk));
-          if (marker.complete) sendScript(ch);
+          if (marker.complete) {
+            if (link.backstop === 'detect' && marker.backstop) link.backstop = marker.backstop;
+            sendScript(ch);
+          }
         });
         ch.on('exit', (exitCode: number | null) => {
           code = typeof exitCode === 'number' ? exitCode : null;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,8 +47,19 @@ export function destroyLabSync(rec: LabRecord): void {
       }
     }
   }
-  if (!rec.keepDir && basename(rec.dir).startsWith(LAB_PREFIX))
+  if (!basename(rec.dir).startsWith(LAB_PREFIX)) return;
+  if (!rec.keepDir) {
     rmSync(rec.dir, { recursive: true, force: true });
+    return;
+  }
+  // Kept for a post-mortem: once nothing is left running, the next startLab() must not remove it
+  // as a stale lab. Without lab.json, cleanupStaleLabs() skips the directory.
+  if (rec.groups.some((g) => membersOfGroup(g.pid).length > 0) || (cg && existsSync(cg.path))) return;
+  try {
+    renameSync(join(rec.dir, 'lab.json'), join(rec.dir, 'lab.stopped.json'));
+  } catch {
+    // Never written, or already renamed.
+  }
 }
 
 /** Labs under `base` whose owning process is gone: kill what they left running and remove them. */

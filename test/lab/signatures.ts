@@ -79,3 +79,8 @@ export const FPM = {
 export function oomKillLine(pid: number): RegExp {
   return new RegExp(`Memory cgroup out of memory: Killed process ${pid} \\(php-fpm8\\.2\\) total-vm:\\d+kB`);
 }
+
+/** Kernel unhandled-SIGSEGV line (x86 show_signal_msg(); rate-limited, see kernel-log.ts). */
+export function segfaultLine(pid: number): RegExp {
+  return new RegExp(`php-fpm8\\.2\\[${pid}\\]: segfault at [0-9a-f]+ ip [0-9a-f]+ sp [0-9a-f]+ error \\d+`);
+}

@@ -3,6 +3,7 @@
  * 127.0.0.1, running in the foreground as our child. Several can run at once (jump host tests).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,33 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
+
+// Last line of defence when a run ends without afterAll (uncaught error, process.exit()), as for
+// the lab: sshd and its sessions are our children, not detached, but they outlive us otherwise.
+const liveSshds = new Map<string, () => void>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const destroy of liveSshds.values()) destroy();
+  });
+}
+
+function childPidsSync(ppid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
 
 export interface SshdLab {
   readonly address: '127.0.0.1';
@@ -136,6 +164,18 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdLab> {
   let port = 0;
   let child: ChildProcess | null = null;
   let log = '';
+  installExitHook();
+  liveSshds.set(dir, () => {
+    const c = child as ChildProcess | null;
+    if (c?.pid) {
+      for (const pid of [...childPidsSync(c.pid), c.pid]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const writeConfig = async (): Promise<void> => {
     // sshd takes the first value of a keyword, so extra lines go first to override defaults.
@@ -185,6 +225,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdLab> {
         await exited(c, 5000);
       }
       if (attempt >= 5) {
+        liveSshds.delete(dir);
         await rm(dir, { recursive: true, force: true });
         throw err;
       }
@@ -239,6 +280,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdLab> {
     },
     stop: async () => {
       await stopDaemon();
+      liveSshds.delete(dir);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -3,9 +3,9 @@ import { MemoryCgroup, memoryCgroupAvailable, memoryCgroupOf } from './cgroup.js
 import type { Fpm } from './fpm.js';
 import type { FpmSpec, PoolName, PoolSpec } from './fpm-config.js';
 import type { GetOptions, HttpResult } from './http.js';
+import { dmesgLine, kernelNowSec, waitForPrintkRatelimitBudget } from './kernel-log.js';
 import type { LabPaths } from './paths.js';
-import { run } from './proc.js';
-import { FPM, oomKillLine, type WebSignature, webSignature } from './signatures.js';
+import { FPM, oomKillLine, segfaultLine, type WebSignature, webSignature } from './signatures.js';
 import { type ListenQueue, pidsConnectedTo, unixListenQueue } from './sockets.js';
 import type { Traffic, TrafficOptions } from './traffic.js';
 import { linesMatching, markLog, readLog, waitFor, waitForLines } from './wait.js';
@@ -108,6 +108,8 @@ export interface StateDetails {
     response: HttpResult;
     fpmLine: string;
     webLine: string;
+    /** how=ffi only: `php-fpm8.2[pid]: segfault at …` (posix_kill leaves no kernel line). */
+    dmesgLine?: string;
   };
   'fpm-down': {
     variant: 'stopped' | 'stale-socket';
@@ -278,11 +280,6 @@ const requestTimeoutKill: Impl<'request-timeout-kill'> = async (lab, opts) => {
   };
 };
 
-async function dmesgLine(re: RegExp): Promise<string | undefined> {
-  const { stdout } = await run('dmesg', []);
-  return linesMatching(stdout, re)[0];
-}
-
 const workerOomKilled: Impl<'worker-oom-killed'> = async (lab, opts) => {
   const master = lab.fpm.master;
   if (!master) throw new Error('php-fpm is not running');
@@ -303,12 +300,13 @@ const workerOomKilled: Impl<'worker-oom-killed'> = async (lab, opts) => {
   for (const w of lab.fpm.workers()) cg.add(w.pid);
   const fpmMark = markLog(lab.paths.fpmLog);
   const webMark = markLog(lab.web.errorLog);
+  const kernelMark = kernelNowSec() - 1;
   const response = await lab.get('/mem.php?step=8&max=1024', { timeoutMs: 30_000 });
   const re = FPM.exitedOnSignal(MAIN, 9, 'SIGKILL');
   const [fpmLine] = await fpmLines(lab, re, fpmMark.offset);
   const killedPid = pidOf(fpmLine ?? '', /child (\d+) exited/);
   const line = await waitFor(`the kernel's OOM kill line for pid ${killedPid}`, () =>
-    dmesgLine(oomKillLine(killedPid)),
+    dmesgLine(oomKillLine(killedPid), kernelMark),
   );
   const [webLine] = await webLines(lab, 'worker-died', webMark.offset);
   return {
@@ -324,18 +322,31 @@ const workerOomKilled: Impl<'worker-oom-killed'> = async (lab, opts) => {
 };
 
 const workerCrashed: Impl<'worker-crashed'> = async (lab, opts) => {
+  const how = opts.how ?? 'ffi';
+  // The kernel's "segfault at" line is rate-limited machine-wide: crash only once it is sure to be printed.
+  if (how === 'ffi') await waitForPrintkRatelimitBudget();
   const fpmMark = markLog(lab.paths.fpmLog);
   const webMark = markLog(lab.web.errorLog);
-  const response = await lab.get(`/segv.php?how=${opts.how ?? 'ffi'}`);
+  const kernelMark = kernelNowSec() - 1;
+  const response = await lab.get(`/segv.php?how=${how}`);
   const re = FPM.exitedOnSignal(MAIN, 11, 'SIGSEGV');
   const [fpmLine] = await fpmLines(lab, re, fpmMark.offset);
+  const crashedPid = pidOf(fpmLine ?? '', /child (\d+) exited/);
+  // Printed in the faulting task before the signal kills it, so it precedes FPM's exit line.
+  const kernelLine =
+    how === 'ffi'
+      ? await waitFor(`the kernel's segfault line for pid ${crashedPid}`, () =>
+          dmesgLine(segfaultLine(crashedPid), kernelMark),
+        )
+      : undefined;
   const [webLine] = await webLines(lab, 'worker-died', webMark.offset);
   return {
     pool: MAIN,
-    crashedPid: pidOf(fpmLine ?? '', /child (\d+) exited/),
+    crashedPid,
     response,
     fpmLine: fpmLine ?? '',
     webLine: webLine ?? '',
+    ...(kernelLine ? { dmesgLine: kernelLine } : {}),
   };
 };
 

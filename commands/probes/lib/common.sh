@@ -42,3 +42,32 @@ fm_tail() {
     tail -c "$2" "$1"
   fi
 }
+
+# fm_now: epoch seconds, with nanoseconds where date(1) has %N (GNU). The window's start is compared
+# with sub-second kernel and Apache times, so whole seconds would blur one incident into the next.
+fm_now() {
+  t=$(date +%s.%N 2>/dev/null)
+  case $t in
+  *N* | '') date +%s ;;
+  *) printf '%s\n' "$t" ;;
+  esac
+}
+
+# fm_ms: epoch milliseconds (whole seconds × 1000 where date(1) has no %N).
+fm_ms() {
+  t=$(date +%s%3N 2>/dev/null)
+  case $t in
+  *N* | '') printf '%s000\n' "$(date +%s)" ;;
+  *) printf '%s\n' "$t" ;;
+  esac
+}
+
+# Several probes share one SSH channel (one sshd session instead of one per probe): each runs in
+# its own subshell between these markers, which carry its exit code and host-side timing.
+fm_probe_begin() {
+  printf '\n@@probe %s start=%s\n' "$1" "$(fm_ms)"
+}
+
+fm_probe_end() {
+  printf '\n@@probe-end %s rc=%s end=%s\n' "$1" "$2" "$(fm_ms)"
+}

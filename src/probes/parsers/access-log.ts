@@ -5,7 +5,7 @@
  * Default format when access.log is set without access.format: `%R - %u %t "%m %r" %s`.
  */
 import type { AccessLogEntry } from '../../facts/types.js';
-import type { ParseContext } from './context.js';
+import { type ParseContext, sinceSecond } from './context.js';
 import { localToEpoch, monthIndex, parseUtcOffset } from './time.js';
 
 export const DEFAULT_ACCESS_FORMAT = '%R - %u %t "%m %r" %s';
@@ -229,7 +229,7 @@ export function parseAccessLog(
     if (!line) continue;
     const e = parse(line, ctx);
     if (!e) continue;
-    if (e.time !== 0 && e.time < ctx.since) continue;
+    if (e.time !== 0 && e.time < sinceSecond(ctx)) continue;
     out.push(e);
   }
   return out;

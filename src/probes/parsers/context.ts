@@ -6,3 +6,12 @@ export interface ParseContext {
   /** Epoch seconds; events before this are dropped. */
   since: number;
 }
+
+/**
+ * The window start for logs stamped to the second (FPM, nginx, slow and access logs): an event in
+ * the window's first second is written with the second it began in, so it must not be dropped.
+ * Sub-second sources (dmesg, Apache) compare with `since` itself.
+ */
+export function sinceSecond(ctx: ParseContext): number {
+  return Math.floor(ctx.since);
+}

@@ -8,7 +8,7 @@
  * config dump that `php-fpm -t` appends to this log is dropped.
  */
 import type { FpmLogEvent, FpmLogKind } from '../../facts/types.js';
-import type { ParseContext } from './context.js';
+import { type ParseContext, sinceSecond } from './context.js';
 import { localToEpoch, monthIndex, parseUtcOffset } from './time.js';
 
 const FPM_PREFIX =
@@ -183,7 +183,7 @@ export function parseFpmLog(text: string, ctx: ParseContext): FpmLogEvent[] {
       fields = pool ? { kind: 'other', pool } : { kind: 'other' };
     }
     if (fields.kind === 'ready' && runningPid !== undefined) fields.pid = runningPid;
-    if (time < ctx.since) continue;
+    if (time < sinceSecond(ctx)) continue;
     events.push({ time, level, ...fields, kind: fields.kind as FpmLogKind, text: msg });
   }
   return events;

@@ -1,5 +1,5 @@
 import type { WebErrorEvent, WebErrorKind } from '../../facts/types.js';
-import type { ParseContext } from './context.js';
+import { type ParseContext, sinceSecond } from './context.js';
 import { localToEpoch } from './time.js';
 import { isErrorLevel, normaliseUpstream } from './web-upstream.js';
 
@@ -89,7 +89,7 @@ export function parseNginxErrorLog(text: string, ctx: ParseContext): WebErrorEve
   const out: WebErrorEvent[] = [];
   for (const r of records) {
     const e = parseRecord(r, ctx);
-    if (e && e.time >= ctx.since && isErrorLevel(e.level)) out.push(e);
+    if (e && e.time >= sinceSecond(ctx) && isErrorLevel(e.level)) out.push(e);
   }
   return out;
 }

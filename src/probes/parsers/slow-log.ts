@@ -7,7 +7,7 @@
  * Times are local without a zone, like the error log.
  */
 import type { SlowLogEntry } from '../../facts/types.js';
-import type { ParseContext } from './context.js';
+import { type ParseContext, sinceSecond } from './context.js';
 import { localToEpoch, monthIndex } from './time.js';
 
 const HEADER = /^\[(\d{1,2})-(\w{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})\] +\[pool ([^\]]+)\] pid (\d+)\s*$/;
@@ -32,7 +32,7 @@ export function parseSlowLog(text: string, ctx: ParseContext): SlowLogEntry[] {
         ctx.clock.utcOffsetMin,
       );
       current = { time, pool: h[7]!, pid: Number(h[8]), script: '', frames: [] };
-      if (time >= ctx.since) entries.push(current);
+      if (time >= sinceSecond(ctx)) entries.push(current);
       continue;
     }
     // Lines before the first header belong to an entry `tail -c` cut in half.

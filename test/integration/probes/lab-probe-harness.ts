@@ -47,7 +47,7 @@ export async function startProbeHarness(web: 'nginx' | 'apache'): Promise<ProbeH
         // FPM is discovered from the process table; the web server is named because other
         // engineers' nginx instances may run on a development machine (never in CI).
         { name: 'lab', fpm: {}, web: { kind: web, config: theLab.webConfigFile } },
-        { windowSec: Math.max(5, Math.ceil((Date.now() - sinceMs) / 1000) + 2) },
+        { windowSec: (Date.now() - sinceMs) / 1000, sinceEpoch: sinceMs / 1000 },
       ),
     async stop() {
       await transport.close();

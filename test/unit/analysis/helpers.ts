@@ -113,7 +113,7 @@ export function webCapture(opts: WebCaptureOptions = {}): HostFacts {
   const facts: HostFacts = {
     host: 'web-capture',
     collectedAt: new Date(clock.now * 1000).toISOString(),
-    window: { minutes: 15, since },
+    window: { minutes: 15, seconds: 900, since },
     clock,
     fpm: {
       masters: [fpmMaster],
@@ -176,7 +176,11 @@ export function fpmCapture(
   return {
     host: 'fpm-capture',
     collectedAt: new Date(ctx.clock.now * 1000).toISOString(),
-    window: { minutes: (ctx.clock.now - ctx.since) / 60, since: ctx.since },
+    window: {
+      minutes: (ctx.clock.now - ctx.since) / 60,
+      seconds: ctx.clock.now - ctx.since,
+      since: ctx.since,
+    },
     clock: ctx.clock,
     fpm: {
       masters: discovery.masters,
@@ -209,7 +213,7 @@ export function baseFacts(overrides: Partial<HostFacts> = {}): HostFacts {
   return {
     host: 'web-1',
     collectedAt: new Date(NOW * 1000).toISOString(),
-    window: { minutes: 15, since: NOW - 900 },
+    window: { minutes: 15, seconds: 900, since: NOW - 900 },
     clock: { now: NOW, uptimeSec: 86_400, utcOffsetMin: 0 },
     fpm: { masters: [master()], globals: [], pools: [], php: { maxExecutionTimeSec: 30 } },
     status: [],

@@ -11,11 +11,12 @@ import {
 describe('buildWrappedCommand', () => {
   it('reports the pgid first, runs the quoted command under a backstop timeout when available', () => {
     const cmd = buildWrappedCommand(['www', '/etc/php'], 2500);
-    expect(cmd).toBe(
-      `echo "${PGID_MARKER}$$" >&2; ` +
-        `if timeout --version >/dev/null 2>&1; then exec timeout -s KILL ${3 + REMOTE_BACKSTOP_GRACE_S} sh -s -- 'www' '/etc/php'; fi; ` +
-        "exec sh -s -- 'www' '/etc/php'",
-    );
+    const gnu = `echo "${PGID_MARKER}$$:gnu" >&2; exec timeout -s KILL ${3 + REMOTE_BACKSTOP_GRACE_S} sh -s -- 'www' '/etc/php'`;
+    const none = `echo "${PGID_MARKER}$$:none" >&2; exec sh -s -- 'www' '/etc/php'`;
+    expect(cmd).toBe(`if timeout --version >/dev/null 2>&1; then ${gnu}; fi; ${none}`);
+    // Once a connection knows the answer, later channels do not ask again.
+    expect(buildWrappedCommand(['www', '/etc/php'], 2500, 'gnu')).toBe(gnu);
+    expect(buildWrappedCommand(['www', '/etc/php'], 2500, 'none')).toBe(none);
   });
 
   it('refuses unsafe args like buildRemoteCommand', () => {
@@ -27,7 +28,7 @@ describe('buildWrappedCommand', () => {
       input: 'echo "args=$*"\n',
       encoding: 'utf8',
     });
-    expect(res).toMatch(new RegExp(`^${PGID_MARKER}\\d+\\nargs=a:1 b\\n$`));
+    expect(res).toMatch(new RegExp(`^${PGID_MARKER}\\d+:gnu\\nargs=a:1 b\\n$`));
   });
 });
 

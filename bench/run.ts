@@ -1,0 +1,190 @@
+/**
+ * `npm run bench`: fpm-medic's figures beside their baselines, in one run, on the real lab.
+ *   1. diagnose of one host vs `ssh host sh -s < the same probe scripts`   (target ≤ 1.3×)
+ *   2. diagnose of a 20-host group vs parallel-ssh running the same scripts (target ≤ 1.2×)
+ *   3. bytes read per diagnosis while the logs grow 1000×                   (flat)
+ * The 20 "hosts" are 20 sshd on loopback in front of the same lab machine.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ResolvedHost } from '../src/config/types.js';
+import { diagnoseHost, diagnoseHosts } from '../src/diagnosis/diagnose.js';
+import { loadRunbooks } from '../src/runbooks/index.js';
+import { type Lab, startLab } from '../test/lab/lab.js';
+import { type SshdLab, startSshd } from '../test/lab/sshd.js';
+import { baselineStream } from './baseline-stream.js';
+import { pairedMedians, row } from './stats.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const GROUP = 20;
+
+function hostOf(
+  name: string,
+  sshd: SshdLab,
+  keyPath = sshd.clientKeyPath,
+  knownHosts = sshd.knownHostsPath,
+): ResolvedHost {
+  return {
+    name,
+    address: sshd.address,
+    local: false,
+    ssh: {
+      user: sshd.user,
+      port: sshd.port,
+      privateKeyPath: keyPath,
+      knownHostsPath: knownHosts,
+      agent: false,
+      connectTimeoutMs: 10_000,
+      maxChannels: 8,
+      jump: null,
+    },
+    commandTimeoutMs: 30_000,
+    labels: {},
+    selfAddresses: [],
+    fpm: {},
+    web: {},
+    groups: [],
+  } as ResolvedHost;
+}
+
+function run(cmd: string, args: string[], input: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err.slice(0, 500)}`)),
+    );
+    child.stdin.end(input);
+  });
+}
+
+const sshOpts = (s: SshdLab, key: string, knownHosts: string) => [
+  '-i',
+  key,
+  '-p',
+  String(s.port),
+  '-o',
+  `UserKnownHostsFile=${knownHosts}`,
+  '-o',
+  'StrictHostKeyChecking=yes',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'LogLevel=ERROR',
+];
+
+/** Older history (2 days before the window) prepended to each log, `factor` times its size. */
+function growLogs(lab: Lab, totalBytes: number): { file: string; size: number }[] {
+  const old = {
+    fpm: '[18-Nov-2026 10:00:00] NOTICE: [pool unixpool] child 4242 started\n',
+    web: '2026/11/18 10:00:00 [error] 42#42: *1 open() "/x/favicon.ico" failed (2: No such file or directory), client: 127.0.0.1, server: lab.example, request: "GET /favicon.ico HTTP/1.1", host: "lab.example"\n',
+  };
+  const files = [
+    { file: lab.logs.fpm, line: old.fpm },
+    { file: lab.logs.webError, line: old.web },
+  ];
+  return files.map(({ file, line }) => {
+    const current = readFileSync(file, 'utf8');
+    const filler = line.repeat(Math.max(1, Math.ceil((totalBytes - current.length) / line.length)));
+    writeFileSync(file, filler);
+    appendFileSync(file, current);
+    return { file, size: statSync(file).size };
+  });
+}
+
+async function main(): Promise<void> {
+  const runbooks = await loadRunbooks();
+  const sshd = await startSshd();
+  const lab = await startLab({ web: 'nginx' });
+  const extra: SshdLab[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'fpm-medic-bench-'));
+  const lines: string[] = [];
+  try {
+    await lab.induce('healthy');
+    const host = hostOf('lab-1', sshd);
+    const first = await diagnoseHost(host, runbooks, { windowSec: 900 });
+    const stream = baselineStream(first.collected.facts);
+
+    // 1. One host.
+    const [medic, ssh] = await pairedMedians(
+      RUNS,
+      () => diagnoseHost(host, runbooks, { windowSec: 900 }),
+      () =>
+        run(
+          'ssh',
+          [
+            ...sshOpts(sshd, sshd.clientKeyPath, sshd.knownHostsPath),
+            `${sshd.user}@${sshd.address}`,
+            'sh',
+            '-s',
+          ],
+          stream,
+        ),
+    );
+    lines.push(row('1 host: diagnose vs ssh host sh -s < scripts', medic, ssh, 'ms', 1.3));
+
+    // 2. A group of 20 sshd on loopback, one client key and one known_hosts for all.
+    for (let i = 0; i < GROUP; i++) extra.push(await startSshd());
+    const pub = readFileSync(`${sshd.clientKeyPath}.pub`, 'utf8');
+    const knownHosts = join(work, 'known_hosts');
+    writeFileSync(knownHosts, extra.map((s) => readFileSync(s.knownHostsPath, 'utf8')).join(''));
+    for (const s of extra) appendFileSync(join(s.dir, 'authorized_keys'), pub);
+    const hosts = extra.map((s, i) => hostOf(`web-${i + 1}`, s, sshd.clientKeyPath, knownHosts));
+    const hostsFile = join(work, 'hosts');
+    writeFileSync(hostsFile, extra.map((s) => `${s.user}@${s.address}:${s.port}\n`).join(''));
+    const [group, pssh] = await pairedMedians(
+      RUNS,
+      () => diagnoseHosts(hosts, runbooks, { windowSec: 900, concurrency: 32 }),
+      () =>
+        run(
+          'parallel-ssh',
+          // parallel-ssh's own -i means "inline output": the key reaches ssh through -x.
+          [
+            ...['-h', hostsFile, '-p', '32', '-t', '60', '-I', '-x', `-i ${sshd.clientKeyPath}`],
+            ...[
+              '-O',
+              `UserKnownHostsFile=${knownHosts}`,
+              '-O',
+              'StrictHostKeyChecking=yes',
+              '-O',
+              'BatchMode=yes',
+            ],
+            ...['sh', '-s'],
+          ],
+          stream,
+        ),
+    );
+    lines.push(row(`${GROUP} hosts: diagnose vs parallel-ssh`, group, pssh, 'ms', 1.2));
+
+    // 3. Bytes read while the logs grow 1000× (older history; the window's content is the same).
+    const bytesOf = async () =>
+      (await diagnoseHost(host, runbooks, { windowSec: 900 })).report.probes.reduce((n, p) => n + p.bytes, 0);
+    const base = growLogs(lab, 100 << 10);
+    const bytesBase = await bytesOf();
+    const big = growLogs(lab, (100 << 10) * 1000);
+    const bytesBig = await bytesOf();
+    const sizes = (g: { size: number }[]) =>
+      `${(g.reduce((n, x) => n + x.size, 0) / (1 << 20)).toFixed(1)} MiB of logs`;
+    lines.push(
+      row(`bytes read per diagnosis: ${sizes(big)} vs ${sizes(base)}`, bytesBig, bytesBase, 'B', 1.05),
+    );
+  } finally {
+    await Promise.all(extra.map((s) => s.stop()));
+    await lab.stop();
+    await sshd.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.stdout.write(
+    `${'figure'.padEnd(50)} ${'fpm-medic'.padStart(12)} ${'baseline'.padStart(12)} ${'ratio'.padStart(8)}\n`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,80 @@
+import { styleText } from 'node:util';
+import type { HostReport, ReportFinding } from '../diagnosis/report.js';
+
+/**
+ * `fpm-medic diagnose --format text`: what a person reads at 3 a.m. Verdict first, then each root
+ * cause with the evidence that proves it, the fix and the actions; symptoms are named under the
+ * root cause that explains them rather than repeated.
+ */
+export interface TextStyle {
+  color: boolean;
+}
+
+type Style = Parameters<typeof styleText>[0];
+
+function paint(style: TextStyle, format: Style, text: string): string {
+  return style.color ? styleText(format, text) : text;
+}
+
+const VERDICT_STYLE: Record<HostReport['verdict'], Style> = {
+  critical: ['bold', 'red'],
+  warning: ['bold', 'yellow'],
+  healthy: ['bold', 'green'],
+  unknown: ['bold', 'magenta'],
+};
+
+function finding(f: ReportFinding, style: TextStyle, runbookDir: string): string[] {
+  const sev = paint(
+    style,
+    f.severity === 'critical' ? 'red' : f.severity === 'warning' ? 'yellow' : 'cyan',
+    f.severity,
+  );
+  const lines = [
+    `  ${paint(style, 'bold', f.title)}  [${f.runbook}, ${sev}, confidence ${Math.round(f.confidence * 100)}%]`,
+    `    ${f.summary}`,
+  ];
+  if (f.symptoms.length) lines.push(`    explains: ${f.symptoms.join(', ')}`);
+  for (const e of f.evidence) lines.push(`    ${paint(style, 'dim', `[${e.source}]`)} ${e.text}`);
+  if (f.missingProbes.length)
+    lines.push(`    ${paint(style, 'yellow', `incomplete: could not run ${f.missingProbes.join(', ')}`)}`);
+  lines.push(`    ${paint(style, 'bold', 'fix:')} ${f.fix}`);
+  if (f.actions.length) lines.push(`    actions: ${f.actions.join(', ')}`);
+  lines.push(`    runbook: ${runbookDir}/${f.runbook}.md`);
+  return lines;
+}
+
+export function formatReportText(r: HostReport, style: TextStyle, runbookDir = 'runbooks'): string {
+  const out: string[] = [];
+  const roots = r.findings.filter((f) => f.rootCause);
+  const headline =
+    r.verdict === 'healthy'
+      ? 'no problem found'
+      : r.verdict === 'unknown' && roots.length === 0
+        ? 'could not look at everything (see below)'
+        : roots.map((f) => f.title).join('; ');
+  out.push(
+    `${paint(style, 'bold', r.host)}: ${paint(style, VERDICT_STYLE[r.verdict], r.verdict.toUpperCase())} — ${headline}`,
+  );
+  for (const f of roots) out.push(...finding(f, style, runbookDir));
+  const symptoms = r.findings.filter((f) => !f.rootCause);
+  if (symptoms.length) {
+    out.push(
+      `  symptoms: ${symptoms.map((f) => `${f.runbook} (explained by ${f.explainedBy.join(', ')})`).join('; ')}`,
+    );
+  }
+  for (const x of r.failures) {
+    out.push(
+      `  ${paint(style, 'yellow', 'could not read')} ${x.target} (${x.probe}): ${x.reason}: ${x.detail}`,
+    );
+    out.push(`    fix: ${x.fix}`);
+  }
+  const ok = r.probes.filter((p) => p.ok).length;
+  out.push(
+    paint(
+      style,
+      'dim',
+      `  ${ok}/${r.probes.length} probes ok, ${r.durationMs} ms, last ${r.windowMinutes} min of logs`,
+    ),
+  );
+  return `${out.join('\n')}\n`;
+}

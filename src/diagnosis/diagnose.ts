@@ -1,0 +1,71 @@
+import pLimit from 'p-limit';
+import { analyze } from '../analysis/analyze.js';
+import type { ResolvedHost } from '../config/types.js';
+import { type Collected, collectFacts } from '../probes/collect.js';
+import { evaluateRunbooks, type Runbook } from '../runbooks/index.js';
+import { createTransport } from '../transport/factory.js';
+import type { Transport } from '../transport/transport.js';
+import { buildHostReport, type HostReport } from './report.js';
+
+export interface DiagnoseOptions {
+  windowSec: number;
+  /** Absolute window start (epoch seconds), see CollectOptions.sinceEpoch. */
+  sinceEpoch?: number;
+  /** For tests and callers that already hold a connection (the worker's pool). */
+  transport?: Transport;
+  signal?: AbortSignal;
+}
+
+export interface Diagnosis {
+  report: HostReport;
+  collected: Collected;
+}
+
+/** One host: probes -> facts -> signals -> runbooks -> report. Never throws for host trouble. */
+export async function diagnoseHost(
+  host: ResolvedHost,
+  runbooks: readonly Runbook[],
+  options: DiagnoseOptions,
+): Promise<Diagnosis> {
+  const started = performance.now();
+  const transport = options.transport ?? createTransport(host);
+  try {
+    const collected = await collectFacts(transport, host, {
+      windowSec: options.windowSec,
+      ...(options.sinceEpoch !== undefined ? { sinceEpoch: options.sinceEpoch } : {}),
+      commandTimeoutMs: host.commandTimeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const analysis = analyze(collected.facts, {
+      selfAddresses: host.selfAddresses.map((a) =>
+        a.port === undefined ? { host: a.host } : { host: a.host, port: a.port },
+      ),
+    });
+    const findings = collected.unreachable
+      ? []
+      : evaluateRunbooks(runbooks, analysis, {
+          failedProbes: collected.facts.probes.filter((p) => !p.ok).map((p) => p.id),
+        });
+    const report = buildHostReport({
+      facts: collected.facts,
+      findings,
+      unreachable: collected.unreachable,
+      durationMs: performance.now() - started,
+    });
+    return { report, collected };
+  } finally {
+    if (!options.transport) await transport.close();
+  }
+}
+
+/** Hosts of a group in parallel, never more than this many SSH sessions at once. */
+export const GROUP_CONCURRENCY = 10;
+
+export async function diagnoseHosts(
+  hosts: readonly ResolvedHost[],
+  runbooks: readonly Runbook[],
+  options: Omit<DiagnoseOptions, 'transport'> & { concurrency?: number },
+): Promise<Diagnosis[]> {
+  const limit = pLimit(options.concurrency ?? GROUP_CONCURRENCY);
+  return Promise.all(hosts.map((h) => limit(() => diagnoseHost(h, runbooks, options))));
+}

@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Diagnosis } from '../../../src/diagnosis/diagnose.js';
+import {
+  type DiagnosisHarness,
+  rootCauses,
+  runbooksFound,
+  startDiagnosisHarness,
+  waitForStatus,
+} from './lab-diagnosis-harness.js';
+
+/**
+ * Every lab state, put into place for real, diagnosed over SSH with an address-only inventory: the
+ * root cause must be named with its evidence, and nothing else may be claimed as a root cause.
+ */
+describe('diagnose the real lab behind nginx (discovery only)', () => {
+  let h: DiagnosisHarness;
+  beforeAll(async () => {
+    h = await startDiagnosisHarness('nginx');
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const evidenceText = (d: Diagnosis, runbook: string) =>
+    d.report.findings
+      .find((f) => f.runbook === runbook)
+      ?.evidence.map((e) => e.text)
+      .join('\n') ?? '';
+
+  it('healthy: verdict healthy, no finding at all', async () => {
+    const since = Date.now();
+    await h.lab.induce('healthy');
+    const d = await h.diagnose(since);
+    expect(d.report.findings.map((f) => f.runbook)).toEqual([]);
+    expect(d.report.verdict).toBe('healthy');
+    expect(d.report.probes.every((p) => p.ok)).toBe(true);
+  });
+
+  it('pool-exhausted: slow requests fill the pool; the pool exhaustion is their symptom', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('pool-exhausted');
+    const d = await h.diagnose(since);
+    expect(d.report.verdict).toBe('critical');
+    expect(rootCauses(d)).toEqual(['slow-requests']);
+    const pool = d.report.findings.find((f) => f.runbook === 'pool-exhausted');
+    expect(pool).toMatchObject({ rootCause: false, explainedBy: ['slow-requests'] });
+    expect(d.report.findings.find((f) => f.runbook === 'slow-requests')?.summary).toContain('sleep.php');
+    expect(evidenceText(d, 'slow-requests')).toContain(s.details.pool);
+    await s.end();
+  });
+
+  it('self-request-deadlock: workers waiting on the own listener are the root cause', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('self-request-deadlock');
+    const d = await h.diagnose(since);
+    expect(rootCauses(d)).toEqual(['self-request-deadlock']);
+    const root = d.report.findings[0]!;
+    expect(root.symptoms).toContain('pool-exhausted');
+    expect(root.summary).toContain(s.details.ownListener);
+    expect(root.actions).toContain('kill-stuck-workers');
+    for (const pid of s.details.workerPids)
+      expect(evidenceText(d, 'self-request-deadlock')).toContain(String(pid));
+    await s.end();
+  });
+
+  it('slow-external-call: names the black-hole endpoint the workers wait on', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('slow-external-call');
+    // The finding is about requests stuck for a while: wait until FPM reports them running 5 s.
+    await waitForStatus(
+      h,
+      (procs) =>
+        procs.filter((p) => p.script.endsWith('api.php') && p.requestDurationUs >= 5e6).length >=
+        s.details.workerPids.length,
+    );
+    const d = await h.diagnose(since);
+    expect(rootCauses(d)).toEqual(['slow-external-call']);
+    expect(d.report.findings[0]!.summary).toContain(s.details.endpoint);
+    await s.end();
+  });
+
+  it('request-timeout-kill: the kill is found, and the broken timeout chain behind it', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('request-timeout-kill');
+    const d = await h.diagnose(since);
+    expect(runbooksFound(d)).toContain('request-timeout-kill');
+    expect(evidenceText(d, 'request-timeout-kill')).toContain(String(s.details.killedPid));
+    // request_terminate_timeout 2s under max_execution_time 10s is itself a misalignment.
+    expect(rootCauses(d)).toContain('timeout-chain-misaligned');
+    await s.end();
+  });
+
+  it('worker-oom-killed: the kernel kill matched to the FPM exit by pid', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('worker-oom-killed');
+    const d = await h.diagnose(since);
+    expect(runbooksFound(d)).toContain('worker-oom-killed');
+    expect(evidenceText(d, 'worker-oom-killed')).toContain(String(s.details.killedPid));
+    // 7 workers of ~11 MB do not fit the 64 MiB cgroup: the oversized pool explains the kill.
+    expect(rootCauses(d)).toEqual(['max-children-oversized']);
+    await s.end();
+  });
+
+  it('worker-crashed: SIGSEGV exits matched to the resets', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('worker-crashed');
+    const d = await h.diagnose(since);
+    expect(rootCauses(d)).toEqual(['worker-crashed']);
+    expect(evidenceText(d, 'worker-crashed')).toContain(String(s.details.crashedPid));
+    await s.end();
+  });
+
+  it('fpm-down (stopped): no master, ENOENT; the fix offered is to start FPM', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('fpm-down', { variant: 'stopped' });
+    const d = await h.diagnose(since);
+    expect(rootCauses(d)).toEqual(['fpm-down']);
+    expect(d.report.findings[0]!.actions).toEqual(['fpm-start']);
+    await s.end();
+  });
+
+  it('fpm-down (stale socket): connection refused on a socket file nobody listens on', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('fpm-down', { variant: 'stale-socket' });
+    const d = await h.diagnose(since);
+    expect(rootCauses(d)).toEqual(['fpm-down']);
+    await s.end();
+  });
+
+  it('socket-permission: 13 Permission denied', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('socket-permission');
+    const d = await h.diagnose(since);
+    expect(rootCauses(d)).toEqual(['socket-permission']);
+    await s.end();
+  });
+
+  it('listen-backlog-overflow: EAGAIN and a queue at its backlog', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('listen-backlog-overflow');
+    const d = await h.diagnose(since);
+    expect(rootCauses(d)).toEqual(['listen-backlog-overflow']);
+    await s.end();
+  });
+
+  it('restart-window: errors clustered at a restart, FPM up again (not fpm-down)', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('restart-window');
+    const d = await h.diagnose(since);
+    expect(rootCauses(d)).toEqual(['restart-window']);
+    expect(d.report.verdict).toBe('warning');
+    await s.end();
+  });
+
+  it('timeout-chain-misaligned: request_terminate_timeout off', async () => {
+    const s = await h.lab.induce('timeout-chain-misaligned', { variant: 'terminate-zero' });
+    const d = await h.diagnose(Date.now());
+    expect(rootCauses(d)).toEqual(['timeout-chain-misaligned']);
+    expect(d.report.findings[0]!.summary).toMatch(/request_terminate_timeout 0/);
+    await s.end();
+  });
+
+  it('max-children-oversized: 5000 children cannot fit this machine', async () => {
+    const s = await h.lab.induce('max-children-oversized');
+    const d = await h.diagnose(Date.now());
+    expect(rootCauses(d)).toEqual(['max-children-oversized']);
+    await s.end();
+  });
+
+  it('slow-requests: the slow log names the script', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('slow-requests', { requests: 3 });
+    const d = await h.diagnose(since);
+    expect(rootCauses(d)).toEqual(['slow-requests']);
+    expect(d.report.findings[0]!.summary).toContain('sleep.php');
+    await s.end();
+  });
+
+  it('two problems at once: OOM kills while the pool is exhausted are both reported', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('worker-oom-killed');
+    // Then fill the pool with slow requests, without resetting the lab (bounded: 6 requests, 15 s).
+    const inflight = Array.from({ length: 6 }, () => h.lab.get('/sleep.php?s=8', { timeoutMs: 15_000 }));
+    const d = await h.diagnoseUntil(since, (x) => runbooksFound(x).includes('pool-exhausted'));
+    expect(runbooksFound(d)).toEqual(expect.arrayContaining(['worker-oom-killed', 'pool-exhausted']));
+    expect(rootCauses(d).length).toBeGreaterThanOrEqual(2);
+    await Promise.all(inflight);
+    await s.end();
+  });
+});

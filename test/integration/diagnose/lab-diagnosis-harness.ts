@@ -1,0 +1,92 @@
+import type { ResolvedHost } from '../../../src/config/types.js';
+import { type Diagnosis, diagnoseHost } from '../../../src/diagnosis/diagnose.js';
+import { loadRunbooks, type Runbook } from '../../../src/runbooks/index.js';
+import { type ProbeHarness, startProbeHarness } from '../probes/lab-probe-harness.js';
+
+/**
+ * The real lab behind a real sshd, diagnosed through an address-only inventory entry: FPM, its
+ * pools and the web server are all discovered on the host.
+ */
+export interface DiagnosisHarness extends ProbeHarness {
+  runbooks: Runbook[];
+  host: ResolvedHost;
+  diagnose(sinceMs: number): Promise<Diagnosis>;
+  /** Diagnoses again until `done` holds (a state that builds up over seconds), with a deadline. */
+  diagnoseUntil(sinceMs: number, done: (d: Diagnosis) => boolean, timeoutMs?: number): Promise<Diagnosis>;
+}
+
+export async function startDiagnosisHarness(web: 'nginx' | 'apache'): Promise<DiagnosisHarness> {
+  const runbooks = await loadRunbooks();
+  const h = await startProbeHarness(web);
+  const host: ResolvedHost = {
+    name: 'lab-1',
+    address: h.sshd.address,
+    local: false,
+    ssh: null,
+    commandTimeoutMs: 30_000,
+    labels: { env: 'lab' },
+    selfAddresses: [],
+    fpm: {},
+    web: {},
+    groups: [],
+  };
+  const diagnose = (sinceMs: number) =>
+    diagnoseHost(host, runbooks, {
+      transport: h.transport,
+      // Exactly this state's events: the previous state's OOM kill may be only a second older.
+      windowSec: (Date.now() - sinceMs) / 1000,
+      sinceEpoch: sinceMs / 1000,
+    });
+  return {
+    ...h,
+    runbooks,
+    host,
+    diagnose,
+    async diagnoseUntil(sinceMs, done, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const d = await diagnose(sinceMs);
+        if (done(d) || Date.now() > deadline) return d;
+      }
+    },
+  };
+}
+
+export function summary(d: Diagnosis): string {
+  const r = d.report;
+  return `${r.verdict}: ${r.findings.map((f) => `${f.runbook}${f.rootCause ? '*' : ''}`).join(', ')}`;
+}
+
+export function rootCauses(d: Diagnosis): string[] {
+  return d.report.findings.filter((f) => f.rootCause).map((f) => f.runbook);
+}
+
+export function runbooksFound(d: Diagnosis): string[] {
+  return d.report.findings.map((f) => f.runbook);
+}
+
+/** Polls the lab's status page (through its web server) until `ok` holds for its processes. */
+export async function waitForStatus(
+  h: DiagnosisHarness,
+  ok: (procs: { script: string; requestDurationUs: number; state: string }[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await h.lab.get('/status?json&full', { timeoutMs: 3_000 });
+    if (res.status === 200) {
+      const doc = JSON.parse(res.body) as {
+        processes: { script: string; 'request duration': number; state: string }[];
+      };
+      const procs = doc.processes.map((p) => ({
+        script: p.script,
+        requestDurationUs: p['request duration'],
+        state: p.state,
+      }));
+      if (ok(procs)) return;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`status page never showed the expected processes: ${res.body.slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
