@@ -16,3 +16,19 @@ export function parseDurationSec(text: string): number {
   if (!(seconds > 0) || seconds > 7 * 86400) throw new BadDurationError(text);
   return seconds;
 }
+
+export class BadSinceError extends FpmMedicError {
+  constructor(text: string) {
+    super(
+      'BAD_DURATION',
+      `invalid --since '${text}': use an ISO 8601 time (2026-11-20T03:41:00Z) or epoch seconds`,
+    );
+  }
+}
+
+/** `--since`: an absolute window start, as epoch seconds. */
+export function parseSince(text: string, now = Date.now() / 1000): number {
+  const t = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : Date.parse(text) / 1000;
+  if (!Number.isFinite(t) || t > now + 60 || t < now - 7 * 86400) throw new BadSinceError(text);
+  return t;
+}

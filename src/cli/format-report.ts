@@ -1,4 +1,3 @@
-import { styleText } from 'node:util';
 import type { HostReport, ReportFinding } from '../diagnosis/report.js';
 
 /**
@@ -10,10 +9,15 @@ export interface TextStyle {
   color: boolean;
 }
 
-type Style = Parameters<typeof styleText>[0];
+// Plain SGR codes rather than util.styleText: since Node 22.13 it decides on its own whether
+// stdout is a terminal, and the caller has already decided that (TTY and no NO_COLOR).
+const SGR = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36 } as const;
+type Style = keyof typeof SGR | (keyof typeof SGR)[];
 
 function paint(style: TextStyle, format: Style, text: string): string {
-  return style.color ? styleText(format, text) : text;
+  if (!style.color) return text;
+  const codes = (Array.isArray(format) ? format : [format]).map((f) => SGR[f]).join(';');
+  return `\u001b[${codes}m${text}\u001b[0m`;
 }
 
 const VERDICT_STYLE: Record<HostReport['verdict'], Style> = {

@@ -23,6 +23,7 @@ export function buildProgram(): Command {
     .option('-i, --inventory <path>', 'inventory file (default: $FPM_MEDIC_INVENTORY)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-w, --window <duration>', 'how far back logs are read (90s, 15m, 1h)', '15m')
+    .option('--since <time>', 'read logs from this moment on instead (ISO 8601 or epoch seconds)')
     .action(async (target: string, opts) => {
       process.exitCode = await diagnoseCommand(target, opts);
     });

@@ -58,8 +58,8 @@ export async function diagnoseHost(
   }
 }
 
-/** Hosts of a group in parallel, never more than this many SSH sessions at once. */
-export const GROUP_CONCURRENCY = 10;
+/** Hosts of a group in parallel, never more than this many SSH sessions at once (parallel-ssh's default). */
+export const GROUP_CONCURRENCY = 32;
 
 export async function diagnoseHosts(
   hosts: readonly ResolvedHost[],

@@ -2,7 +2,7 @@ import { inventoryPathFrom, loadInventory, resolveTargets } from '../../config/i
 import { diagnoseHosts } from '../../diagnosis/diagnose.js';
 import type { ReportVerdict } from '../../diagnosis/report.js';
 import { loadRunbooks, runbookDirsFromEnv } from '../../runbooks/index.js';
-import { parseDurationSec } from '../duration.js';
+import { parseDurationSec, parseSince } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import { formatReportText } from '../format-report.js';
 
@@ -10,6 +10,7 @@ export interface DiagnoseCliOptions {
   inventory?: string;
   format: 'text' | 'json';
   window: string;
+  since?: string;
 }
 
 const EXIT_OF: Record<ReportVerdict, number> = {
@@ -27,6 +28,7 @@ export function groupExitCode(verdicts: readonly ReportVerdict[]): number {
 
 export async function diagnoseCommand(target: string, opts: DiagnoseCliOptions): Promise<number> {
   const windowSec = parseDurationSec(opts.window);
+  const sinceEpoch = opts.since === undefined ? undefined : parseSince(opts.since);
   const { path } = inventoryPathFrom(opts.inventory, process.env);
   // Both are checked before any host is touched: a bad inventory or runbook changes nothing.
   const [inventory, runbooks] = await Promise.all([
@@ -34,7 +36,10 @@ export async function diagnoseCommand(target: string, opts: DiagnoseCliOptions):
     loadRunbooks({ extraDirs: runbookDirsFromEnv() }),
   ]);
   const hosts = resolveTargets(inventory, target);
-  const results = await diagnoseHosts(hosts, runbooks, { windowSec });
+  const results = await diagnoseHosts(hosts, runbooks, {
+    windowSec,
+    ...(sinceEpoch !== undefined ? { sinceEpoch } : {}),
+  });
   const reports = results.map((r) => r.report);
   if (opts.format === 'json') {
     const single = hosts.length === 1 && hosts[0]!.name === target;
