@@ -378,6 +378,7 @@ const listenBacklogOverflow: Impl<'listen-backlog-overflow'> = async (lab, opts)
   await lab.restartFpm(spec);
   const p = pool(spec, MAIN);
   const webMark = markLog(lab.web.errorLog);
+  const fpmMark = markLog(lab.paths.fpmLog);
   // Enough callers to fill every worker and the accept queue (backlog + 1) with room to spare;
   // rejected callers pause before retrying, so the overflow is sustained without a busy loop.
   lab.traffic({
@@ -388,6 +389,12 @@ const listenBacklogOverflow: Impl<'listen-backlog-overflow'> = async (lab, opts)
     timeoutMs: 40_000,
     pauseMs: 250,
   });
+  // Every worker busy first. Before that the queue is full only for a moment: the first burst fills
+  // it before the start_servers workers have accepted, and FPM forks the last child up to
+  // max_children about a second later, which takes one more connection out (measured: Recv-Q 3, 1,
+  // 3, 2, 3 in the first 1.5 s). FPM logs max_children once all its children are busy; from then on
+  // nothing leaves the queue until the first sleep.php ends, 10 s after it started.
+  await fpmLines(lab, FPM.maxChildren(MAIN), fpmMark.offset, 1, 20_000);
   // The kernel holds backlog + 1 connections before it refuses more (REFERENCE §7.1).
   const listenQueue = await waitFor(
     'the unixpool accept queue to be full',
