@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -242,7 +242,11 @@ describe('loadInventory', () => {
 
   it('refuses a directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fpm-medic-inv-'));
-    await expect(loadInventory(dir)).rejects.toThrow(`inventory ${dir} is a directory, not a file`);
+    try {
+      await expect(loadInventory(dir)).rejects.toThrow(`inventory ${dir} is a directory, not a file`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports problems with the path it was given', async () => {
@@ -254,11 +258,15 @@ describe('loadInventory', () => {
 
   it('reads a file written at run time', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fpm-medic-inv-'));
-    const path = join(dir, 'inv.yaml');
-    await writeFile(path, yaml('hosts:', '  here: { address: local }'));
-    const inv = await loadInventory(path);
-    expect(inv.file).toBe(path);
-    expect(inv.hosts.get('here')?.local).toBe(true);
+    try {
+      const path = join(dir, 'inv.yaml');
+      await writeFile(path, yaml('hosts:', '  here: { address: local }'));
+      const inv = await loadInventory(path);
+      expect(inv.file).toBe(path);
+      expect(inv.hosts.get('here')?.local).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
