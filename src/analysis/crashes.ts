@@ -1,7 +1,9 @@
 /** Workers dying on a fatal signal (a crash in PHP or an extension), and the web errors they caused. */
+
 import type { FpmLogEvent, HostFacts } from '../facts/types.js';
 import { capEvidence, clockTime } from './evidence.js';
 import { DEATH_KINDS, matchDeaths } from './match.js';
+import { inWindow } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
 import { fpmWebErrors, webErrorWithRequest } from './web-log.js';
 
@@ -23,7 +25,7 @@ export function isCrash(e: FpmLogEvent): boolean {
 
 export function analyzeCrashes(facts: HostFacts): AnalyzerResult<'crashes'> {
   const off = facts.clock.utcOffsetMin;
-  const crashes = facts.fpmLog.filter((e) => isCrash(e) && e.time >= facts.window.since);
+  const crashes = facts.fpmLog.filter((e) => isCrash(e) && inWindow(facts, e.time));
   const web = fpmWebErrors(facts);
   const deaths = crashes.map((c) =>
     c.pool === undefined ? { time: c.time } : { time: c.time, pool: c.pool },
@@ -40,7 +42,7 @@ export function analyzeCrashes(facts: HostFacts): AnalyzerResult<'crashes'> {
   // Repeated crashes make FPM reload itself, which kills every in-flight request too: that line
   // goes first so the cap cannot hide it.
   const restarts: Evidence[] = facts.fpmLog
-    .filter((e) => e.kind === 'emergency-restart' && e.time >= facts.window.since)
+    .filter((e) => e.kind === 'emergency-restart' && inWindow(facts, e.time))
     .map((e) => ({ source: 'fpm-log', text: `FPM ${clockTime(e.time, off)}: ${e.text}`, time: e.time }));
   const signals = [
     ...new Set(crashes.map((c) => c.signalName ?? CRASH_SIGNALS.get(c.signal ?? 0) ?? String(c.signal))),

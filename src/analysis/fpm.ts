@@ -3,7 +3,7 @@ import type { HostFacts } from '../facts/types.js';
 import { listenKey, localHosts } from './address.js';
 import { capEvidence, clockTime, occurrences, seconds } from './evidence.js';
 import { listenerOf } from './pools.js';
-import { activePools, socketsRead } from './scope.js';
+import { activePools, inWindow, socketsRead } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
 
 export function analyzeFpm(facts: HostFacts): AnalyzerResult<'fpm'> {
@@ -13,7 +13,7 @@ export function analyzeFpm(facts: HostFacts): AnalyzerResult<'fpm'> {
   const masterAgeSec = Number.isFinite(youngest) ? Math.max(0, Math.round(facts.clock.now - youngest)) : -1;
   // An emergency restart (failed processes threshold) is a reload too: it kills in-flight requests.
   const reloads = facts.fpmLog.filter(
-    (e) => (e.kind === 'reloading' || e.kind === 'emergency-restart') && e.time >= facts.window.since,
+    (e) => (e.kind === 'reloading' || e.kind === 'emergency-restart') && inWindow(facts, e.time),
   );
   const pools = activePools(facts);
   const isLocal = localHosts(facts);

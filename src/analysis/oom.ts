@@ -2,9 +2,11 @@
  * The kernel OOM killer killing FPM workers: the kernel's kill line, FPM's "exited on signal 9"
  * for the same pid, and the reset the web server saw for the request that worker was serving.
  */
+
 import type { FpmLogEvent, HostFacts, OomKill } from '../facts/types.js';
 import { capEvidence, clockTime, megabytes } from './evidence.js';
 import { DEATH_KINDS, matchDeaths } from './match.js';
+import { inWindow } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
 import { fpmWebErrors, webErrorWithRequest } from './web-log.js';
 
@@ -24,10 +26,11 @@ function killSummary(k: OomKill, off: number): string {
 }
 
 export function analyzeOom(facts: HostFacts): AnalyzerResult<'oom'> {
-  const since = facts.window.since;
   const off = facts.clock.utcOffsetMin;
-  const kills = facts.oomKills.filter((k) => FPM_COMM.test(k.comm) && k.time >= since);
-  const sigkills = facts.fpmLog.filter((e) => e.kind === 'child-exited' && e.signal === 9 && e.time >= since);
+  const kills = facts.oomKills.filter((k) => FPM_COMM.test(k.comm) && inWindow(facts, k.time));
+  const sigkills = facts.fpmLog.filter(
+    (e) => e.kind === 'child-exited' && e.signal === 9 && inWindow(facts, e.time),
+  );
   const used = new Set<FpmLogEvent>();
   const exits = kills.map((k) => {
     const exit = sigkills.find(

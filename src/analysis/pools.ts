@@ -2,7 +2,7 @@
 import type { FpmPoolConfig, HostFacts, SocketListener } from '../facts/types.js';
 import { type LocalTest, listenKey, localHosts, parseEndpoint, reaches } from './address.js';
 import { capEvidence, occurrences } from './evidence.js';
-import { activePools, statusFor } from './scope.js';
+import { activePools, inWindow, statusFor } from './scope.js';
 import type { AnalyzerResult, Evidence, PoolSignal } from './signals.js';
 import { poolWorkers } from './workers.js';
 
@@ -52,7 +52,7 @@ function poolSignal(
   const status = statusFor(facts, pool.name);
   const q = queueOf(facts, pool, listenerOf(facts, pool, isLocal));
   const maxChildrenReached = facts.fpmLog.filter(
-    (e) => e.kind === 'max-children' && e.pool === pool.name && e.time >= facts.window.since,
+    (e) => e.kind === 'max-children' && e.pool === pool.name && inWindow(facts, e.time),
   ).length;
   const statusTimedOut = status?.ok === false && status.reason === 'timeout';
   const signal: PoolSignal = {
@@ -103,7 +103,7 @@ function poolEvidence(facts: HostFacts, p: PoolSignal, queueFrom: Queue['from'])
     });
   }
   const reached = facts.fpmLog.filter(
-    (e) => e.kind === 'max-children' && e.pool === p.name && e.time >= facts.window.since,
+    (e) => e.kind === 'max-children' && e.pool === p.name && inWindow(facts, e.time),
   );
   if (reached.length > 0) {
     lines.push({

@@ -1,12 +1,14 @@
 /** FPM killing requests at request_terminate_timeout, and the web errors those kills caused. */
+
 import type { HostFacts } from '../facts/types.js';
 import { capEvidence, clockTime, shorten } from './evidence.js';
 import { DEATH_KINDS, matchDeaths } from './match.js';
+import { inWindow } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
 import { fpmWebErrors, webErrorWithRequest } from './web-log.js';
 
 export function analyzeRequestTimeouts(facts: HostFacts): AnalyzerResult<'requestTimeouts'> {
-  const kills = facts.fpmLog.filter((e) => e.kind === 'execution-timed-out' && e.time >= facts.window.since);
+  const kills = facts.fpmLog.filter((e) => e.kind === 'execution-timed-out' && inWindow(facts, e.time));
   const web = fpmWebErrors(facts);
   const deaths = kills.map((k) => (k.pool === undefined ? { time: k.time } : { time: k.time, pool: k.pool }));
   const matches = matchDeaths(facts, deaths, web, DEATH_KINDS);

@@ -4,8 +4,10 @@
  * keeps the listening sockets (§8.4) and the master's pid and start time, so only a real restart
  * moves startedAt.
  */
+
 import type { HostFacts } from '../facts/types.js';
 import { capEvidence, clockTime, occurrences } from './evidence.js';
+import { inWindow } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
 import { fpmWebErrors, webErrorMessage } from './web-log.js';
 
@@ -38,7 +40,7 @@ export function analyzeRestart(facts: HostFacts, opts: RestartOptions = {}): Ana
     (e) => e.time >= startedAt - RESTART_GAP_SEC && e.time <= startedAt + windowSec,
   );
   const before = errors.filter((e) => e.time < startedAt - RESTART_GAP_SEC);
-  const masterStartedInWindow = startedAt >= facts.window.since;
+  const masterStartedInWindow = inWindow(facts, startedAt);
   const off = facts.clock.utcOffsetMin;
   const newest = facts.fpm.masters.find((m) => m.startedAt === startedAt)!;
   const evidence: Evidence[] = [];

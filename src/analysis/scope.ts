@@ -26,6 +26,10 @@ export function socketsRead(facts: HostFacts): boolean {
   return facts.listeners.length > 0 || facts.fpm.masters.length === 0;
 }
 
+/**
+ * The same rule as the parsers': most logs stamp whole seconds, so an event in the window's
+ * first second carries the second it began in (see parsers/context.ts sinceSecond).
+ */
 export function inWindow(facts: HostFacts, time: number): boolean {
-  return time >= facts.window.since;
+  return time >= Math.floor(facts.window.since);
 }

@@ -1,6 +1,8 @@
 /** Requests over request_slowlog_timeout: which script, and where in it they were stuck. */
+
 import type { HostFacts, SlowLogEntry } from '../facts/types.js';
 import { capEvidence, clockTime } from './evidence.js';
+import { inWindow } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
 
 const frameText = (f: SlowLogEntry['frames'][number]) => `${f.fn}() ${f.file}:${f.line}`;
@@ -25,8 +27,7 @@ interface Slow {
  * events, so the two are never added up.
  */
 function slowRequests(facts: HostFacts): { items: Slow[]; source: 'slow-log' | 'fpm-log' } {
-  const since = facts.window.since;
-  const entries = facts.slowLog.filter((e) => e.time >= since);
+  const entries = facts.slowLog.filter((e) => inWindow(facts, e.time));
   if (entries.length > 0) {
     return {
       source: 'slow-log',
@@ -39,7 +40,7 @@ function slowRequests(facts: HostFacts): { items: Slow[]; source: 'slow-log' | '
       })),
     };
   }
-  const lines = facts.fpmLog.filter((e) => e.kind === 'executing-too-slow' && e.time >= since);
+  const lines = facts.fpmLog.filter((e) => e.kind === 'executing-too-slow' && inWindow(facts, e.time));
   return {
     source: 'fpm-log',
     items: lines.map((e) => ({

@@ -2,7 +2,7 @@
 import type { FpmPoolConfig, HostFacts, WebErrorEvent } from '../facts/types.js';
 import { type LocalTest, localHosts, parseEndpoint, reaches } from './address.js';
 import { shorten } from './evidence.js';
-import { activePools } from './scope.js';
+import { activePools, inWindow } from './scope.js';
 
 /** The pool an upstream (path, host:port or upstream{} name, as normalised by the parsers) leads to. */
 export function poolOfUpstream(
@@ -49,7 +49,7 @@ export function fpmWebErrors(facts: HostFacts): WebErrorEvent[] {
   const isLocal = localHosts(facts);
   const known = activePools(facts).length > 0 || (facts.web?.routes.length ?? 0) > 0;
   return facts.webErrors.filter((e) => {
-    if (e.time < facts.window.since) return false;
+    if (!inWindow(facts, e.time)) return false;
     if (!known || e.upstream === undefined) return true;
     return (
       poolOfUpstream(facts, e.upstream, isLocal) !== undefined || isFastcgiRoute(facts, e.upstream, isLocal)

@@ -135,11 +135,20 @@ describe('diagnose the real lab behind nginx (discovery only)', () => {
     await s.end();
   });
 
-  it('listen-backlog-overflow: EAGAIN and a queue at its backlog', async () => {
+  it('listen-backlog-overflow: EAGAIN once slow requests fill the pool and its tiny backlog', async () => {
     const since = Date.now();
     const s = await h.lab.induce('listen-backlog-overflow');
     const d = await h.diagnose(since);
-    expect(rootCauses(d)).toEqual(['listen-backlog-overflow']);
+    // The chain an engineer would name: slow sleep.php requests hold every worker (pool-exhausted),
+    // so the 2-deep accept queue overflows and nginx answers 502 at once (EAGAIN).
+    expect(rootCauses(d)).toEqual(['slow-requests']);
+    const overflow = d.report.findings.find((f) => f.runbook === 'listen-backlog-overflow');
+    expect(overflow).toMatchObject({ rootCause: false });
+    expect(overflow?.summary).toMatch(/Resource temporarily unavailable/);
+    expect(d.report.findings[0]!.symptoms).toEqual(
+      expect.arrayContaining(['pool-exhausted', 'listen-backlog-overflow']),
+    );
+    expect(evidenceText(d, 'listen-backlog-overflow')).toContain(s.details.socket);
     await s.end();
   });
 
