@@ -29,6 +29,8 @@ export interface HostReport {
   durationMs: number;
   collectedAt: string;
   windowMinutes: number;
+  /** The log window exactly, for windows under a minute (`--since` a moment ago). */
+  windowSeconds: number;
   findings: ReportFinding[];
   probes: Pick<ProbeRun, 'id' | 'ok' | 'ms' | 'bytes'>[];
   /** What could not be read, why, and the fix: a thin report says so. */
@@ -63,6 +65,7 @@ export function buildHostReport(input: {
     durationMs: Math.round(input.durationMs),
     collectedAt: facts.collectedAt,
     windowMinutes: facts.window.minutes,
+    windowSeconds: Math.round(facts.window.seconds),
     // Only what the engine decided to show; `info` findings stay in the report for completeness.
     findings: findings.map((f) => ({
       runbook: f.runbook,
