@@ -68,22 +68,13 @@ if [ "$dmesg_ok" = 0 ]; then
 fi
 
 # Counters survive the log being rotated away: the cgroup of each FPM master counts its OOM kills.
-ps -eo pid=,args= 2>/dev/null | awk '$2 == "php-fpm:" && $3 == "master" { print $1 }' | head -n 20 |
-  while read -r pid; do
-    [ -r "/proc/$pid/cgroup" ] || continue
-    v1=$(sed -n 's/^[0-9]*:[^:]*memory[^:]*:\(.*\)$/\1/p' "/proc/$pid/cgroup" | head -n 1)
-    v2=$(sed -n 's/^0::\(.*\)$/\1/p' "/proc/$pid/cgroup" | head -n 1)
-    if [ -n "$v1" ] && [ -r "/sys/fs/cgroup/memory$v1/memory.oom_control" ]; then
-      fm_section cgroup-oom "pid=$pid" version=1 "path=$(fm_val "$v1")"
-      cat "/sys/fs/cgroup/memory$v1/memory.oom_control"
-      continue
-    fi
-    for base in /sys/fs/cgroup /sys/fs/cgroup/unified; do
-      d="$base${v2%/}"
-      if [ -n "$v2" ] && [ -r "$d/memory.events" ]; then
-        fm_section cgroup-oom "pid=$pid" version=2 "path=$(fm_val "$v2")"
-        cat "$d/memory.events"
-        break
-      fi
-    done
-  done
+fm_fpm_memcgs | while read -r pid version base path; do
+  d="$base${path%/}"
+  if [ "$version" = 1 ] && [ -r "$d/memory.oom_control" ]; then
+    fm_section cgroup-oom "pid=$pid" version=1 "path=$(fm_val "$path")"
+    cat "$d/memory.oom_control"
+  elif [ "$version" = 2 ]; then
+    fm_section cgroup-oom "pid=$pid" version=2 "path=$(fm_val "$path")"
+    cat "$d/memory.events"
+  fi
+done

@@ -56,26 +56,17 @@ else
 fi
 
 # The memory limit of each FPM master's cgroup: a limit far below MemTotal is what OOM-kills workers.
-ps -eo pid=,args= 2>/dev/null | awk '$2 == "php-fpm:" && $3 == "master" { print $1 }' | head -n 20 |
-  while read -r pid; do
-    [ -r "/proc/$pid/cgroup" ] || continue
-    v1=$(sed -n 's/^[0-9]*:[^:]*memory[^:]*:\(.*\)$/\1/p' "/proc/$pid/cgroup" | head -n 1)
-    v2=$(sed -n 's/^0::\(.*\)$/\1/p' "/proc/$pid/cgroup" | head -n 1)
-    if [ -n "$v1" ] && [ -r "/sys/fs/cgroup/memory$v1/memory.limit_in_bytes" ]; then
-      fm_section cgroup-memory "pid=$pid" version=1 "path=$(fm_val "$v1")"
-      printf 'limit %s\nusage %s\n' "$(cat "/sys/fs/cgroup/memory$v1/memory.limit_in_bytes")" \
-        "$(cat "/sys/fs/cgroup/memory$v1/memory.usage_in_bytes" 2>/dev/null)"
-      continue
-    fi
-    for base in /sys/fs/cgroup /sys/fs/cgroup/unified; do
-      d="$base${v2%/}"
-      if [ -n "$v2" ] && [ -r "$d/memory.max" ]; then
-        fm_section cgroup-memory "pid=$pid" version=2 "path=$(fm_val "$v2")"
-        printf 'limit %s\nusage %s\n' "$(cat "$d/memory.max")" "$(cat "$d/memory.current" 2>/dev/null)"
-        break
-      fi
-    done
-  done
+fm_fpm_memcgs | while read -r pid version base path; do
+  d="$base${path%/}"
+  if [ "$version" = 1 ]; then
+    [ -r "$d/memory.limit_in_bytes" ] || continue
+    fm_section cgroup-memory "pid=$pid" version=1 "path=$(fm_val "$path")"
+    printf 'limit %s\nusage %s\n' "$(cat "$d/memory.limit_in_bytes")" "$(cat "$d/memory.usage_in_bytes" 2>/dev/null)"
+  elif [ -r "$d/memory.max" ]; then
+    fm_section cgroup-memory "pid=$pid" version=2 "path=$(fm_val "$path")"
+    printf 'limit %s\nusage %s\n' "$(cat "$d/memory.max")" "$(cat "$d/memory.current" 2>/dev/null)"
+  fi
+done
 
 fm_section somaxconn
 cat /proc/sys/net/core/somaxconn 2>&1

@@ -10,31 +10,31 @@ import { EXIT } from './exit-codes.js';
  * `fpm-medic` entry point. Usage errors and bad inventories exit 64 with one clear line; anything
  * unexpected exits 3 (unknown), as a monitoring plugin would.
  */
+/** A command run against an inventory host or group, with the options every such command takes. */
+function targetCommand(program: Command, name: string): Command {
+  return program
+    .command(name)
+    .argument('<target>', 'inventory host or group name')
+    .option('-i, --inventory <path>', 'inventory file (default: $FPM_MEDIC_INVENTORY)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-w, --window <duration>', 'how far back logs are read (90s, 15m, 1h)', '15m')
+    .option('--since <time>', 'read logs from this moment on instead (ISO 8601 or epoch seconds)');
+}
+
 export function buildProgram(): Command {
   const program = new Command('fpm-medic')
     .description('Diagnose PHP-FPM 502/503/504 incidents: probes over SSH, correlated evidence, runbooks.')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
-  program
-    .command('diagnose')
+  targetCommand(program, 'diagnose')
     .description('find why a host (or every host of a group) answers 502/503/504: root cause, evidence, fix')
-    .argument('<target>', 'inventory host or group name')
-    .option('-i, --inventory <path>', 'inventory file (default: $FPM_MEDIC_INVENTORY)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('-w, --window <duration>', 'how far back logs are read (90s, 15m, 1h)', '15m')
-    .option('--since <time>', 'read logs from this moment on instead (ISO 8601 or epoch seconds)')
     .action(async (target: string, opts) => {
       process.exitCode = await diagnoseCommand(target, opts);
     });
 
-  program
-    .command('probe')
+  targetCommand(program, 'probe')
     .description('run the probes on a host or group and print the facts they yield')
-    .argument('<target>', 'inventory host or group name')
-    .option('-i, --inventory <path>', 'inventory file (default: $FPM_MEDIC_INVENTORY)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('-w, --window <duration>', 'how far back logs are read (90s, 15m, 1h)', '15m')
     .option('--raw', "with --format json: include each probe's raw output (unredacted, for bug reports)")
     .action(async (target: string, opts) => {
       process.exitCode = await probeCommand(target, opts);

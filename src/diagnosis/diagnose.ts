@@ -3,7 +3,7 @@ import { analyze } from '../analysis/analyze.js';
 import type { ResolvedHost } from '../config/types.js';
 import { type Collected, collectFacts } from '../probes/collect.js';
 import { evaluateRunbooks, type Runbook } from '../runbooks/index.js';
-import { createTransport } from '../transport/factory.js';
+import { withTransport } from '../transport/factory.js';
 import type { Transport } from '../transport/transport.js';
 import { buildHostReport, type HostReport } from './report.js';
 
@@ -28,8 +28,7 @@ export async function diagnoseHost(
   options: DiagnoseOptions,
 ): Promise<Diagnosis> {
   const started = performance.now();
-  const transport = options.transport ?? createTransport(host);
-  try {
+  return withTransport(host, options.transport, async (transport) => {
     const collected = await collectFacts(transport, host, {
       windowSec: options.windowSec,
       ...(options.sinceEpoch !== undefined ? { sinceEpoch: options.sinceEpoch } : {}),
@@ -53,9 +52,7 @@ export async function diagnoseHost(
       durationMs: performance.now() - started,
     });
     return { report, collected };
-  } finally {
-    if (!options.transport) await transport.close();
-  }
+  });
 }
 
 /** Hosts of a group in parallel, never more than this many SSH sessions at once (parallel-ssh's default). */

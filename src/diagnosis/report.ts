@@ -1,6 +1,5 @@
-import type { Evidence } from '../analysis/signals.js';
 import type { HostFacts, ProbeFailure, ProbeRun } from '../facts/types.js';
-import type { ActionId, Finding, Severity } from '../runbooks/index.js';
+import type { Finding } from '../runbooks/index.js';
 
 /**
  * The JSON report of DESIGN.md ("CLI"): one object per host. Alerts, dashboards and scripts key on
@@ -8,20 +7,8 @@ import type { ActionId, Finding, Severity } from '../runbooks/index.js';
  */
 export type ReportVerdict = 'healthy' | 'warning' | 'critical' | 'unknown';
 
-export interface ReportFinding {
-  runbook: string;
-  severity: Severity;
-  rootCause: boolean;
-  symptoms: string[];
-  explainedBy: string[];
-  title: string;
-  summary: string;
-  evidence: Evidence[];
-  actions: ActionId[];
-  fix: string;
-  confidence: number;
-  missingProbes: string[];
-}
+/** A finding as the engine made it, without the rendered Markdown body (that is the runbook's). */
+export type ReportFinding = Omit<Finding, 'body'>;
 
 export interface HostReport {
   host: string;
@@ -66,21 +53,7 @@ export function buildHostReport(input: {
     collectedAt: facts.collectedAt,
     windowMinutes: facts.window.minutes,
     windowSeconds: Math.round(facts.window.seconds),
-    // Only what the engine decided to show; `info` findings stay in the report for completeness.
-    findings: findings.map((f) => ({
-      runbook: f.runbook,
-      severity: f.severity,
-      rootCause: f.rootCause,
-      symptoms: f.symptoms,
-      explainedBy: f.explainedBy,
-      title: f.title,
-      summary: f.summary,
-      evidence: f.evidence,
-      actions: f.actions,
-      fix: f.fix,
-      confidence: f.confidence,
-      missingProbes: f.missingProbes,
-    })),
+    findings: findings.map(({ body: _body, ...f }) => f),
     probes: facts.probes.map(({ id, ok, ms, bytes }) => ({ id, ok, ms, bytes })),
     failures: facts.failures,
   };

@@ -9,3 +9,17 @@ export function createTransport(host: ResolvedHost, env: NodeJS.ProcessEnv = pro
   const target = sshTargetOf(host, env);
   return target ? new SshTransport(target) : new LocalTransport(host.name);
 }
+
+/** Runs `fn` with a transport for `host` (or the one given) and closes it afterwards if it made it. */
+export async function withTransport<T>(
+  host: ResolvedHost,
+  given: Transport | undefined,
+  fn: (transport: Transport) => Promise<T>,
+): Promise<T> {
+  const transport = given ?? createTransport(host);
+  try {
+    return await fn(transport);
+  } finally {
+    if (!given) await transport.close();
+  }
+}

@@ -71,3 +71,26 @@ fm_probe_begin() {
 fm_probe_end() {
   printf '\n@@probe-end %s rc=%s end=%s\n' "$1" "$2" "$(fm_ms)"
 }
+
+# fm_fpm_memcgs: one line "PID VERSION BASE PATH" per FPM master (at most 20): the memory cgroup it
+# runs in, v1 (BASE /sys/fs/cgroup/memory) or v2 (BASE /sys/fs/cgroup or .../unified); the
+# directory is BASE followed by PATH. PATH comes last so that `read` keeps any space in it.
+fm_fpm_memcgs() {
+  ps -eo pid=,args= 2>/dev/null | awk '$2 == "php-fpm:" && $3 == "master" { print $1 }' | head -n 20 |
+    while read -r pid; do
+      [ -r "/proc/$pid/cgroup" ] || continue
+      v1=$(sed -n 's/^[0-9]*:[^:]*memory[^:]*:\(.*\)$/\1/p' "/proc/$pid/cgroup" | head -n 1)
+      v2=$(sed -n 's/^0::\(.*\)$/\1/p' "/proc/$pid/cgroup" | head -n 1)
+      if [ -n "$v1" ] && [ -d "/sys/fs/cgroup/memory$v1" ]; then
+        printf '%s 1 /sys/fs/cgroup/memory %s\n' "$pid" "$v1"
+        continue
+      fi
+      [ -n "$v2" ] || continue
+      for base in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+        if [ -r "$base${v2%/}/memory.events" ]; then
+          printf '%s 2 %s %s\n' "$pid" "$base" "$v2"
+          break
+        fi
+      done
+    done
+}

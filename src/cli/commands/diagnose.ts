@@ -1,17 +1,11 @@
-import { inventoryPathFrom, loadInventory, resolveTargets } from '../../config/inventory.js';
 import { diagnoseHosts } from '../../diagnosis/diagnose.js';
 import type { ReportVerdict } from '../../diagnosis/report.js';
 import { loadRunbooks, runbookDirsFromEnv } from '../../runbooks/index.js';
-import { parseDurationSec, parseSince } from '../duration.js';
 import { EXIT } from '../exit-codes.js';
 import { formatReportText } from '../format-report.js';
+import { loadTargets, type TargetCliOptions } from '../targets.js';
 
-export interface DiagnoseCliOptions {
-  inventory?: string;
-  format: 'text' | 'json';
-  window: string;
-  since?: string;
-}
+export type DiagnoseCliOptions = TargetCliOptions;
 
 const EXIT_OF: Record<ReportVerdict, number> = {
   healthy: EXIT.ok,
@@ -27,22 +21,12 @@ export function groupExitCode(verdicts: readonly ReportVerdict[]): number {
 }
 
 export async function diagnoseCommand(target: string, opts: DiagnoseCliOptions): Promise<number> {
-  const windowSec = parseDurationSec(opts.window);
-  const sinceEpoch = opts.since === undefined ? undefined : parseSince(opts.since);
-  const { path } = inventoryPathFrom(opts.inventory, process.env);
-  // Both are checked before any host is touched: a bad inventory or runbook changes nothing.
-  const [inventory, runbooks] = await Promise.all([
-    loadInventory(path),
-    loadRunbooks({ extraDirs: runbookDirsFromEnv() }),
-  ]);
-  const hosts = resolveTargets(inventory, target);
-  const results = await diagnoseHosts(hosts, runbooks, {
-    windowSec,
-    ...(sinceEpoch !== undefined ? { sinceEpoch } : {}),
-  });
+  // Runbooks are checked before any host is touched, like the inventory: a bad one changes nothing.
+  const runbooks = await loadRunbooks({ extraDirs: runbookDirsFromEnv() });
+  const { hosts, single, window } = await loadTargets(target, opts);
+  const results = await diagnoseHosts(hosts, runbooks, window);
   const reports = results.map((r) => r.report);
   if (opts.format === 'json') {
-    const single = hosts.length === 1 && hosts[0]!.name === target;
     process.stdout.write(`${JSON.stringify(single ? reports[0] : reports, null, 2)}\n`);
   } else {
     const color = process.stdout.isTTY === true && !process.env.NO_COLOR;

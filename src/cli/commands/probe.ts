@@ -1,44 +1,33 @@
 import pLimit from 'p-limit';
-import { inventoryPathFrom, loadInventory, resolveTargets } from '../../config/inventory.js';
 import type { ResolvedHost } from '../../config/types.js';
-import { type Collected, collectFacts } from '../../probes/collect.js';
-import { createTransport } from '../../transport/factory.js';
-import { parseDurationSec } from '../duration.js';
+import { GROUP_CONCURRENCY } from '../../diagnosis/diagnose.js';
+import { type Collected, type CollectOptions, collectFacts } from '../../probes/collect.js';
+import { withTransport } from '../../transport/factory.js';
 import { EXIT } from '../exit-codes.js';
 import { formatFactsText } from '../format-facts.js';
+import { loadTargets, type TargetCliOptions } from '../targets.js';
 
-export interface ProbeCliOptions {
-  inventory?: string;
-  format: 'text' | 'json';
-  window: string;
+export interface ProbeCliOptions extends TargetCliOptions {
   raw?: boolean;
 }
 
-/** Hosts of a group are probed in parallel, but never more than this many SSH sessions at once. */
-const GROUP_CONCURRENCY = 10;
-
-export async function probeHost(host: ResolvedHost, windowSec: number): Promise<Collected> {
-  const transport = createTransport(host);
-  try {
-    return await collectFacts(transport, host, { windowSec, commandTimeoutMs: host.commandTimeoutMs });
-  } finally {
-    await transport.close();
-  }
+export function probeHost(
+  host: ResolvedHost,
+  window: Pick<CollectOptions, 'windowSec' | 'sinceEpoch'>,
+): Promise<Collected> {
+  return withTransport(host, undefined, (t) =>
+    collectFacts(t, host, { ...window, commandTimeoutMs: host.commandTimeoutMs }),
+  );
 }
 
 export async function probeCommand(target: string, opts: ProbeCliOptions): Promise<number> {
-  const windowSec = parseDurationSec(opts.window);
-  const { path } = inventoryPathFrom(opts.inventory, process.env);
-  const inventory = await loadInventory(path);
-  const hosts = resolveTargets(inventory, target);
+  const { hosts, single, window } = await loadTargets(target, opts);
   const limit = pLimit(GROUP_CONCURRENCY);
-  const results = await Promise.all(hosts.map((h) => limit(() => probeHost(h, windowSec))));
+  const results = await Promise.all(hosts.map((h) => limit(() => probeHost(h, window))));
 
   if (opts.format === 'json') {
     const docs = results.map((r) => (opts.raw ? { ...r.facts, raw: r.raw } : r.facts));
-    process.stdout.write(
-      `${JSON.stringify(hosts.length === 1 && target === hosts[0]!.name ? docs[0] : docs, null, 2)}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(single ? docs[0] : docs, null, 2)}\n`);
   } else {
     process.stdout.write(results.map((r) => formatFactsText(r.facts)).join('\n'));
   }

@@ -1,7 +1,7 @@
 import type { WebErrorEvent, WebErrorKind } from '../../facts/types.js';
 import type { ParseContext } from './context.js';
 import { localToEpoch, monthIndex } from './time.js';
-import { isErrorLevel, normaliseUpstream, stripClientPort } from './web-upstream.js';
+import { CONNECT_ERRNO, isErrorLevel, normaliseUpstream, stripClientPort } from './web-upstream.js';
 
 // [Mon Jan 15 03:42:17.123456 2024] [proxy:error] [pid 1234:tid 5678] rest   (server/log.c)
 const HEAD =
@@ -11,12 +11,9 @@ const STATUS = /^\((?:OS |EAI )?(-?\d+)\)([^:]*): /;
 const CLIENT = /^\[(?:client|remote) ([^\]]+)\] /;
 const CODE = /^(AH\d{5}): /;
 
-const CONNECT_ERRNO: Record<number, WebErrorKind> = {
-  2: 'connect-enoent',
-  13: 'connect-eacces',
-  111: 'connect-refused',
-  11: 'connect-eagain',
-  110: 'connect-timeout',
+// APR's "(70007)The timeout specified has expired" is Apache's connect timeout.
+const APACHE_CONNECT_STATUS: Readonly<Record<number, WebErrorKind>> = {
+  ...CONNECT_ERRNO,
   70007: 'connect-timeout',
 };
 
@@ -29,7 +26,7 @@ function classify(code: string | undefined, status: number | undefined, msg: str
     case 'AH00957':
     case 'AH02454':
     case 'AH02453':
-      return (status !== undefined && CONNECT_ERRNO[status]) || 'other';
+      return (status !== undefined && APACHE_CONNECT_STATUS[status]) || 'other';
     case 'AH00940':
     case 'AH00959':
       return 'worker-disabled';

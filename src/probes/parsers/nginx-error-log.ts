@@ -1,19 +1,11 @@
 import type { WebErrorEvent, WebErrorKind } from '../../facts/types.js';
 import { type ParseContext, sinceSecond } from './context.js';
 import { localToEpoch } from './time.js';
-import { isErrorLevel, normaliseUpstream } from './web-upstream.js';
+import { CONNECT_ERRNO, isErrorLevel, normaliseUpstream } from './web-upstream.js';
 
 // "2026/11/20 21:48:42 [crit] 14911#14911: *1 message" (ngx_log.c); the connection number is optional.
 const HEAD =
   /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2}) \[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?([\s\S]*)$/;
-
-const CONNECT_ERRNO: Record<number, WebErrorKind> = {
-  2: 'connect-enoent',
-  13: 'connect-eacces',
-  111: 'connect-refused',
-  11: 'connect-eagain',
-  110: 'connect-timeout',
-};
 
 function classify(msg: string, errno: number | undefined): WebErrorKind {
   if (msg.startsWith('FastCGI sent in stderr:')) return 'fastcgi-stderr';

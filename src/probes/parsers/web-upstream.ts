@@ -1,3 +1,4 @@
+import type { WebErrorKind } from '../../facts/types.js';
 /**
  * Upstream names as web servers log them -> one normal form: a unix socket path, host:port, or an
  * upstream block name. nginx prints unix peers as "fastcgi://unix:/run/x.sock:" while the peer is
@@ -32,3 +33,12 @@ const BELOW_WARN = /^(notice|info|debug|trace\d)$/;
 export function isErrorLevel(level: string): boolean {
   return !BELOW_WARN.test(level);
 }
+
+/** errno of a failed connect() -> the kind of web error (nginx and Apache alike, REFERENCE §4.2, §5.2). */
+export const CONNECT_ERRNO: Readonly<Record<number, WebErrorKind>> = {
+  2: 'connect-enoent',
+  13: 'connect-eacces',
+  111: 'connect-refused',
+  11: 'connect-eagain',
+  110: 'connect-timeout',
+};
