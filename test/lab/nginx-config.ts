@@ -1,6 +1,6 @@
 import { POOL_NAMES } from './fpm-config.js';
 import type { LabPaths } from './paths.js';
-import { isUnixUpstream, POOL_PREFIX, type WebSpec } from './web-spec.js';
+import { isUnixUpstream, POOL_PREFIX, WEB_DEFAULTS, type WebSpec } from './web-spec.js';
 
 /**
  * The full FastCGI parameter set, included by every location. A location with any fastcgi_param of
@@ -45,7 +45,7 @@ export function renderNginxConf(spec: WebSpec, paths: LabPaths): string {
     ${head}
       include ${paths.nginxParams};
       fastcgi_pass ${pass};
-      fastcgi_connect_timeout 10s;
+      fastcgi_connect_timeout ${isUnixUpstream(up) ? WEB_DEFAULTS.connectTimeoutSec : WEB_DEFAULTS.tcpConnectTimeoutSec}s;
       fastcgi_send_timeout ${t}s;
       fastcgi_read_timeout ${t}s;
     }`;

@@ -11,6 +11,7 @@ export type WebSignature =
   | 'eagain'
   | 'worker-died'
   | 'read-timeout'
+  | 'connect-timeout'
   | 'connect-failed';
 
 const NGINX: Record<WebSignature, RegExp> = {
@@ -25,6 +26,9 @@ const NGINX: Record<WebSignature, RegExp> = {
     /\[error\] .*(recv\(\) failed \(104: Connection reset by peer\)|upstream prematurely closed connection) while reading response header from upstream/,
   'read-timeout':
     /\[error\] .*upstream timed out \(110: Connection timed out\) while reading response header from upstream/,
+  // TCP only: a full accept queue drops the SYN, so the connect waits fastcgi_connect_timeout (§4.2).
+  'connect-timeout':
+    /\[error\] .*upstream timed out \(110: Connection timed out\) while connecting to upstream/,
   'connect-failed': /connect\(\) (to \S+ )?failed \((2|111|13|11): /,
 };
 
@@ -39,6 +43,8 @@ const APACHE: Record<WebSignature, RegExp> = {
     /\[proxy_fcgi:error\] .*(AH01067: Failed to read FastCGI header|AH01075: Error dispatching request to)/,
   'read-timeout':
     /\[proxy_fcgi:error\] .*\(70007\)The timeout specified has expired: .*AH01075: Error dispatching request to/,
+  'connect-timeout':
+    /\[proxy:error\] .*\((110|70007)\)(Connection timed out|The timeout specified has expired): AH00957: FCGI: attempt to connect to/,
   'connect-failed': /(AH02454|AH00957): FCGI: attempt to connect to/,
 };
 

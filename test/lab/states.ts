@@ -6,11 +6,11 @@ import type { GetOptions, HttpResult } from './http.js';
 import { dmesgLine, kernelNowSec, waitForPrintkRatelimitBudget } from './kernel-log.js';
 import type { LabPaths } from './paths.js';
 import { FPM, oomKillLine, segfaultLine, type WebSignature, webSignature } from './signatures.js';
-import { type ListenQueue, pidsConnectedTo, unixListenQueue } from './sockets.js';
+import { type ListenQueue, pidsConnectedTo, tcpListenQueue, unixListenQueue } from './sockets.js';
 import type { Traffic, TrafficOptions } from './traffic.js';
 import { linesMatching, markLog, readLog, waitFor, waitForLines } from './wait.js';
 import type { WebServer } from './web.js';
-import type { WebSpec } from './web-spec.js';
+import { POOL_PREFIX, type WebSpec } from './web-spec.js';
 
 /** What a state needs from the lab. */
 export interface LabInternals {
@@ -49,38 +49,51 @@ export const STATE_NAMES = [
 ] as const;
 export type StateName = (typeof STATE_NAMES)[number];
 
+/**
+ * `pool`: which pool a state targets (default `unixpool`). `tcppool` (pm static, 2 children,
+ * 127.0.0.1:<port>, listen.backlog 3) is reached under `/tcp/`. socket-permission has no TCP form.
+ */
+export interface PoolOption {
+  pool?: PoolName;
+}
+
 export interface StateOptions {
   healthy: Record<string, never>;
   /** holdMs: how long the traffic keeps the pool full (it stops by itself); sleepSec: length of each request. */
-  'pool-exhausted': { holdMs?: number; sleepSec?: number };
-  'self-request-deadlock': { holdMs?: number };
+  'pool-exhausted': PoolOption & { holdMs?: number; sleepSec?: number };
+  'self-request-deadlock': PoolOption & { holdMs?: number };
   /** concurrency defaults to max_children − 1, so one worker stays free to serve the status page. */
-  'slow-external-call': { holdMs?: number; concurrency?: number };
-  'request-timeout-kill': { terminateTimeoutSec?: number; sleepSec?: number };
-  'worker-oom-killed': { limitMiB?: number };
-  'worker-crashed': { how?: 'ffi' | 'signal' };
-  /** stopped: clean stop, socket file removed (ENOENT). stale-socket: the whole FPM group killed -9, socket file left (refused). */
-  'fpm-down': { variant?: 'stopped' | 'stale-socket' };
+  'slow-external-call': PoolOption & { holdMs?: number; concurrency?: number };
+  'request-timeout-kill': PoolOption & { terminateTimeoutSec?: number; sleepSec?: number };
+  'worker-oom-killed': PoolOption & { limitMiB?: number };
+  'worker-crashed': PoolOption & { how?: 'ffi' | 'signal' };
+  /**
+   * stopped: clean stop, socket file removed (ENOENT; a TCP pool: refused). stale-socket: the whole FPM
+   * group killed -9, socket file left (refused); unix pools only.
+   */
+  'fpm-down': PoolOption & { variant?: 'stopped' | 'stale-socket' };
   'socket-permission': Record<string, never>;
-  'listen-backlog-overflow': { backlog?: number; holdMs?: number };
-  'restart-window': { errorsBeforeStart?: number };
+  'listen-backlog-overflow': PoolOption & { backlog?: number; holdMs?: number };
+  'restart-window': PoolOption & { errorsBeforeStart?: number };
   /**
    * terminate-zero: request_terminate_timeout = 0 (FPM never kills).
    * terminate-exceeds-web: web read timeout 3 s below request_terminate_timeout 20 s; a 5 s request gets a 504.
    */
   'timeout-chain-misaligned': { variant?: 'terminate-zero' | 'terminate-exceeds-web' };
   'max-children-oversized': { maxChildren?: number; warmWorkers?: number };
-  'slow-requests': { requests?: number; sleepSec?: number };
+  'slow-requests': PoolOption & { requests?: number; sleepSec?: number };
 }
 
 export interface StateDetails {
   healthy: { responses: Record<string, number> };
   'pool-exhausted': {
     pool: PoolName;
+    /** The pool's listen address: a unix socket path or `127.0.0.1:port`. */
     socket: string;
     maxChildren: number;
     listenQueue: ListenQueue;
-    maxChildrenLine: string;
+    /** dynamic/ondemand pools only: a static pool never logs "server reached max_children". */
+    maxChildrenLine?: string;
   };
   'self-request-deadlock': { pool: PoolName; ownListener: string; workerPids: number[] };
   'slow-external-call': { pool: PoolName; endpoint: string; workerPids: number[] };
@@ -112,7 +125,9 @@ export interface StateDetails {
     dmesgLine?: string;
   };
   'fpm-down': {
+    pool: PoolName;
     variant: 'stopped' | 'stale-socket';
+    /** The pool's listen address: a unix socket path or `127.0.0.1:port`. */
     socket: string;
     socketFileExists: boolean;
     response: HttpResult;
@@ -121,13 +136,18 @@ export interface StateDetails {
   'socket-permission': { pool: PoolName; socket: string; response: HttpResult; webLine: string };
   'listen-backlog-overflow': {
     pool: PoolName;
+    /** The pool's listen address: a unix socket path or `127.0.0.1:port`. */
     socket: string;
     backlog: number;
     listenQueue: ListenQueue;
-    /** nginx only: Apache waits in connect() instead of failing. */
+    /**
+     * nginx only. unix: `(11: Resource temporarily unavailable)`; TCP: `upstream timed out (110: …) while
+     * connecting to upstream` (the SYN is dropped). Apache waits in connect() instead of failing.
+     */
     webLine?: string;
   };
   'restart-window': {
+    pool: PoolName;
     oldMasterPid: number;
     newMasterPid: number;
     stoppedAt: Date;
@@ -164,6 +184,20 @@ function pool(spec: FpmSpec, name: PoolName): PoolSpec {
   return p;
 }
 
+/** URL path of `script` (e.g. `/sleep.php?s=3`) on the pool: `/tcp/sleep.php?s=3` for tcppool. */
+function urlOn(name: PoolName, script: string): string {
+  return `${POOL_PREFIX[name]}${script}`;
+}
+
+function isTcp(p: PoolSpec): boolean {
+  return !p.listen.startsWith('/');
+}
+
+/** The pool's accept queue, from ss: `ss -xl` for a unix socket, `ss -tl` for a TCP port. */
+function listenQueueOf(p: PoolSpec): Promise<ListenQueue | undefined> {
+  return isTcp(p) ? tcpListenQueue(Number(p.listen.split(':')[1])) : unixListenQueue(p.listen);
+}
+
 function webLines(lab: LabInternals, sig: WebSignature, since: number, count = 1, timeoutMs = 15_000) {
   return waitForLines(lab.web.errorLog, webSignature(lab.web.kind, sig), { since, count, timeoutMs });
 }
@@ -185,93 +219,103 @@ const healthy: Impl<'healthy'> = async (lab) => {
 };
 
 const poolExhausted: Impl<'pool-exhausted'> = async (lab, opts) => {
-  const spec = lab.baselineFpm();
-  const p = pool(spec, MAIN);
+  const name = opts.pool ?? MAIN;
+  const p = pool(lab.baselineFpm(), name);
   const sleepSec = opts.sleepSec ?? 8;
   const fpmMark = markLog(lab.paths.fpmLog);
   // max_children running plus as many again waiting in the socket's accept queue.
   lab.traffic({
-    path: `/sleep.php?s=${sleepSec}`,
+    path: urlOn(name, `/sleep.php?s=${sleepSec}`),
     concurrency: p.maxChildren * 2,
     durationMs: opts.holdMs ?? 45_000,
     maxRequests: 200,
     timeoutMs: (sleepSec * 3 + 10) * 1000,
   });
-  const [maxChildrenLine] = await fpmLines(lab, FPM.maxChildren(MAIN), fpmMark.offset, 1, 20_000);
-  const listenQueue = await waitFor('requests queued on the unixpool socket (ss Recv-Q > 0)', async () => {
-    const q = await unixListenQueue(p.listen);
+  // A static pool has all its children from the start and never logs max_children (REFERENCE §2).
+  const maxChildrenLine =
+    p.pm === 'static'
+      ? undefined
+      : (await fpmLines(lab, FPM.maxChildren(name), fpmMark.offset, 1, 20_000))[0];
+  const listenQueue = await waitFor(`requests queued on the ${name} listener (ss Recv-Q > 0)`, async () => {
+    const q = await listenQueueOf(p);
     return q && q.recvQ > 0 ? q : undefined;
   });
   return {
-    pool: MAIN,
+    pool: name,
     socket: p.listen,
     maxChildren: p.maxChildren,
     listenQueue,
-    maxChildrenLine: maxChildrenLine ?? '',
+    ...(maxChildrenLine !== undefined ? { maxChildrenLine } : {}),
   };
 };
 
 const selfRequestDeadlock: Impl<'self-request-deadlock'> = async (lab, opts) => {
-  const p = pool(lab.baselineFpm(), MAIN);
+  const name = opts.pool ?? MAIN;
+  const p = pool(lab.baselineFpm(), name);
   const ownListener = `127.0.0.1:${lab.web.spec.port}`;
-  // More callers than workers: the outer requests take every worker before any inner request is accepted.
+  // More callers than workers: the outer requests take every worker before any inner request is
+  // accepted. self.php calls health.php under its own prefix, so the inner requests need this pool.
   lab.traffic({
-    path: '/self.php',
+    path: urlOn(name, '/self.php'),
     concurrency: p.maxChildren + 2,
     durationMs: opts.holdMs ?? 45_000,
     maxRequests: 60,
     timeoutMs: (lab.web.spec.readTimeoutSec + 15) * 1000,
   });
   const workerPids = await waitFor(
-    `every unixpool worker to hold a connection to ${ownListener}`,
+    `every ${name} worker to hold a connection to ${ownListener}`,
     async () => {
-      const workers = lab.fpm.workers(MAIN).map((w) => w.pid);
+      const workers = lab.fpm.workers(name).map((w) => w.pid);
       const hit = await pidsConnectedTo(workers, ownListener);
       return workers.length >= p.maxChildren && hit.length >= p.maxChildren ? hit : undefined;
     },
     { timeoutMs: 20_000 },
   );
-  return { pool: MAIN, ownListener, workerPids };
+  return { pool: name, ownListener, workerPids };
 };
 
 const slowExternalCall: Impl<'slow-external-call'> = async (lab, opts) => {
-  const p = pool(lab.baselineFpm(), MAIN);
+  const name = opts.pool ?? MAIN;
+  const p = pool(lab.baselineFpm(), name);
   const concurrency = opts.concurrency ?? Math.max(1, p.maxChildren - 1);
   lab.traffic({
-    path: '/api.php',
+    path: urlOn(name, '/api.php'),
     concurrency,
     durationMs: opts.holdMs ?? 45_000,
     maxRequests: concurrency * 4,
     timeoutMs: (lab.web.spec.readTimeoutSec + 5) * 1000,
   });
   const workerPids = await waitFor(
-    `${concurrency} workers connected to ${lab.blackholeAddress}`,
+    `${concurrency} ${name} workers connected to ${lab.blackholeAddress}`,
     async () => {
       const hit = await pidsConnectedTo(
-        lab.fpm.workers(MAIN).map((w) => w.pid),
+        lab.fpm.workers(name).map((w) => w.pid),
         lab.blackholeAddress,
       );
       return hit.length >= concurrency ? hit : undefined;
     },
   );
-  return { pool: MAIN, endpoint: lab.blackholeAddress, workerPids };
+  return { pool: name, endpoint: lab.blackholeAddress, workerPids };
 };
 
 const requestTimeoutKill: Impl<'request-timeout-kill'> = async (lab, opts) => {
+  const name = opts.pool ?? MAIN;
   const t = opts.terminateTimeoutSec ?? 2;
   const sleepSec = opts.sleepSec ?? t + 4;
   await lab.restartFpm(
-    withPool(lab.baselineFpm(), MAIN, { requestTerminateTimeout: `${t}s`, requestSlowlogTimeout: '1s' }),
+    withPool(lab.baselineFpm(), name, { requestTerminateTimeout: `${t}s`, requestSlowlogTimeout: '1s' }),
   );
   const fpmMark = markLog(lab.paths.fpmLog);
   const webMark = markLog(lab.web.errorLog);
-  const response = await lab.get(`/sleep.php?s=${sleepSec}`, { timeoutMs: (sleepSec + 10) * 1000 });
-  const [timedOut] = await fpmLines(lab, FPM.timedOut(MAIN), fpmMark.offset);
-  const killedPid = pidOf(timedOut ?? '', FPM.timedOut(MAIN));
-  const exited = await fpmLines(lab, FPM.exitedOnSignal(MAIN, 15, 'SIGTERM'), fpmMark.offset);
+  const response = await lab.get(urlOn(name, `/sleep.php?s=${sleepSec}`), {
+    timeoutMs: (sleepSec + 10) * 1000,
+  });
+  const [timedOut] = await fpmLines(lab, FPM.timedOut(name), fpmMark.offset);
+  const killedPid = pidOf(timedOut ?? '', FPM.timedOut(name));
+  const exited = await fpmLines(lab, FPM.exitedOnSignal(name, 15, 'SIGTERM'), fpmMark.offset);
   const [webLine] = await webLines(lab, 'worker-died', webMark.offset);
   return {
-    pool: MAIN,
+    pool: name,
     terminateTimeoutSec: t,
     killedPid,
     response,
@@ -281,6 +325,7 @@ const requestTimeoutKill: Impl<'request-timeout-kill'> = async (lab, opts) => {
 };
 
 const workerOomKilled: Impl<'worker-oom-killed'> = async (lab, opts) => {
+  const name = opts.pool ?? MAIN;
   const master = lab.fpm.master;
   if (!master) throw new Error('php-fpm is not running');
   if (!memoryCgroupAvailable())
@@ -301,8 +346,8 @@ const workerOomKilled: Impl<'worker-oom-killed'> = async (lab, opts) => {
   const fpmMark = markLog(lab.paths.fpmLog);
   const webMark = markLog(lab.web.errorLog);
   const kernelMark = kernelNowSec() - 1;
-  const response = await lab.get('/mem.php?step=8&max=1024', { timeoutMs: 30_000 });
-  const re = FPM.exitedOnSignal(MAIN, 9, 'SIGKILL');
+  const response = await lab.get(urlOn(name, '/mem.php?step=8&max=1024'), { timeoutMs: 30_000 });
+  const re = FPM.exitedOnSignal(name, 9, 'SIGKILL');
   const [fpmLine] = await fpmLines(lab, re, fpmMark.offset);
   const killedPid = pidOf(fpmLine ?? '', /child (\d+) exited/);
   const line = await waitFor(`the kernel's OOM kill line for pid ${killedPid}`, () =>
@@ -310,7 +355,7 @@ const workerOomKilled: Impl<'worker-oom-killed'> = async (lab, opts) => {
   );
   const [webLine] = await webLines(lab, 'worker-died', webMark.offset);
   return {
-    pool: MAIN,
+    pool: name,
     cgroup: cg.path,
     limitBytes,
     killedPid,
@@ -322,14 +367,15 @@ const workerOomKilled: Impl<'worker-oom-killed'> = async (lab, opts) => {
 };
 
 const workerCrashed: Impl<'worker-crashed'> = async (lab, opts) => {
+  const name = opts.pool ?? MAIN;
   const how = opts.how ?? 'ffi';
   // The kernel's "segfault at" line is rate-limited machine-wide: crash only once it is sure to be printed.
   if (how === 'ffi') await waitForPrintkRatelimitBudget();
   const fpmMark = markLog(lab.paths.fpmLog);
   const webMark = markLog(lab.web.errorLog);
   const kernelMark = kernelNowSec() - 1;
-  const response = await lab.get(`/segv.php?how=${how}`);
-  const re = FPM.exitedOnSignal(MAIN, 11, 'SIGSEGV');
+  const response = await lab.get(urlOn(name, `/segv.php?how=${how}`));
+  const re = FPM.exitedOnSignal(name, 11, 'SIGSEGV');
   const [fpmLine] = await fpmLines(lab, re, fpmMark.offset);
   const crashedPid = pidOf(fpmLine ?? '', /child (\d+) exited/);
   // Printed in the faulting task before the signal kills it, so it precedes FPM's exit line.
@@ -341,7 +387,7 @@ const workerCrashed: Impl<'worker-crashed'> = async (lab, opts) => {
       : undefined;
   const [webLine] = await webLines(lab, 'worker-died', webMark.offset);
   return {
-    pool: MAIN,
+    pool: name,
     crashedPid,
     response,
     fpmLine: fpmLine ?? '',
@@ -351,14 +397,26 @@ const workerCrashed: Impl<'worker-crashed'> = async (lab, opts) => {
 };
 
 const fpmDown: Impl<'fpm-down'> = async (lab, opts) => {
+  const name = opts.pool ?? MAIN;
+  const p = pool(lab.baselineFpm(), name);
   const variant = opts.variant ?? 'stopped';
-  const socket = lab.paths.socket(MAIN);
+  if (variant === 'stale-socket' && isTcp(p))
+    throw new Error(`fpm-down stale-socket needs a unix pool: ${name} listens on ${p.listen}`);
   if (variant === 'stopped') await lab.fpm.stop();
   else await lab.fpm.kill9();
   const webMark = markLog(lab.web.errorLog);
-  const response = await lab.get('/health.php');
-  const [webLine] = await webLines(lab, variant === 'stopped' ? 'enoent' : 'refused', webMark.offset);
-  return { variant, socket, socketFileExists: existsSync(socket), response, webLine: webLine ?? '' };
+  const response = await lab.get(urlOn(name, '/health.php'));
+  // A stopped master unlinks its sockets (ENOENT); a TCP port nobody listens on refuses (111).
+  const sig = variant === 'stopped' && !isTcp(p) ? 'enoent' : 'refused';
+  const [webLine] = await webLines(lab, sig, webMark.offset);
+  return {
+    pool: name,
+    variant,
+    socket: p.listen,
+    socketFileExists: !isTcp(p) && existsSync(p.listen),
+    response,
+    webLine: webLine ?? '',
+  };
 };
 
 const socketPermission: Impl<'socket-permission'> = async (lab) => {
@@ -373,49 +431,62 @@ const socketPermission: Impl<'socket-permission'> = async (lab) => {
 };
 
 const listenBacklogOverflow: Impl<'listen-backlog-overflow'> = async (lab, opts) => {
+  const name = opts.pool ?? MAIN;
   const backlog = opts.backlog ?? 2;
-  const spec = withPool(lab.baselineFpm(), MAIN, { listenBacklog: backlog });
+  const spec = withPool(lab.baselineFpm(), name, { listenBacklog: backlog });
   await lab.restartFpm(spec);
-  const p = pool(spec, MAIN);
+  const p = pool(spec, name);
+  const tcp = isTcp(p);
   const webMark = markLog(lab.web.errorLog);
   const fpmMark = markLog(lab.paths.fpmLog);
-  // Enough callers to fill every worker and the accept queue (backlog + 1) with room to spare;
-  // rejected callers pause before retrying, so the overflow is sustained without a busy loop.
-  lab.traffic({
-    path: '/sleep.php?s=10',
-    concurrency: p.maxChildren + backlog + 4,
+  const slow = {
+    path: urlOn(name, '/sleep.php?s=10'),
     durationMs: opts.holdMs ?? 45_000,
     maxRequests: 400,
     timeoutMs: 40_000,
     pauseMs: 250,
-  });
+  };
+  // unix: enough callers to fill every worker and the accept queue (backlog + 1) with room to spare;
+  // rejected callers pause before retrying, so the overflow is sustained without a busy loop.
+  // TCP: exactly enough to fill workers and queue first. A SYN that arrives while the queue still has
+  // room is answered, and if the queue fills before its final ACK, that ACK is dropped: the client
+  // side is ESTABLISHED (the server's SYN-RECV), so nginx sends the request and waits the read
+  // timeout, not the connect timeout (measured: a burst of 8 callers left 2 such connections and no
+  // connect error at all). Only SYNs sent once the queue is full are dropped: those callers follow.
+  lab.traffic({ ...slow, concurrency: p.maxChildren + backlog + (tcp ? 1 : 4) });
   // Every worker busy first. Before that the queue is full only for a moment: the first burst fills
   // it before the start_servers workers have accepted, and FPM forks the last child up to
   // max_children about a second later, which takes one more connection out (measured: Recv-Q 3, 1,
   // 3, 2, 3 in the first 1.5 s). FPM logs max_children once all its children are busy; from then on
-  // nothing leaves the queue until the first sleep.php ends, 10 s after it started.
-  await fpmLines(lab, FPM.maxChildren(MAIN), fpmMark.offset, 1, 20_000);
-  // The kernel holds backlog + 1 connections before it refuses more (REFERENCE §7.1).
+  // nothing leaves the queue until the first sleep.php ends, 10 s after it started. A static pool
+  // has every child from the start (and never logs max_children): the queue alone tells.
+  if (p.pm !== 'static') await fpmLines(lab, FPM.maxChildren(name), fpmMark.offset, 1, 20_000);
+  // The kernel holds backlog + 1 connections before it refuses (unix) or drops (TCP) more (REFERENCE §7.1).
   const listenQueue = await waitFor(
-    'the unixpool accept queue to be full',
+    `the ${name} accept queue to be full`,
     async () => {
-      const q = await unixListenQueue(p.listen);
+      const q = await listenQueueOf(p);
       return q && q.recvQ > backlog ? q : undefined;
     },
     { timeoutMs: 20_000 },
   );
-  // nginx connects non-blocking and fails at once with EAGAIN. Apache's blocking connect() to a unix
-  // socket just waits in the kernel for room in the queue, so it logs nothing here.
+  if (tcp) lab.traffic({ ...slow, concurrency: 3 });
+  // nginx connects non-blocking: on a unix socket it fails at once with EAGAIN; on TCP the dropped SYN
+  // leaves it waiting fastcgi_connect_timeout (2 s on the lab's TCP route), then 504. Apache's blocking
+  // connect() to a unix socket just waits in the kernel for room in the queue, so it logs nothing here.
   const webLine =
-    lab.web.kind === 'nginx' ? (await webLines(lab, 'eagain', webMark.offset, 1, 20_000))[0] : undefined;
-  return { pool: MAIN, socket: p.listen, backlog, listenQueue, webLine };
+    lab.web.kind === 'nginx'
+      ? (await webLines(lab, tcp ? 'connect-timeout' : 'eagain', webMark.offset, 1, 20_000))[0]
+      : undefined;
+  return { pool: name, socket: p.listen, backlog, listenQueue, webLine };
 };
 
 const restartWindow: Impl<'restart-window'> = async (lab, opts) => {
+  const name = opts.pool ?? MAIN;
   const old = lab.fpm.master;
   if (!old) throw new Error('php-fpm is not running');
   const t = lab.traffic({
-    path: '/health.php',
+    path: urlOn(name, '/health.php'),
     concurrency: 2,
     durationMs: 30_000,
     maxRequests: 600,
@@ -439,6 +510,7 @@ const restartWindow: Impl<'restart-window'> = async (lab, opts) => {
     webSignature(lab.web.kind, 'connect-failed'),
   );
   return {
+    pool: name,
     oldMasterPid: old.pid,
     newMasterPid: neu.pid,
     stoppedAt,
@@ -501,24 +573,25 @@ const maxChildrenOversized: Impl<'max-children-oversized'> = async (lab, opts) =
 };
 
 const slowRequests: Impl<'slow-requests'> = async (lab, opts) => {
+  const name = opts.pool ?? MAIN;
   const n = opts.requests ?? 2;
-  const p = pool(lab.baselineFpm(), MAIN);
+  const p = pool(lab.baselineFpm(), name);
   const slowMark = markLog(p.slowlog);
   const fpmMark = markLog(lab.paths.fpmLog);
   const t = lab.traffic({
-    path: `/sleep.php?s=${opts.sleepSec ?? 3}`,
+    path: urlOn(name, `/sleep.php?s=${opts.sleepSec ?? 3}`),
     concurrency: n,
     durationMs: 30_000,
     maxRequests: n,
     timeoutMs: 20_000,
   });
-  const lines = await fpmLines(lab, FPM.tooSlow(MAIN), fpmMark.offset, n);
+  const lines = await fpmLines(lab, FPM.tooSlow(name), fpmMark.offset, n);
   const entries = await waitFor(`${n} slowlog entries`, () => {
     const c = (readLog(p.slowlog, slowMark.offset).match(/^script_filename = .*sleep\.php$/gm) ?? []).length;
     return c >= n ? c : undefined;
   });
   await t.done;
-  return { pool: MAIN, slowlog: p.slowlog, entries, fpmLines: lines };
+  return { pool: name, slowlog: p.slowlog, entries, fpmLines: lines };
 };
 
 export const STATES: { [S in StateName]: Impl<S> } = {

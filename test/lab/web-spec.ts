@@ -14,7 +14,12 @@ export interface WebSpec {
 /** URL prefix that routes to each pool: `/x.php` → unixpool, `/tcp/x.php` → tcppool, `/od/x.php` → odpool. */
 export const POOL_PREFIX: Record<PoolName, string> = { unixpool: '', tcppool: '/tcp', odpool: '/od' };
 
-export const WEB_DEFAULTS = { readTimeoutSec: 30 } as const;
+/**
+ * nginx fastcgi_connect_timeout: a unix connect() never waits (it succeeds or fails at once), but a
+ * TCP SYN dropped by a full accept queue waits the whole timeout before the 504 (REFERENCE §4.2), so
+ * the TCP route's is short to keep listen-backlog-overflow on tcppool fast.
+ */
+export const WEB_DEFAULTS = { readTimeoutSec: 30, connectTimeoutSec: 10, tcpConnectTimeoutSec: 2 } as const;
 
 export function isUnixUpstream(upstream: string): boolean {
   return upstream.startsWith('/');

@@ -138,6 +138,35 @@ describe('lab behind apache', () => {
     expect(s.details.response.status).toBe(503);
   });
 
+  it('fpm-down on the TCP pool: AH00957 (111) + AH01079 + 503', async () => {
+    const port = lab.pools.tcppool.tcp!.port;
+    const s = await lab.induce('fpm-down', { pool: 'tcppool' });
+    expect(
+      lines(
+        errLog(),
+        new RegExp(
+          `${APACHE_PREFIX} \\[proxy:error\\] \\[pid \\d+:tid \\d+\\] \\(111\\)Connection refused: AH00957: FCGI: attempt to connect to 127\\.0\\.0\\.1:${port} \\(127\\.0\\.0\\.1:${port}\\) failed$`,
+        ),
+      ),
+    ).toHaveLength(1);
+    expect(lines(errLog(), /AH01079: failed to make connection to backend: 127\.0\.0\.1$/)).toHaveLength(1);
+    expect(s.details.response.status).toBe(503);
+    await s.end();
+  });
+
+  it('request-timeout-kill on the TCP pool: AH01067 + AH01075 (104) + 503', async () => {
+    const s = await lab.induce('request-timeout-kill', { pool: 'tcppool' });
+    expect(
+      lines(
+        lab.logs.fpm,
+        new RegExp(`\\[pool tcppool\\] child ${s.details.killedPid}, script .* execution timed out`),
+      ),
+    ).toHaveLength(1);
+    expect(lines(errLog(), /\[proxy_fcgi:error\] .*AH01067: Failed to read FastCGI header$/)).toHaveLength(1);
+    expect(s.details.response.status).toBe(503);
+    await s.end();
+  });
+
   it('timeout-chain-misaligned (terminate-exceeds-web): ProxyTimeout 3 → AH01075 (70007) + 504', async () => {
     const s = await lab.induce('timeout-chain-misaligned', { variant: 'terminate-exceeds-web' });
     expect(read(lab.webConfigFile)).toMatch(/^ProxyTimeout 3$/m);

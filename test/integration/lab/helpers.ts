@@ -72,3 +72,23 @@ export function nginxTime(line: string): number {
   if (!m) return Number.NaN;
   return new Date(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!).getTime();
 }
+
+/** `ss -tln` row for a TCP listener on 127.0.0.1:port: Recv-Q = queued connections, Send-Q = backlog. */
+export function ssTcpListen(port: number): { recvQ: number; sendQ: number } | undefined {
+  for (const row of sh('ss', ['-tln']).split('\n')) {
+    const f = row.trim().split(/\s+/);
+    if (f[0] === 'LISTEN' && f[3] === `127.0.0.1:${port}`)
+      return { recvQ: Number(f[1]), sendQ: Number(f[2]) };
+  }
+  return undefined;
+}
+
+/** TcpExt ListenOverflows from /proc/net/netstat (a full TCP accept queue dropping a SYN or an ACK). */
+export function tcpListenOverflows(): number {
+  const rows = read('/proc/net/netstat')
+    .split('\n')
+    .filter((l) => l.startsWith('TcpExt:'));
+  const names = rows[0]?.split(/\s+/) ?? [];
+  const values = rows[1]?.split(/\s+/) ?? [];
+  return Number(values[names.indexOf('ListenOverflows')]);
+}
