@@ -1,0 +1,49 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { HostReport } from '../diagnosis/report.js';
+
+/** Prometheus metrics served at /metrics: jobs, durations, probe failures, findings by runbook. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly commands = new Counter({
+    name: 'fpm_medic_commands_total',
+    help: 'Slash commands and alerts received, by command and outcome',
+    labelNames: ['command', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly jobs = new Counter({
+    name: 'fpm_medic_jobs_total',
+    help: 'Jobs finished, by kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly diagnosisSeconds = new Histogram({
+    name: 'fpm_medic_diagnosis_duration_seconds',
+    help: 'Wall time of one host diagnosis',
+    buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly probeFailures = new Counter({
+    name: 'fpm_medic_probe_failures_total',
+    help: 'Probes that could not read something, by probe and reason',
+    labelNames: ['probe', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly findings = new Counter({
+    name: 'fpm_medic_findings_total',
+    help: 'Findings reported, by runbook, severity and whether root cause',
+    labelNames: ['runbook', 'severity', 'root_cause'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  recordReport(report: HostReport): void {
+    this.diagnosisSeconds.observe(report.durationMs / 1000);
+    for (const f of report.failures) this.probeFailures.inc({ probe: f.probe, reason: f.reason });
+    for (const f of report.findings) {
+      this.findings.inc({ runbook: f.runbook, severity: f.severity, root_cause: String(f.rootCause) });
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+
+/**
+ * A local stand-in for Slack's Web API, reached through SLACK_API_URL: Slack cannot run here, so
+ * this is the one part the tests fake. It records every call (method + arguments) and answers
+ * like Slack does for the methods the bot uses.
+ */
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+}
+
+export interface FakeSlack {
+  url: string;
+  calls: SlackCall[];
+  /** User group id -> member user ids (usergroups.users.list). */
+  groups: Map<string, string[]>;
+  /** Makes the next calls of `method` fail with this Slack error. */
+  failNext(method: string, error: string, times?: number): void;
+  waitFor(
+    method: string,
+    match?: (args: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<SlackCall>;
+  callsOf(method: string): SlackCall[];
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if ((req.headers['content-type'] ?? '').includes('application/json')) return text ? JSON.parse(text) : {};
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(text)) {
+    // The web client sends blocks/attachments JSON-encoded inside the form.
+    args[k] = k === 'blocks' || k === 'attachments' || k === 'metadata' ? JSON.parse(v) : v;
+  }
+  return args;
+}
+
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: SlackCall[] = [];
+  const groups = new Map<string, string[]>();
+  const failures = new Map<string, { error: string; times: number }>();
+  const waiters = new Set<() => void>();
+  let ts = 1_700_000_000;
+
+  const server: Server = createServer(async (req, res) => {
+    const method = (req.url ?? '').replace(/^\/(api\/)?/, '').split('?')[0]!;
+    const args = await readBody(req);
+    calls.push({ method, args, at: Date.now() });
+    for (const w of waiters) w();
+    const reply = (body: Record<string, unknown>) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const failure = failures.get(method);
+    if (failure && failure.times > 0) {
+      failure.times--;
+      return reply({ ok: false, error: failure.error });
+    }
+    switch (method) {
+      case 'auth.test':
+        return reply({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'fpm-medic' });
+      case 'chat.postMessage':
+        ts += 1;
+        return reply({
+          ok: true,
+          channel: args.channel,
+          ts: `${ts}.000100`,
+          message: { ts: `${ts}.000100` },
+        });
+      case 'chat.update':
+        return reply({ ok: true, channel: args.channel, ts: args.ts });
+      case 'chat.postEphemeral':
+        return reply({ ok: true, message_ts: `${ts}.000200` });
+      case 'usergroups.users.list': {
+        const users = groups.get(String(args.usergroup));
+        return reply(users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' });
+      }
+      default:
+        return reply({ ok: true });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+
+  const callsOf = (method: string) => calls.filter((c) => c.method === method);
+  return {
+    url: `http://127.0.0.1:${port}/api/`,
+    calls,
+    groups,
+    callsOf,
+    failNext(method, error, times = 1) {
+      failures.set(method, { error, times });
+    },
+    waitFor(method, match = () => true, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = calls.find((c) => c.method === method && match(c.args));
+          if (hit) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(hit);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(
+              `no ${method} call matching within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ')}`,
+            ),
+          );
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
