@@ -1,0 +1,71 @@
+/**
+ * What the report's buttons carry, and reading it back on click. A click payload is signed by
+ * Slack, but the value is still checked field by field: it names a host and an action, and the
+ * remediation path must never act on a name that is not one of ours.
+ */
+import { NAME_RE } from '../../config/values.js';
+import { ACTION_IDS, type ActionId } from '../../runbooks/index.js';
+import { RUNBOOK_ID } from '../../runbooks/schema.js';
+
+/** `fpm-action:<actionId>`: one Bolt handler matches the prefix. */
+export const ACTION_ID_PREFIX = 'fpm-action:';
+export const RAW_EVIDENCE_ACTION_ID = 'fpm-raw-evidence';
+
+/** Report ids are made by the bot (job ids, uuids), never typed by a person. */
+export const REPORT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export interface ActionButtonValue {
+  host: string;
+  runbook: string;
+  action: ActionId;
+  reportId: string;
+}
+
+export interface RawEvidenceButtonValue {
+  host: string;
+  reportId: string;
+}
+
+export function actionIdFor(action: ActionId): string {
+  return `${ACTION_ID_PREFIX}${action}`;
+}
+
+export function encodeActionValue(v: ActionButtonValue): string {
+  return JSON.stringify({ host: v.host, runbook: v.runbook, action: v.action, reportId: v.reportId });
+}
+
+export function encodeRawEvidenceValue(v: RawEvidenceButtonValue): string {
+  return JSON.stringify({ host: v.host, reportId: v.reportId });
+}
+
+export function parseActionValue(value: string): ActionButtonValue | null {
+  const v = parseObject(value);
+  if (!v || !isHost(v.host) || !isReportId(v.reportId)) return null;
+  if (typeof v.runbook !== 'string' || v.runbook.length > 100 || !RUNBOOK_ID.test(v.runbook)) return null;
+  if (!(ACTION_IDS as readonly unknown[]).includes(v.action)) return null;
+  return { host: v.host, runbook: v.runbook, action: v.action as ActionId, reportId: v.reportId };
+}
+
+export function parseRawEvidenceValue(value: string): RawEvidenceButtonValue | null {
+  const v = parseObject(value);
+  if (!v || !isHost(v.host) || !isReportId(v.reportId)) return null;
+  return { host: v.host, reportId: v.reportId };
+}
+
+export function isReportId(value: unknown): value is string {
+  return typeof value === 'string' && REPORT_ID_RE.test(value);
+}
+
+function isHost(value: unknown): value is string {
+  return typeof value === 'string' && NAME_RE.test(value);
+}
+
+function parseObject(value: string): Record<string, unknown> | null {
+  if (value.length > 2000) return null;
+  try {
+    const v: unknown = JSON.parse(value);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
