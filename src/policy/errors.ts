@@ -1,0 +1,53 @@
+import type { InventoryIssue } from '../config/issues.js';
+import { formatIssue, sortIssues } from '../config/issues.js';
+import { FpmMedicError } from '../util/errors.js';
+
+export type PolicyIssue = InventoryIssue;
+
+/**
+ * The policy file cannot be used: every problem, one per line, as `file:line:col: key.path: ...`.
+ * The bot refuses to start rather than run with a policy it half understood.
+ */
+export class PolicyError extends FpmMedicError {
+  readonly file: string;
+  readonly issues: readonly PolicyIssue[];
+  constructor(
+    file: string,
+    issues: readonly PolicyIssue[],
+    options?: { code?: string; message?: string; cause?: unknown },
+  ) {
+    const sorted = sortIssues(issues);
+    super(
+      options?.code ?? 'POLICY_INVALID',
+      options?.message ?? sorted.map((issue) => formatIssue(file, issue)).join('\n'),
+      { cause: options?.cause },
+    );
+    this.file = file;
+    this.issues = sorted;
+  }
+}
+
+/**
+ * FPM_MEDIC_POLICY names a file that cannot be read. Never treated as "no policy": that would
+ * open diagnosis to everyone because of a typo in a path.
+ */
+export class PolicyNotFoundError extends PolicyError {
+  constructor(file: string, message: string, options?: { code?: string; cause?: unknown }) {
+    super(file, [], { code: options?.code ?? 'POLICY_NOT_FOUND', message, cause: options?.cause });
+  }
+}
+
+/** A user group's members could not be listed, and no earlier answer is cached. */
+export class GroupMembershipError extends FpmMedicError {
+  readonly groupId: string;
+  /** What went wrong, without the group: "ratelimited", "missing_scope". */
+  readonly why: string;
+  constructor(groupId: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super('GROUP_MEMBERSHIP_UNAVAILABLE', `could not list the members of user group ${groupId}: ${why}`, {
+      cause,
+    });
+    this.groupId = groupId;
+    this.why = why;
+  }
+}

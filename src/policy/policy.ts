@@ -1,0 +1,16 @@
+/**
+ * The access policy (FPM_MEDIC_POLICY; format in docs/policy.md): who may diagnose which hosts,
+ * who may approve which action, and which runbooks may act on their own where.
+ */
+export {
+  type ActionPolicy,
+  type ApprovalRequest,
+  type ApprovalSettings,
+  type AutoRemediation,
+  type Decision,
+  Policy,
+} from './access-policy.js';
+export { GroupMembershipError, PolicyError, PolicyNotFoundError } from './errors.js';
+export { loadPolicy, type ParsePolicyOptions, POLICY_ENV, parsePolicy, policyPathFrom } from './load.js';
+export { CachedGroupMembership, type GroupFetch, type GroupMembership } from './membership.js';
+export type { Actor, PolicyHost, RuleRef } from './rules.js';

@@ -1,0 +1,13 @@
+import { redactAssignments, redactDirectives } from './assignments.js';
+import { redactShapes } from './patterns.js';
+import { redactPrivateKeys } from './private-keys.js';
+
+/** Masks every secret in `text`; see redact.ts for what is kept. */
+export function redact(text: string): string {
+  // Shapes before names: the shapes keep more (the URL's user and host, the token's prefix),
+  // and a name's pass then masks the rest of a value only where the name says it is secret.
+  let out = redactPrivateKeys(text);
+  out = redactShapes(out);
+  out = redactDirectives(out);
+  return redactAssignments(out);
+}
