@@ -27,7 +27,7 @@ export const UNKNOWN_KEY = 'unknown-key';
  * A strict object whose unknown keys are reported one by one at the key itself (z.strictObject
  * reports them together on the parent), carrying the valid keys for the suggestion.
  */
-function strict<T extends z.core.$ZodLooseShape>(shape: T, expected: string) {
+export function strict<T extends z.core.$ZodLooseShape>(shape: T, expected: string) {
   return z.object(shape, { error: `expected ${expected}` }).catchall(
     z.custom<unknown>(() => false, {
       error: 'unknown key',

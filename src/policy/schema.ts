@@ -4,7 +4,7 @@
  * position, and unknown keys are reported one by one with the nearest valid key.
  */
 import { z } from 'zod';
-import { UNKNOWN_KEY } from '../config/inventory-schema.js';
+import { strict } from '../config/inventory-schema.js';
 import { LABEL_KEY_RE, LABEL_VALUE_RE, NAME_EXPECTED, NAME_RE } from '../config/values.js';
 import { ACTION_IDS } from '../runbooks/ids.js';
 import { RUNBOOK_ID } from '../runbooks/schema.js';
@@ -17,21 +17,6 @@ import {
   USER_ID_EXPECTED,
   USER_ID_RE,
 } from './slack-ids.js';
-
-/** Same as the inventory's: unknown keys reported at the key, with the valid ones for "did you mean". */
-function strict<T extends z.core.$ZodLooseShape>(shape: T, expected: string) {
-  return z.object(shape, { error: `expected ${expected}` }).catchall(
-    z.custom<unknown>(() => false, {
-      error: 'unknown key',
-      params: { kind: UNKNOWN_KEY, known: Object.keys(shape) },
-    }),
-  );
-}
-
-function text(expected: string, re: RegExp) {
-  const error = `expected ${expected}`;
-  return z.string({ error }).regex(re, { error });
-}
 
 function list<T extends z.ZodType>(item: T, expected: string) {
   return z.array(item, { error: `expected a list of ${expected}` }).min(1, {
