@@ -18,6 +18,11 @@ import {
   USER_ID_RE,
 } from './slack-ids.js';
 
+function text(expected: string, re: RegExp) {
+  const error = `expected ${expected}`;
+  return z.string({ error }).regex(re, { error });
+}
+
 function list<T extends z.ZodType>(item: T, expected: string) {
   return z.array(item, { error: `expected a list of ${expected}` }).min(1, {
     error: `expected at least one of ${expected} (omit the key to match any)`,
