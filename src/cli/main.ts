@@ -1,9 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
+import { EnvError } from '../config/env.js';
 import { InventoryError, UnknownHostError } from '../config/inventory.js';
+import { PolicyError } from '../policy/policy.js';
 import { RunbookError } from '../runbooks/index.js';
 import { isFpmMedicError } from '../util/errors.js';
 import { diagnoseCommand } from './commands/diagnose.js';
 import { probeCommand } from './commands/probe.js';
+import { serveCommand } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
 
 /**
@@ -40,6 +43,21 @@ export function buildProgram(): Command {
       process.exitCode = await probeCommand(target, opts);
     });
 
+  program
+    .command('serve')
+    .description('the Slack app, alert webhooks and /healthz, /readyz, /metrics (env: see .env.example)')
+    .option('--worker', 'also run the diagnosis workers in this process')
+    .action(async (opts: { worker?: boolean }) => {
+      process.exitCode = await serveCommand({ slack: true, worker: Boolean(opts.worker) });
+    });
+
+  program
+    .command('worker')
+    .description('run diagnosis workers against the queue (run as many as the fleet needs)')
+    .action(async () => {
+      process.exitCode = await serveCommand({ slack: false, worker: true });
+    });
+
   return program;
 }
 
@@ -53,7 +71,13 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; every other commander error is bad usage.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof InventoryError || err instanceof UnknownHostError || err instanceof RunbookError) {
+    if (
+      err instanceof InventoryError ||
+      err instanceof UnknownHostError ||
+      err instanceof RunbookError ||
+      err instanceof PolicyError ||
+      err instanceof EnvError
+    ) {
       process.stderr.write(`fpm-medic: ${err.message}\n`);
       return EXIT.usage;
     }

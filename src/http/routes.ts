@@ -17,7 +17,12 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
-export function healthRoutes(deps: { redis: Redis; metrics: Metrics }): Route[] {
+export function healthRoutes(deps: {
+  redis: Redis;
+  metrics: Metrics;
+  /** Whether a command would be queued right now (the queue's own connection is up). */
+  queueAvailable?: () => boolean;
+}): Route[] {
   return [
     { path: '/healthz', method: 'GET', handler: (_req, res) => send(res, 200, 'ok\n') },
     {
@@ -32,7 +37,10 @@ export function healthRoutes(deps: { redis: Redis; metrics: Metrics }): Route[] 
               setTimeout(() => reject(new Error('no answer within 1s')), 1000).unref(),
             ),
           ]);
-          send(res, pong === 'PONG' ? 200 : 503, pong === 'PONG' ? 'ready\n' : `redis answered ${pong}\n`);
+          if (pong !== 'PONG') return send(res, 503, `redis answered ${pong}\n`);
+          if (deps.queueAvailable && !deps.queueAvailable())
+            return send(res, 503, 'job queue reconnecting\n');
+          send(res, 200, 'ready\n');
         } catch (err) {
           send(res, 503, `redis unavailable: ${(err as Error).message}\n`);
         }

@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
+  /** What the fake answered (e.g. the ts of a posted message). */
+  result?: Record<string, unknown>;
   at: number;
 }
 
@@ -50,11 +52,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const server: Server = createServer(async (req, res) => {
     const method = (req.url ?? '').replace(/^\/(api\/)?/, '').split('?')[0]!;
     const args = await readBody(req);
-    calls.push({ method, args, at: Date.now() });
-    for (const w of waiters) w();
+    const call: SlackCall = { method, args, at: Date.now() };
+    calls.push(call);
     const reply = (body: Record<string, unknown>) => {
+      call.result = body;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
+      for (const w of waiters) w();
     };
     const failure = failures.get(method);
     if (failure && failure.times > 0) {

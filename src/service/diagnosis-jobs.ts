@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { WebClient } from '@slack/web-api';
+import type { Inventory } from '../config/inventory.js';
+import { resolveTargets } from '../config/inventory.js';
+import { diagnoseHosts } from '../diagnosis/diagnose.js';
+import type { HostReport } from '../diagnosis/report.js';
+import type { HostFacts } from '../facts/types.js';
+import type { Metrics } from '../http/metrics.js';
+import type { DiagnoseJob, JobOutcome, ProcessContext, ReplyTarget } from '../queue/index.js';
+import type { Runbook } from '../runbooks/index.js';
+import type { SlackMessage } from '../slack/blocks/elements.js';
+import { groupMessage } from '../slack/blocks/group.js';
+import { errorMessage } from '../slack/blocks/progress.js';
+import { reportMessage } from '../slack/blocks/report.js';
+import { statusMessage } from '../slack/blocks/status.js';
+import type { ReportStore } from '../store/report-store.js';
+import type { Logger } from '../util/logger.js';
+
+/** What a finished diagnosis job hands to the reply step (kept in memory on the worker). */
+export interface DiagnosisResult {
+  target: string;
+  group: boolean;
+  reports: { id: string; report: HostReport; facts: HostFacts }[];
+}
+
+export interface DiagnosisJobDeps {
+  inventory: Inventory;
+  runbooks: readonly Runbook[];
+  store: ReportStore;
+  metrics: Metrics;
+  logger: Logger;
+  slack: WebClient;
+  runbookUrl?: (id: string) => string | undefined;
+  approvalsEnabled: boolean;
+}
+
+/** The worker's job: one diagnosis of a host or group, each report stored for later clicks. */
+export function processDiagnosis(deps: DiagnosisJobDeps) {
+  return async (job: DiagnoseJob, ctx: ProcessContext): Promise<DiagnosisResult> => {
+    const hosts = resolveTargets(deps.inventory, job.target);
+    const diagnoses = await diagnoseHosts(hosts, deps.runbooks, {
+      windowSec: job.windowSec,
+      signal: ctx.signal,
+    });
+    const reports = [];
+    for (const d of diagnoses) {
+      const id = randomUUID();
+      await deps.store.save({
+        id,
+        report: d.report,
+        raw: d.collected.raw,
+        requestedBy: job.requestedBy.userId,
+      });
+      deps.metrics.recordReport(d.report);
+      reports.push({ id, report: d.report, facts: d.collected.facts });
+    }
+    return { target: job.target, group: hosts.length > 1 || hosts[0]?.name !== job.target, reports };
+  };
+}
+
+/** The message one asker gets for a finished job. */
+export function replyMessage(
+  outcome: JobOutcome<DiagnosisResult>,
+  reply: ReplyTarget,
+  deps: Pick<DiagnosisJobDeps, 'runbookUrl' | 'approvalsEnabled'>,
+): SlackMessage {
+  if (!outcome.ok) return errorMessage({ kind: 'failed', detail: outcome.error.message });
+  const { result } = outcome;
+  const first = result.reports[0];
+  if (reply.view === 'status' && first) return statusMessage(first.facts);
+  if (result.group || !first)
+    return groupMessage(
+      result.reports.map((r) => r.report),
+      { target: result.target, requestedBy: reply.userId },
+    );
+  return reportMessage(first.report, {
+    reportId: first.id,
+    requestedBy: reply.userId,
+    approvalsEnabled: deps.approvalsEnabled,
+    ...(deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {}),
+  });
+}
+
+/** Answers every asker: replaces their "diagnosis started" message, or posts a new one. */
+export function answerAskers(deps: DiagnosisJobDeps) {
+  return async (outcome: JobOutcome<DiagnosisResult>, replies: ReplyTarget[]): Promise<void> => {
+    deps.metrics.jobs.inc({ kind: 'diagnose', outcome: outcome.ok ? 'done' : 'failed' });
+    for (const reply of replies) {
+      const message = replyMessage(outcome, reply, deps);
+      try {
+        if (reply.messageTs) {
+          await deps.slack.chat.update({ channel: reply.channelId, ts: reply.messageTs, ...message });
+        } else {
+          await deps.slack.chat.postMessage({ channel: reply.channelId, ...message });
+        }
+      } catch (err) {
+        // One asker's channel failing (bot removed, message deleted) must not starve the others.
+        deps.logger.warn({ err, channel: reply.channelId }, 'could not deliver a diagnosis');
+      }
+    }
+  };
+}

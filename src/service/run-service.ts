@@ -1,0 +1,122 @@
+import { WebClient } from '@slack/web-api';
+import { Redis } from 'ioredis';
+import { readEnv } from '../config/env.js';
+import { loadInventory } from '../config/inventory.js';
+import { Metrics } from '../http/metrics.js';
+import { healthRoutes } from '../http/routes.js';
+import { CachedGroupMembership, loadPolicy } from '../policy/policy.js';
+import { createQueues, startDiagnosisWorker } from '../queue/index.js';
+import { loadRunbooks, runbookDirsFromEnv } from '../runbooks/index.js';
+import { createSlackApp } from '../slack/app.js';
+import { ReportStore } from '../store/report-store.js';
+import { logger } from '../util/logger.js';
+import { answerAskers, processDiagnosis } from './diagnosis-jobs.js';
+
+export interface ServiceRoles {
+  /** The Slack app and the HTTP endpoints (`fpm-medic serve`). */
+  slack: boolean;
+  /** BullMQ workers (`fpm-medic worker`, or `serve --worker` for one process). */
+  worker: boolean;
+}
+
+export interface RunningService {
+  port?: number;
+  stop(): Promise<void>;
+}
+
+const GROUP_MEMBERSHIP_TTL_MS = 5 * 60_000;
+const DEFAULT_WINDOW_SEC = 15 * 60;
+
+/**
+ * Starts the roles asked for. Everything that can be wrong in the configuration (environment,
+ * inventory, runbooks, policy) is checked before anything listens or takes a job.
+ */
+export async function runService(
+  roles: ServiceRoles,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<RunningService> {
+  const e = readEnv(env, { slack: roles.slack });
+  const inventory = await loadInventory(e.FPM_MEDIC_INVENTORY!);
+  const runbooks = await loadRunbooks({ extraDirs: runbookDirsFromEnv(env as NodeJS.ProcessEnv) });
+  const policy = await loadPolicy(e.FPM_MEDIC_POLICY, {
+    inventory: { hosts: inventory.hosts.keys(), groups: inventory.groups.keys() },
+    runbookIds: runbooks.map((r) => r.id),
+  });
+  const metrics = new Metrics();
+  const redis = new Redis(e.REDIS_URL, {
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+  });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis'));
+  const store = new ReportStore(redis, e.FPM_MEDIC_QUEUE_PREFIX);
+  const slack = new WebClient(e.SLACK_BOT_TOKEN, e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {});
+  const runbookUrl = e.FPM_MEDIC_RUNBOOK_URL
+    ? (id: string) => `${e.FPM_MEDIC_RUNBOOK_URL!.replace(/\/$/, '')}/${id}.md`
+    : undefined;
+  const stops: (() => Promise<unknown>)[] = [];
+  const result: RunningService = {
+    async stop() {
+      // Reverse order: stop taking work first, then let running jobs finish, then disconnect.
+      for (const stop of stops.reverse())
+        await stop().catch((err) => logger.warn({ err }, 'shutdown step failed'));
+    },
+  };
+  stops.push(() => redis.quit());
+
+  if (roles.worker) {
+    const deps = {
+      inventory,
+      runbooks,
+      store,
+      metrics,
+      logger,
+      slack,
+      approvalsEnabled: false,
+      ...(runbookUrl ? { runbookUrl } : {}),
+    };
+    const worker = startDiagnosisWorker({
+      connection: e.REDIS_URL,
+      prefix: e.FPM_MEDIC_QUEUE_PREFIX,
+      concurrency: e.FPM_MEDIC_WORKER_CONCURRENCY,
+      process: processDiagnosis(deps),
+      onDone: answerAskers(deps),
+      onError: (err) => logger.warn({ err: err.message }, 'worker'),
+    });
+    stops.push(() => worker.close({ graceMs: 25_000 }));
+  }
+
+  if (roles.slack) {
+    const queue = createQueues({
+      connection: e.REDIS_URL,
+      prefix: e.FPM_MEDIC_QUEUE_PREFIX,
+      onError: (err) => logger.warn({ err: err.message }, 'queue'),
+    });
+    stops.push(() => queue.close());
+    const membership = new CachedGroupMembership(async (group) => {
+      const res = await slack.usergroups.users.list({ usergroup: group });
+      return res.users ?? [];
+    }, GROUP_MEMBERSHIP_TTL_MS);
+    const app = createSlackApp({
+      botToken: e.SLACK_BOT_TOKEN!,
+      ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+      ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+      ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+      port: e.PORT,
+      routes: healthRoutes({ redis, metrics, queueAvailable: () => queue.available }),
+      inventory,
+      policy,
+      membership,
+      queue,
+      store,
+      metrics,
+      logger,
+      defaultWindowSec: DEFAULT_WINDOW_SEC,
+    });
+    await app.start(e.PORT);
+    stops.push(() => app.stop());
+    result.port = e.PORT;
+    logger.info({ port: e.PORT, socketMode: Boolean(e.SLACK_APP_TOKEN) }, 'fpm-medic serve listening');
+  }
+  return result;
+}

@@ -1,0 +1,194 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningService, runService } from '../../../src/service/run-service.js';
+import { type Lab, startLab } from '../../lab/lab.js';
+import { freePort } from '../../lab/ports.js';
+import { type SshdLab, startSshd } from '../../lab/sshd.js';
+import { waitFor } from '../../lab/wait.js';
+import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
+import { blockActionBody, signedHeaders, slashCommandBody } from '../../support/slack-request.js';
+import { cleanupPrefix, freshPrefix, OwnRedis } from '../queue/helpers.js';
+
+const SECRET = 'test-signing-secret-0123456789';
+
+/**
+ * The bot as Slack drives it: signed slash-command and button requests to /slack/events of the
+ * real Bolt app, a real Redis (the test's own, so it can be stopped), real workers, the real lab
+ * over SSH, and a local fake of Slack's Web API recording what the bot posts.
+ */
+describe('the Slack bot end to end', () => {
+  let slack: FakeSlack;
+  let redis: OwnRedis;
+  let sshd: SshdLab;
+  let lab: Lab;
+  let service: RunningService;
+  let port: number;
+  let dir: string;
+  const prefix = freshPrefix();
+
+  const post = async (body: string) => {
+    const started = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST',
+      headers: signedHeaders(body, SECRET),
+      body,
+    });
+    return { status: res.status, ms: performance.now() - started, text: await res.text() };
+  };
+  const command = (text: string, userId = 'U0ALICE001', channelId = 'C0OPS00001') =>
+    post(slashCommandBody({ text, userId, channelId }));
+  const blocksText = (args: Record<string, unknown>) =>
+    JSON.stringify(args.blocks ?? '') + String(args.text ?? '');
+  /** The progress message the bot posted for this user, then the update that replaced it. */
+  const progressOf = (userId: string) =>
+    slack.waitFor('chat.postMessage', (a) => blocksText(a).includes(userId));
+  const answerTo = async (userId: string) => {
+    const ts = (await progressOf(userId)).result?.ts;
+    return slack.waitFor('chat.update', (a) => a.ts === ts, 60_000);
+  };
+  /** The report id the answer's buttons carry: one per diagnosis run. */
+  const reportIdIn = (args: Record<string, unknown>) =>
+    /reportId\\":\\"([^\\"]+)/.exec(JSON.stringify(args.blocks))?.[1];
+
+  beforeAll(async () => {
+    [slack, redis, sshd] = await Promise.all([startFakeSlack(), OwnRedis.start(), startSshd()]);
+    lab = await startLab({ web: 'nginx' });
+    dir = mkdtempSync(join(tmpdir(), 'fpm-medic-slack-'));
+    const inventory = join(dir, 'inventory.yaml');
+    const ssh = `{ user: ${sshd.user}, port: ${sshd.port}, privateKeyPath: ${sshd.clientKeyPath}, knownHostsPath: ${sshd.knownHostsPath} }`;
+    writeFileSync(
+      inventory,
+      `hosts:\n  lab-1:\n    address: ${sshd.address}\n    ssh: ${ssh}\n    labels: { env: prod }\n  lab-2:\n    address: ${sshd.address}\n    ssh: ${ssh}\n    labels: { env: staging }\n`,
+    );
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(
+      policy,
+      [
+        'diagnose:',
+        '  - { effect: allow, labels: { env: staging } }',
+        '  - { effect: allow, labels: { env: prod }, channels: [C0OPS00001] }',
+        '',
+      ].join('\n'),
+    );
+    port = await freePort();
+    service = await runService(
+      { slack: true, worker: true },
+      {
+        PORT: String(port),
+        REDIS_URL: redis.url,
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: slack.url,
+        FPM_MEDIC_INVENTORY: inventory,
+        FPM_MEDIC_POLICY: policy,
+        FPM_MEDIC_QUEUE_PREFIX: prefix,
+      },
+    );
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await cleanupPrefix(redis.url, prefix).catch(() => {});
+    await redis?.destroy();
+    await lab?.stop();
+    await sshd?.stop();
+    await slack?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses unsigned requests', async () => {
+    const body = slashCommandBody({ text: 'help' });
+    const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST',
+      headers: { ...signedHeaders(body, 'wrong-secret-0000000000') },
+      body,
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('diagnose: acks at once, says it started, then replaces that with the report', async () => {
+    const s = await lab.induce('socket-permission');
+    const res = await command('diagnose lab-1');
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeLessThan(3000); // Slack's limit; `npm run bench` measures the real figure
+    expect(blocksText((await progressOf('U0ALICE001')).args)).toContain('Diagnosing');
+    const update = await answerTo('U0ALICE001');
+    expect(update.args.channel).toBe('C0OPS00001');
+    expect(blocksText(update.args)).toMatch(/lab-1/);
+    expect(blocksText(update.args)).toMatch(/socket-permission/);
+    await s.end();
+  });
+
+  it('two people asking at once get one diagnosis and both get the answer', async () => {
+    const [a, b] = await Promise.all([
+      command('diagnose lab-2', 'U0HENRY001'),
+      command('diagnose lab-2', 'U0IRIS0001'),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const [ua, ub] = await Promise.all([answerTo('U0HENRY001'), answerTo('U0IRIS0001')]);
+    // The same report id in both answers: one diagnosis ran, and each asker got it.
+    expect(reportIdIn(ua.args)).toBeDefined();
+    expect(reportIdIn(ua.args)).toBe(reportIdIn(ub.args));
+  });
+
+  it('an unauthorised channel is refused with the policy reason, and nothing is queued', async () => {
+    const before = slack.callsOf('chat.postMessage').length;
+    await command('diagnose lab-1', 'U0EVE00001', 'C0RANDOM01');
+    const refusal = await slack.waitFor('chat.postEphemeral', (a) => a.user === 'U0EVE00001');
+    expect(blocksText(refusal.args)).toMatch(/env=prod|not allowed|limited/i);
+    expect(slack.callsOf('chat.postMessage').length).toBe(before);
+  });
+
+  it('a mistyped host gets the closest names', async () => {
+    await command('diagnose lab-l', 'U0CAROL001');
+    const reply = await slack.waitFor('chat.postEphemeral', (a) => a.user === 'U0CAROL001');
+    expect(blocksText(reply.args)).toContain('lab-1');
+  });
+
+  it('the raw evidence button shows the probe output to the clicker only, redacted', async () => {
+    const update = slack.callsOf('chat.update').find((u) => blocksText(u.args).includes('fpm-raw-evidence'));
+    expect(update).toBeDefined();
+    const value = JSON.stringify(update!.args.blocks).match(
+      /"action_id":"fpm-raw-evidence","value":"((?:[^"\\]|\\.)*)"/,
+    )?.[1];
+    expect(value).toBeDefined();
+    await post(
+      blockActionBody({
+        actionId: 'fpm-raw-evidence',
+        value: JSON.parse(`"${value}"`),
+        userId: 'U0DAVE0001',
+      }),
+    );
+    const shown = await slack.waitFor('chat.postEphemeral', (a) => a.user === 'U0DAVE0001');
+    expect(blocksText(shown.args)).toMatch(/runtime|discover-fpm/);
+  });
+
+  it('Redis down at command time: the user is told at once; once Redis is back commands work again', async () => {
+    await redis.stop();
+    try {
+      const res = await command('diagnose lab-2', 'U0FRANK001');
+      expect(res.status).toBe(200);
+      const told = await answerTo('U0FRANK001');
+      expect(blocksText(told.args)).toMatch(/job queue \(Redis\) is not answering/);
+    } finally {
+      await redis.start();
+    }
+    // The producer reconnects by itself; /readyz says when commands are accepted again.
+    await waitFor(
+      'the bot to be ready again',
+      async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+      { timeoutMs: 30_000 },
+    );
+    await command('diagnose lab-2', 'U0GRACE001');
+    expect(reportIdIn((await answerTo('U0GRACE001')).args)).toBeDefined();
+  });
+
+  it('serves /healthz, /readyz and /metrics', async () => {
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/fpm_medic_commands_total\{command="diagnose",outcome="queued"\} \d+/);
+    expect(metrics).toMatch(/fpm_medic_findings_total/);
+  });
+});
