@@ -15,6 +15,8 @@ import { loadRunbooks } from '../src/runbooks/index.js';
 import { type Lab, startLab } from '../test/lab/lab.js';
 import { type SshdLab, startSshd } from '../test/lab/sshd.js';
 import { baselineStream } from './baseline-stream.js';
+import { benchQueueAck } from './queue-ack.js';
+import { benchSlackAck } from './slack-ack.js';
 import { pairedMedians, row } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -180,6 +182,14 @@ async function main(): Promise<void> {
     await sshd.stop();
     rmSync(work, { recursive: true, force: true });
   }
+  // 4. Slack's slash-command ack with 1,000 jobs waiting: the figure and the queue's share of it.
+  const ack = await benchSlackAck();
+  const enqueue = await benchQueueAck();
+  const pair = (p50: number, p99: number) => `${p50.toFixed(1)} / ${p99.toFixed(1)} ms`.padStart(18);
+  lines.push(
+    `${`slash-command ack, ${ack.queued} jobs queued (p50 / p99)`.padEnd(50)} ${pair(ack.p50Ms, ack.p99Ms)}   target < 100 ms${ack.p99Ms < 100 ? '  ok' : '  OVER'}`,
+    `${'  of which the enqueue (p50 / p99)'.padEnd(50)} ${pair(enqueue.p50Ms, enqueue.p99Ms)}`,
+  );
   process.stdout.write(
     `${'figure'.padEnd(50)} ${'fpm-medic'.padStart(12)} ${'baseline'.padStart(12)} ${'ratio'.padStart(8)}\n`,
   );
