@@ -41,3 +41,12 @@ export function seconds(n: number): string {
 export function megabytes(kb: number): string {
   return `${(kb / 1024).toFixed(kb >= 10 * 1024 ? 0 : 1)} MB`;
 }
+
+/**
+ * An evidence line without a leading "source: " its analyzer may have written, so renderers that
+ * show the source themselves do not print it twice ("nginx: nginx: connect() ...").
+ */
+export function evidenceBody(e: Pick<Evidence, 'source' | 'text'>): string {
+  const prefix = `${e.source}: `;
+  return e.text.startsWith(prefix) ? e.text.slice(prefix.length) : e.text;
+}

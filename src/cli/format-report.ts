@@ -1,3 +1,4 @@
+import { evidenceBody } from '../analysis/evidence.js';
 import type { HostReport, ReportFinding } from '../diagnosis/report.js';
 
 /**
@@ -38,7 +39,7 @@ function finding(f: ReportFinding, style: TextStyle, runbookDir: string): string
     `    ${f.summary}`,
   ];
   if (f.symptoms.length) lines.push(`    explains: ${f.symptoms.join(', ')}`);
-  for (const e of f.evidence) lines.push(`    ${paint(style, 'dim', `[${e.source}]`)} ${e.text}`);
+  for (const e of f.evidence) lines.push(`    ${paint(style, 'dim', `[${e.source}]`)} ${evidenceBody(e)}`);
   if (f.missingProbes.length)
     lines.push(`    ${paint(style, 'yellow', `incomplete: could not run ${f.missingProbes.join(', ')}`)}`);
   lines.push(`    ${paint(style, 'bold', 'fix:')} ${f.fix}`);

@@ -38,7 +38,7 @@ export function buildProgram(): Command {
 
   targetCommand(program, 'probe')
     .description('run the probes on a host or group and print the facts they yield')
-    .option('--raw', "with --format json: include each probe's raw output (unredacted, for bug reports)")
+    .option('--raw', "with --format json: include each probe's raw output (redacted, for bug reports)")
     .action(async (target: string, opts) => {
       process.exitCode = await probeCommand(target, opts);
     });

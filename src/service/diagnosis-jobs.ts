@@ -7,6 +7,7 @@ import type { HostReport } from '../diagnosis/report.js';
 import type { HostFacts } from '../facts/types.js';
 import type { Metrics } from '../http/metrics.js';
 import type { DiagnoseJob, JobOutcome, ProcessContext, ReplyTarget } from '../queue/index.js';
+import { redact, redactDeep } from '../redact/redact.js';
 import type { Runbook } from '../runbooks/index.js';
 import type { SlackMessage } from '../slack/blocks/elements.js';
 import { groupMessage } from '../slack/blocks/group.js';
@@ -64,8 +65,9 @@ export function replyMessage(
   reply: ReplyTarget,
   deps: Pick<DiagnosisJobDeps, 'runbookUrl' | 'approvalsEnabled'>,
 ): SlackMessage {
-  if (!outcome.ok) return errorMessage({ kind: 'failed', detail: outcome.error.message });
-  const { result } = outcome;
+  if (!outcome.ok) return errorMessage({ kind: 'failed', detail: redact(outcome.error.message) });
+  // Evidence quotes logs and configs (request URIs with tokens, DSNs): nothing reaches Slack unredacted.
+  const result = redactDeep(outcome.result);
   const first = result.reports[0];
   if (reply.view === 'status' && first) return statusMessage(first.facts);
   if (result.group || !first)

@@ -6,7 +6,6 @@ import type { Route } from '../http/routes.js';
 import type { Policy } from '../policy/access-policy.js';
 import type { GroupMembership } from '../policy/membership.js';
 import { type DiagnosisQueues, QueueUnavailableError } from '../queue/index.js';
-import { redact } from '../redact/redact.js';
 import type { ReportStore } from '../store/report-store.js';
 import type { Logger } from '../util/logger.js';
 import { parseRawEvidenceValue, RAW_EVIDENCE_ACTION_ID } from './blocks/action-value.js';
@@ -17,6 +16,7 @@ import { diagnosisStartedMessage, errorMessage } from './blocks/progress.js';
 import { rawEvidenceMessage } from './blocks/raw-evidence.js';
 import { parseSlackCommand } from './command.js';
 import { historyMessage } from './history-message.js';
+import { rawOutputsForSlack } from './raw-outputs.js';
 
 export interface SlackAppDeps {
   botToken: string;
@@ -100,7 +100,7 @@ export function createSlackApp(deps: SlackAppDeps): App {
       return;
     }
     // The clicker alone sees it, and only redacted: configs and logs carry secrets.
-    const outputs = Object.entries(stored.raw).map(([probe, text]) => ({ probe, text: redact(text) }));
+    const outputs = rawOutputsForSlack(stored.raw);
     await ephemeral(client, channelId, userId, rawEvidenceMessage({ host: stored.report.host, outputs }));
   });
 

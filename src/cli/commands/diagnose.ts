@@ -1,5 +1,6 @@
 import { diagnoseHosts } from '../../diagnosis/diagnose.js';
 import type { ReportVerdict } from '../../diagnosis/report.js';
+import { redactDeep } from '../../redact/redact.js';
 import { loadRunbooks, runbookDirsFromEnv } from '../../runbooks/index.js';
 import { EXIT } from '../exit-codes.js';
 import { formatReportText } from '../format-report.js';
@@ -25,7 +26,8 @@ export async function diagnoseCommand(target: string, opts: DiagnoseCliOptions):
   const runbooks = await loadRunbooks({ extraDirs: runbookDirsFromEnv() });
   const { hosts, single, window } = await loadTargets(target, opts);
   const results = await diagnoseHosts(hosts, runbooks, window);
-  const reports = results.map((r) => r.report);
+  // What is printed ends up in tickets and chat: redacted like everything else that is shown.
+  const reports = results.map((r) => redactDeep(r.report));
   if (opts.format === 'json') {
     process.stdout.write(`${JSON.stringify(single ? reports[0] : reports, null, 2)}\n`);
   } else {

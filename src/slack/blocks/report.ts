@@ -5,6 +5,7 @@
  * that explains them. Whatever does not fit is counted in a note, never silently dropped.
  */
 import type { KnownBlock } from '@slack/types';
+import { evidenceBody } from '../../analysis/evidence.js';
 import type { HostReport, ReportFinding } from '../../diagnosis/report.js';
 import { SEVERITY_RANK } from '../../runbooks/ids.js';
 import type { ActionId } from '../../runbooks/index.js';
@@ -159,7 +160,7 @@ function findingBlocks(
   const id = f.runbook;
   const evidence = f.evidence
     .slice(0, options.evidenceLines ?? 3)
-    .map((e) => `${e.source}: ${oneLine(e.text)}`);
+    .map((e) => `${e.source}: ${oneLine(evidenceBody(e))}`);
   const more = f.evidence.length - evidence.length;
   const url = options.runbookUrl?.(id);
   const runbook = url ? link(url, `Runbook: ${id}`) : `Runbook: ${code(`runbooks/${id}.md`)}`;

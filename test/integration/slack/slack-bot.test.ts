@@ -109,6 +109,8 @@ describe('the Slack bot end to end', () => {
 
   it('diagnose: acks at once, says it started, then replaces that with the report', async () => {
     const s = await lab.induce('socket-permission');
+    // A request carrying a secret: nginx logs it with the 13 error, so it is in the evidence.
+    await lab.get('/health.php?api_key=sk_live_hunter2secret');
     const res = await command('diagnose lab-1');
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(3000); // Slack's limit; `npm run bench` measures the real figure
@@ -117,6 +119,7 @@ describe('the Slack bot end to end', () => {
     expect(update.args.channel).toBe('C0OPS00001');
     expect(blocksText(update.args)).toMatch(/lab-1/);
     expect(blocksText(update.args)).toMatch(/socket-permission/);
+    expect(blocksText(update.args)).not.toContain('hunter2secret');
     await s.end();
   });
 
@@ -162,6 +165,9 @@ describe('the Slack bot end to end', () => {
     );
     const shown = await slack.waitFor('chat.postEphemeral', (a) => a.user === 'U0DAVE0001');
     expect(blocksText(shown.args)).toMatch(/runtime|discover-fpm/);
+    // The nginx line with the request is there, its secret is not.
+    expect(blocksText(shown.args)).toContain('api_key=');
+    expect(blocksText(shown.args)).not.toContain('hunter2secret');
   });
 
   it('Redis down at command time: the user is told at once; once Redis is back commands work again', async () => {
