@@ -5,7 +5,7 @@ import { loadInventory } from '../config/inventory.js';
 import { Metrics } from '../http/metrics.js';
 import { healthRoutes } from '../http/routes.js';
 import { CachedGroupMembership, loadPolicy } from '../policy/policy.js';
-import { createQueues, startDiagnosisWorker } from '../queue/index.js';
+import { createQueues, startDiagnosisWorker, type WorkerTimings } from '../queue/index.js';
 import { loadRunbooks, runbookDirsFromEnv } from '../runbooks/index.js';
 import { createSlackApp } from '../slack/app.js';
 import { ReportStore } from '../store/report-store.js';
@@ -31,9 +31,15 @@ const DEFAULT_WINDOW_SEC = 15 * 60;
  * Starts the roles asked for. Everything that can be wrong in the configuration (environment,
  * inventory, runbooks, policy) is checked before anything listens or takes a job.
  */
+export interface ServiceOptions {
+  /** Shorter stall detection for tests that kill a worker (production keeps the defaults). */
+  workerTimings?: Partial<WorkerTimings>;
+}
+
 export async function runService(
   roles: ServiceRoles,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  options: ServiceOptions = {},
 ): Promise<RunningService> {
   const e = readEnv(env, { slack: roles.slack });
   const inventory = await loadInventory(e.FPM_MEDIC_INVENTORY!);
@@ -82,6 +88,7 @@ export async function runService(
       process: processDiagnosis(deps),
       onDone: answerAskers(deps),
       onError: (err) => logger.warn({ err: err.message }, 'worker'),
+      ...(options.workerTimings ? { timings: options.workerTimings } : {}),
     });
     stops.push(() => worker.close({ graceMs: 25_000 }));
   }
