@@ -7,6 +7,7 @@ import { type Lab, startLab } from '../../lab/lab.js';
 import { freePort } from '../../lab/ports.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
 import { waitFor } from '../../lab/wait.js';
+import { cleanupAll } from '../../support/cleanup.js';
 import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
 import { blockActionBody, signedHeaders, slashCommandBody } from '../../support/slack-request.js';
 import { cleanupPrefix, freshPrefix, OwnRedis } from '../queue/helpers.js';
@@ -88,13 +89,12 @@ describe('the Slack bot end to end', () => {
     );
   });
   afterAll(async () => {
-    await service?.stop();
-    await cleanupPrefix(redis.url, prefix).catch(() => {});
-    await redis?.destroy();
-    await lab?.stop();
-    await sshd?.stop();
-    await slack?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanupAll([() => service?.stop(), () => lab?.stop(), () => sshd?.stop(), () => slack?.close()]);
+    await cleanupAll([
+      () => cleanupPrefix(redis.url, prefix),
+      () => redis?.destroy(),
+      () => rmSync(dir, { recursive: true, force: true }),
+    ]);
   });
 
   it('refuses unsigned requests', async () => {

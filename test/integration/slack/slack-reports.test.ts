@@ -10,6 +10,7 @@ import { type Lab, type StateName, startLab } from '../../lab/lab.js';
 import { freePort } from '../../lab/ports.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
 import { waitFor } from '../../lab/wait.js';
+import { cleanupAll } from '../../support/cleanup.js';
 import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
 import { signedHeaders, slashCommandBody } from '../../support/slack-request.js';
 import { cleanupPrefix, freshPrefix, REDIS_URL } from '../queue/helpers.js';
@@ -82,12 +83,11 @@ describe('Slack reports for every lab state', () => {
     serve = await runService({ slack: true, worker: true }, env);
   });
   afterAll(async () => {
-    await serve?.stop();
-    await cleanupPrefix(REDIS_URL, prefix).catch(() => {});
-    await lab?.stop();
-    await sshd?.stop();
-    await slack?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanupAll([() => serve?.stop(), () => lab?.stop(), () => sshd?.stop(), () => slack?.close()]);
+    await cleanupAll([
+      () => cleanupPrefix(REDIS_URL, prefix),
+      () => rmSync(dir, { recursive: true, force: true }),
+    ]);
   });
 
   // Expected root cause per state, as `fpm-medic diagnose` names it (test/integration/diagnose).
