@@ -4,6 +4,7 @@ import { InventoryError, UnknownHostError } from '../config/inventory.js';
 import { PolicyError } from '../policy/policy.js';
 import { RunbookError } from '../runbooks/index.js';
 import { isFpmMedicError } from '../util/errors.js';
+import { auditCommand } from './commands/audit.js';
 import { diagnoseCommand } from './commands/diagnose.js';
 import { probeCommand } from './commands/probe.js';
 import { serveCommand } from './commands/serve.js';
@@ -41,6 +42,22 @@ export function buildProgram(): Command {
     .option('--raw', "with --format json: include each probe's raw output (redacted, for bug reports)")
     .action(async (target: string, opts) => {
       process.exitCode = await probeCommand(target, opts);
+    });
+
+  program
+    .command('audit')
+    .description(
+      'show the audit log: every command, diagnosis, refusal and action, who asked and the outcome',
+    )
+    .option('--host <host>', 'only records about this host (or aimed at this group)')
+    .option(
+      '--since <time>',
+      'only records since then: a duration back (90s, 15m, 1h, 7d) or an ISO 8601 time',
+    )
+    .option('--file <path>', 'the audit log (default: $FPM_MEDIC_AUDIT_LOG, else ./fpm-medic-audit.jsonl)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
+      process.exitCode = await auditCommand(opts);
     });
 
   program

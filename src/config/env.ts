@@ -36,6 +36,7 @@ const schema = z.object({
     .default('{fpm-medic}'),
   FPM_MEDIC_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   ALERT_WEBHOOK_TOKEN: z.string().min(16).optional(),
+  FPM_MEDIC_AUDIT_LOG: z.string().min(1).optional(),
 });
 
 export type ServiceEnv = z.infer<typeof schema>;

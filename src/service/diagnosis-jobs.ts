@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
+import { type AuditLog, diagnosisOutcome } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
 import { resolveTargets } from '../config/inventory.js';
 import { diagnoseHosts } from '../diagnosis/diagnose.js';
@@ -31,6 +32,7 @@ export interface DiagnosisJobDeps {
   metrics: Metrics;
   logger: Logger;
   slack: WebClient;
+  audit: AuditLog;
   runbookUrl?: (id: string) => string | undefined;
   approvalsEnabled: boolean;
 }
@@ -39,23 +41,39 @@ export interface DiagnosisJobDeps {
 export function processDiagnosis(deps: DiagnosisJobDeps) {
   return async (job: DiagnoseJob, ctx: ProcessContext): Promise<DiagnosisResult> => {
     const hosts = resolveTargets(deps.inventory, job.target);
-    const diagnoses = await diagnoseHosts(hosts, deps.runbooks, {
-      windowSec: job.windowSec,
-      signal: ctx.signal,
+    const group = hosts.length > 1 || hosts[0]?.name !== job.target;
+    // Written before any host is contacted; a worker killed mid-diagnosis leaves this line.
+    const entry = await deps.audit.begin({
+      kind: 'diagnosis',
+      who: { userId: job.requestedBy.userId, channelId: job.requestedBy.channelId, source: 'slack' },
+      what: `diagnose ${job.target}`,
+      target: job.target,
+      ...(group ? {} : { host: job.target }),
+      detail: { jobId: ctx.jobId, attempt: ctx.attempt, windowSec: job.windowSec },
     });
-    const reports = [];
-    for (const d of diagnoses) {
-      const id = randomUUID();
-      await deps.store.save({
-        id,
-        report: d.report,
-        raw: d.collected.raw,
-        requestedBy: job.requestedBy.userId,
+    try {
+      const diagnoses = await diagnoseHosts(hosts, deps.runbooks, {
+        windowSec: job.windowSec,
+        signal: ctx.signal,
       });
-      deps.metrics.recordReport(d.report);
-      reports.push({ id, report: d.report, facts: d.collected.facts });
+      const reports = [];
+      for (const d of diagnoses) {
+        const id = randomUUID();
+        await deps.store.save({
+          id,
+          report: d.report,
+          raw: d.collected.raw,
+          requestedBy: job.requestedBy.userId,
+        });
+        deps.metrics.recordReport(d.report);
+        reports.push({ id, report: d.report, facts: d.collected.facts });
+      }
+      await entry.complete(...diagnosisOutcome(reports.map((r) => ({ ...r.report, reportId: r.id }))));
+      return { target: job.target, group, reports };
+    } catch (err) {
+      await entry.fail(err);
+      throw err;
     }
-    return { target: job.target, group: hosts.length > 1 || hosts[0]?.name !== job.target, reports };
   };
 }
 

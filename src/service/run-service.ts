@@ -1,5 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
+import { AuditLog, auditLogPath } from '../audit/index.js';
 import { readEnv } from '../config/env.js';
 import { loadInventory } from '../config/inventory.js';
 import { Metrics } from '../http/metrics.js';
@@ -68,6 +69,12 @@ export async function runService(
         await stop().catch((err) => logger.warn({ err }, 'shutdown step failed'));
     },
   };
+  // One writer per process, shared by both roles; closed last, after the work that writes to it.
+  const auditPath = auditLogPath(env);
+  const audit = new AuditLog(auditPath, {
+    onError: (err) => logger.error({ err: err.message, path: auditPath }, 'audit log write failed'),
+  });
+  stops.push(() => audit.close());
   stops.push(() => redis.quit());
 
   if (roles.worker) {
@@ -78,6 +85,7 @@ export async function runService(
       metrics,
       logger,
       slack,
+      audit,
       approvalsEnabled: false,
       ...(runbookUrl ? { runbookUrl } : {}),
     };
@@ -118,6 +126,7 @@ export async function runService(
       store,
       metrics,
       logger,
+      audit,
       defaultWindowSec: DEFAULT_WINDOW_SEC,
     });
     await app.start(e.PORT);

@@ -1,5 +1,6 @@
 import { App, type SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import type { AuditEntry, AuditEntryInput, AuditLog } from '../audit/index.js';
 import type { Inventory, ResolvedHost } from '../config/inventory.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Route } from '../http/routes.js';
@@ -14,7 +15,7 @@ import { helpMessage, usageMessage } from './blocks/help.js';
 import { hostsMessage } from './blocks/hosts.js';
 import { diagnosisStartedMessage, errorMessage } from './blocks/progress.js';
 import { rawEvidenceMessage } from './blocks/raw-evidence.js';
-import { parseSlackCommand } from './command.js';
+import { parseSlackCommand, type SlackCommand } from './command.js';
 import { historyMessage } from './history-message.js';
 import { rawOutputsForSlack } from './raw-outputs.js';
 
@@ -33,6 +34,8 @@ export interface SlackAppDeps {
   store: ReportStore;
   metrics: Metrics;
   logger: Logger;
+  /** Every command and refusal is written here before it is answered (DESIGN.md rule 5). */
+  audit: AuditLog;
   defaultWindowSec: number;
 }
 
@@ -58,9 +61,20 @@ export function createSlackApp(deps: SlackAppDeps): App {
 
   app.command('/fpm', async (args) => {
     await args.ack();
+    let entry: AuditEntry | undefined;
     try {
-      await handleCommand(args, deps);
+      // Parsing is pure; the command is on record before anything is queued or answered.
+      const parsed = parseSlackCommand(args.command.text ?? '', deps.inventory);
+      entry = await deps.audit.begin({
+        kind: 'command',
+        who: { userId: args.command.user_id, channelId: args.command.channel_id, source: 'slack' },
+        what: `/fpm ${(args.command.text ?? '').trim()}`.trim(),
+        ...commandWhere(parsed),
+        detail: { command: parsed.kind },
+      });
+      await entry.complete(await handleCommand(args, parsed, deps));
     } catch (err) {
+      await entry?.fail(err);
       deps.logger.error({ err }, 'slash command failed');
       await ephemeral(
         args.client,
@@ -91,6 +105,16 @@ export function createSlackApp(deps: SlackAppDeps): App {
       ? await deps.policy.canDiagnose({ userId, channelId }, host, deps.membership)
       : undefined;
     if (!decision?.allowed) {
+      await deps.audit.refused(
+        {
+          kind: 'refusal',
+          who: { userId, channelId, source: 'slack' },
+          what: 'raw-evidence',
+          ...(host ? { host: host.name } : {}),
+          detail: { reportId: value?.reportId },
+        },
+        decision?.reason ?? 'unknown host',
+      );
       await ephemeral(
         client,
         channelId,
@@ -104,8 +128,20 @@ export function createSlackApp(deps: SlackAppDeps): App {
     await ephemeral(client, channelId, userId, rawEvidenceMessage({ host: stored.report.host, outputs }));
   });
 
-  app.action(/^fpm-action:/, async ({ ack, body, client }) => {
+  app.action(/^fpm-action:/, async ({ ack, body, action, client }) => {
     await ack();
+    await deps.audit.refused(
+      {
+        kind: 'refusal',
+        who: {
+          userId: body.user.id,
+          ...(body.channel?.id ? { channelId: body.channel.id } : {}),
+          source: 'slack',
+        },
+        what: 'action_id' in action ? String(action.action_id) : 'fpm-action',
+      },
+      'remediation actions are not enabled in this version',
+    );
     await ephemeral(
       client,
       body.channel?.id ?? '',
@@ -134,28 +170,67 @@ async function ephemeral(
   await client.chat.postEphemeral({ channel, user, ...message });
 }
 
-async function handleCommand({ command, client }: CommandArgs, deps: SlackAppDeps): Promise<void> {
+/** The host (or group) a command is about, for the audit record. */
+function commandWhere(parsed: SlackCommand): Pick<AuditEntryInput, 'host' | 'target'> {
+  switch (parsed.kind) {
+    case 'status':
+    case 'history':
+      return { host: parsed.host, target: parsed.host };
+    case 'diagnose':
+      return parsed.group ? { target: parsed.target } : { host: parsed.target, target: parsed.target };
+    case 'unknown-target':
+      return { target: parsed.target };
+    default:
+      return {};
+  }
+}
+
+/** Answers one command; returns its outcome for the audit log (queued, joined, refused, help...). */
+async function handleCommand(
+  { command, client }: CommandArgs,
+  parsed: SlackCommand,
+  deps: SlackAppDeps,
+): Promise<string> {
   const actor = { userId: command.user_id, channelId: command.channel_id };
   const reply = (m: SlackMessage) => ephemeral(client, actor.channelId, actor.userId, m);
-  const parsed = parseSlackCommand(command.text ?? '', deps.inventory);
+  const refuse = (host: ResolvedHost, reason: string) =>
+    deps.audit.refused(
+      {
+        kind: 'refusal',
+        who: { ...actor, source: 'slack' },
+        what: `${parsed.kind} ${host.name}`,
+        host: host.name,
+        ...commandWhere(parsed),
+      },
+      reason,
+    );
   deps.metrics.commands.inc({ command: parsed.kind, outcome: 'received' });
 
   switch (parsed.kind) {
     case 'help':
-      return reply(helpMessage());
+      await reply(helpMessage());
+      return 'help';
     case 'usage-error':
-      return reply(usageMessage(parsed.message));
+      await reply(usageMessage(parsed.message));
+      return 'usage-error';
     case 'unknown-target':
-      return reply(
+      await reply(
         errorMessage({ kind: 'unknown-target', target: parsed.target, suggestions: parsed.suggestions }),
       );
+      return 'unknown-target';
     case 'hosts':
-      return reply(hostsMessage(deps.inventory));
+      await reply(hostsMessage(deps.inventory));
+      return 'hosts';
     case 'history': {
       const host = deps.inventory.hosts.get(parsed.host)!;
       const decision = await deps.policy.canDiagnose(actor, host, deps.membership);
-      if (!decision.allowed) return reply(errorMessage({ kind: 'not-allowed', what: decision.reason }));
-      return reply(historyMessage(parsed.host, await deps.store.history(parsed.host)));
+      if (!decision.allowed) {
+        await refuse(host, decision.reason);
+        await reply(errorMessage({ kind: 'not-allowed', what: decision.reason }));
+        return 'refused';
+      }
+      await reply(historyMessage(parsed.host, await deps.store.history(parsed.host)));
+      return 'history';
     }
     case 'status':
     case 'diagnose': {
@@ -169,7 +244,9 @@ async function handleCommand({ command, client }: CommandArgs, deps: SlackAppDep
         const decision = await deps.policy.canDiagnose(actor, host, deps.membership);
         if (!decision.allowed) {
           deps.metrics.commands.inc({ command: parsed.kind, outcome: 'refused' });
-          return reply(errorMessage({ kind: 'not-allowed', what: decision.reason, user: actor.userId }));
+          await refuse(host, decision.reason);
+          await reply(errorMessage({ kind: 'not-allowed', what: decision.reason, user: actor.userId }));
+          return 'refused';
         }
       }
       const windowSec = (parsed.kind === 'diagnose' ? parsed.windowSec : undefined) ?? deps.defaultWindowSec;
@@ -195,10 +272,9 @@ async function handleCommand({ command, client }: CommandArgs, deps: SlackAppDep
             view: parsed.kind === 'status' ? 'status' : 'report',
           },
         });
-        deps.metrics.commands.inc({
-          command: parsed.kind,
-          outcome: enqueued.deduplicated ? 'joined' : 'queued',
-        });
+        const outcome = enqueued.deduplicated ? 'joined' : 'queued';
+        deps.metrics.commands.inc({ command: parsed.kind, outcome });
+        return outcome;
       } catch (err) {
         if (!(err instanceof QueueUnavailableError)) throw err;
         deps.metrics.commands.inc({ command: parsed.kind, outcome: 'queue-unavailable' });
@@ -212,8 +288,8 @@ async function handleCommand({ command, client }: CommandArgs, deps: SlackAppDep
         } else {
           await reply(errorMessage({ kind: 'queue-unavailable' }));
         }
+        return 'queue-unavailable';
       }
-      return;
     }
   }
 }

@@ -1,3 +1,5 @@
+import { userInfo } from 'node:os';
+import { AuditLog, diagnosisOutcome } from '../../audit/index.js';
 import { diagnoseHosts } from '../../diagnosis/diagnose.js';
 import type { ReportVerdict } from '../../diagnosis/report.js';
 import { redactDeep } from '../../redact/redact.js';
@@ -25,7 +27,44 @@ export async function diagnoseCommand(target: string, opts: DiagnoseCliOptions):
   // Runbooks are checked before any host is touched, like the inventory: a bad one changes nothing.
   const runbooks = await loadRunbooks({ extraDirs: runbookDirsFromEnv() });
   const { hosts, single, window } = await loadTargets(target, opts);
-  const results = await diagnoseHosts(hosts, runbooks, window);
+  const audit = AuditLog.fromEnv(process.env);
+  try {
+    // Written (and on disk) before any host is contacted.
+    const entry = await audit.begin({
+      kind: 'diagnosis',
+      who: { userId: cliUser(), source: 'cli' },
+      what: `diagnose ${target}`,
+      target,
+      ...(single ? { host: target } : {}),
+      detail: { window },
+    });
+    let results: Awaited<ReturnType<typeof diagnoseHosts>>;
+    try {
+      results = await diagnoseHosts(hosts, runbooks, window);
+    } catch (err) {
+      await entry.fail(err);
+      throw err;
+    }
+    await entry.complete(...diagnosisOutcome(results.map((r) => r.report)));
+    return printReports(results, single, opts);
+  } finally {
+    await audit.close();
+  }
+}
+
+function cliUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+function printReports(
+  results: Awaited<ReturnType<typeof diagnoseHosts>>,
+  single: boolean,
+  opts: DiagnoseCliOptions,
+): number {
   // What is printed ends up in tickets and chat: redacted like everything else that is shown.
   const reports = results.map((r) => redactDeep(r.report));
   if (opts.format === 'json') {

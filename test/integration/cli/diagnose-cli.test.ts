@@ -11,12 +11,14 @@ import { type SshdLab, startSshd } from '../../lab/sshd.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'bin/fpm-medic.js');
+/** Each run's audit log, in the test's temp dir (set in beforeAll). */
+let auditLog = '';
 
 /** The real executable, as an engineer or a monitoring system runs it. */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...env },
+    env: { ...process.env, NO_COLOR: '1', FPM_MEDIC_AUDIT_LOG: auditLog, ...env },
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -33,6 +35,7 @@ describe('fpm-medic diagnose (the executable)', () => {
     // The executable runs the compiled code: build it from this tree first.
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
     dir = mkdtempSync(join(tmpdir(), 'fpm-medic-cli-'));
+    auditLog = join(dir, 'audit.jsonl');
     sshd = await startSshd();
     lab = await startLab({ web: 'nginx' });
     // A port that accepts TCP and never speaks SSH: a hung host.
@@ -145,6 +148,30 @@ describe('fpm-medic diagnose (the executable)', () => {
     expect(r.stderr).toContain('my-check.md');
     expect(r.stderr).toMatch(/bussy/);
     expect(sshd.log().split('Accepted publickey').length).toBe(sessionsBefore);
+  });
+
+  it('fpm-medic audit shows the diagnoses run, by whom, with their verdict', () => {
+    const json = cli(['audit', '--host', 'lab-1', '--since', '1h', '--format', 'json']);
+    expect(json.code).toBe(0);
+    const records = JSON.parse(json.stdout) as {
+      kind: string;
+      phase: string;
+      who: { source: string };
+      outcome?: string;
+    }[];
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        kind: 'diagnosis',
+        phase: 'completed',
+        who: expect.objectContaining({ source: 'cli' }),
+        outcome: 'critical',
+      }),
+    );
+    // hung-1 alone is not lab-1; the group run is recorded under its target.
+    expect(JSON.stringify(records)).not.toContain('hung-1');
+    const text = cli(['audit', '--host', 'web']);
+    expect(text.stdout).toMatch(/diagnosis .*\(cli\) {2}diagnose web target=web {2}-> completed: critical/);
+    expect(cli(['audit', '--since', 'soon']).code).toBe(64);
   });
 
   it('bad usage exits 64', () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAudit } from '../../../src/audit/index.js';
 import { type RunningService, runService } from '../../../src/service/run-service.js';
 import { type Lab, startLab } from '../../lab/lab.js';
 import { freePort } from '../../lab/ports.js';
@@ -85,6 +86,7 @@ describe('the Slack bot end to end', () => {
         FPM_MEDIC_INVENTORY: inventory,
         FPM_MEDIC_POLICY: policy,
         FPM_MEDIC_QUEUE_PREFIX: prefix,
+        FPM_MEDIC_AUDIT_LOG: join(dir, 'audit.jsonl'),
       },
     );
   });
@@ -141,6 +143,44 @@ describe('the Slack bot end to end', () => {
     const refusal = await slack.waitFor('chat.postEphemeral', (a) => a.user === 'U0EVE00001');
     expect(blocksText(refusal.args)).toMatch(/env=prod|not allowed|limited/i);
     expect(slack.callsOf('chat.postMessage').length).toBe(before);
+    // On the audit log before the user was answered: the command, and the refusal with its reason.
+    const audit = await readAudit(join(dir, 'audit.jsonl'));
+    const eve = audit.filter((r) => r.who.userId === 'U0EVE00001');
+    expect(eve).toContainEqual(
+      expect.objectContaining({
+        kind: 'command',
+        phase: 'started',
+        what: '/fpm diagnose lab-1',
+        host: 'lab-1',
+      }),
+    );
+    expect(eve).toContainEqual(
+      expect.objectContaining({
+        kind: 'refusal',
+        phase: 'refused',
+        host: 'lab-1',
+        who: { userId: 'U0EVE00001', channelId: 'C0RANDOM01', source: 'slack' },
+        outcome: expect.stringMatching(/env=prod|not allowed|limited/i),
+      }),
+    );
+    // The first test's diagnosis, recorded by the worker with its verdict and root cause.
+    expect(audit).toContainEqual(
+      expect.objectContaining({
+        kind: 'diagnosis',
+        phase: 'completed',
+        host: 'lab-1',
+        who: expect.objectContaining({ userId: 'U0ALICE001' }),
+        outcome: 'critical',
+        detail: {
+          reports: [
+            expect.objectContaining({
+              host: 'lab-1',
+              rootCauses: expect.arrayContaining(['socket-permission']),
+            }),
+          ],
+        },
+      }),
+    );
   });
 
   it('a mistyped host gets the closest names', async () => {

@@ -79,6 +79,7 @@ describe('Slack reports for every lab state', () => {
       SLACK_API_URL: slack.url,
       FPM_MEDIC_INVENTORY: inventory,
       FPM_MEDIC_QUEUE_PREFIX: prefix,
+      FPM_MEDIC_AUDIT_LOG: join(dir, 'audit.jsonl'),
     };
     serve = await runService({ slack: true, worker: true }, env);
   });
