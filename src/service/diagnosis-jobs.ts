@@ -77,15 +77,24 @@ export function processDiagnosis(deps: DiagnosisJobDeps) {
   };
 }
 
-/** The message one asker gets for a finished job. */
+/**
+ * Evidence quotes logs and configs (request URIs with tokens, DSNs): the outcome is redacted once,
+ * before any asker's message is built from it.
+ */
+export function redactOutcome(outcome: JobOutcome<DiagnosisResult>): JobOutcome<DiagnosisResult> {
+  return outcome.ok
+    ? { ok: true, result: redactDeep(outcome.result) }
+    : { ok: false, error: new Error(redact(outcome.error.message)) };
+}
+
+/** The message one asker gets for a finished job, built from a redacted outcome. */
 export function replyMessage(
   outcome: JobOutcome<DiagnosisResult>,
   reply: ReplyTarget,
   deps: Pick<DiagnosisJobDeps, 'runbookUrl' | 'approvalsEnabled'>,
 ): SlackMessage {
-  if (!outcome.ok) return errorMessage({ kind: 'failed', detail: redact(outcome.error.message) });
-  // Evidence quotes logs and configs (request URIs with tokens, DSNs): nothing reaches Slack unredacted.
-  const result = redactDeep(outcome.result);
+  if (!outcome.ok) return errorMessage({ kind: 'failed', detail: outcome.error.message });
+  const { result } = outcome;
   const first = result.reports[0];
   if (reply.view === 'status' && first) return statusMessage(first.facts);
   if (result.group || !first)
@@ -105,8 +114,9 @@ export function replyMessage(
 export function answerAskers(deps: DiagnosisJobDeps) {
   return async (outcome: JobOutcome<DiagnosisResult>, replies: ReplyTarget[]): Promise<void> => {
     deps.metrics.jobs.inc({ kind: 'diagnose', outcome: outcome.ok ? 'done' : 'failed' });
+    const shown = redactOutcome(outcome);
     for (const reply of replies) {
-      const message = replyMessage(outcome, reply, deps);
+      const message = replyMessage(shown, reply, deps);
       try {
         if (reply.messageTs) {
           await deps.slack.chat.update({ channel: reply.channelId, ts: reply.messageTs, ...message });

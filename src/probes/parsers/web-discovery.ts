@@ -1,5 +1,5 @@
-import type { ProbeFailure, ProbeFailureReason, WebServerConfig, WebServerKind } from '../../facts/types.js';
-import { probeFailure } from '../failure-fix.js';
+import type { ProbeFailure, WebServerConfig, WebServerKind } from '../../facts/types.js';
+import { sectionFailures } from '../section-failures.js';
 import { type Section, splitSections } from '../sections.js';
 import { parseApacheConfig } from './apache-config.js';
 import { parseNginxConfig } from './nginx-config.js';
@@ -10,8 +10,6 @@ export interface WebDiscovery {
   absent: WebServerKind[];
   failures: ProbeFailure[];
 }
-
-const REASONS = new Set<ProbeFailureReason>(['permission', 'missing-tool', 'timeout', 'not-found', 'error']);
 
 function pidOf(attrs: Record<string, string>): number | undefined {
   const n = Number(attrs.pid);
@@ -31,19 +29,14 @@ function meta(attrs: Record<string, string>) {
 /** The whole output of discover-web.sh -> one WebServerConfig per master, and what failed. */
 export function parseWebDiscovery(output: string | Section[]): WebDiscovery {
   const sections = typeof output === 'string' ? splitSections(output) : output;
-  const result: WebDiscovery = { servers: [], absent: [], failures: [] };
+  const result: WebDiscovery = {
+    servers: [],
+    absent: [],
+    failures: sectionFailures('discover-web', sections),
+  };
   for (let i = 0; i < sections.length; i++) {
     const s = sections[i]!;
-    if (s.kind === 'error') {
-      const reason = REASONS.has(s.attrs.reason as ProbeFailureReason)
-        ? (s.attrs.reason as ProbeFailureReason)
-        : 'error';
-      const target = s.attrs.path ?? s.attrs.config ?? s.attrs.tool ?? s.name;
-      const failure = probeFailure('discover-web', target, reason, s.body.trim());
-      if (s.attrs.fix) failure.fix = s.attrs.fix;
-      result.failures.push(failure);
-      continue;
-    }
+    if (s.kind === 'error') continue;
     if (s.name === 'web-absent') {
       if (s.attrs.kind === 'nginx' || s.attrs.kind === 'apache') result.absent.push(s.attrs.kind);
     } else if (s.name === 'nginx-config') {

@@ -2,34 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { groupExitCode } from '../../../src/cli/commands/diagnose.js';
 import { formatReportText } from '../../../src/cli/format-report.js';
 import { buildHostReport, type HostReport } from '../../../src/diagnosis/report.js';
-import type { HostFacts } from '../../../src/facts/types.js';
 import type { Finding } from '../../../src/runbooks/index.js';
-
-function facts(overrides: Partial<HostFacts> = {}): HostFacts {
-  return {
-    host: 'web-1',
-    collectedAt: '2026-11-20T03:00:00.000Z',
-    window: { minutes: 15, seconds: 900, since: 0 },
-    clock: { now: 900, uptimeSec: 1000, utcOffsetMin: 0 },
-    fpm: { masters: [], globals: [], pools: [], php: {} },
-    status: [],
-    processes: [],
-    listeners: [],
-    connections: [],
-    fpmLog: [],
-    slowLog: [],
-    accessLog: [],
-    webErrors: [],
-    oomKills: [],
-    kernel: {},
-    failures: [],
-    probes: [
-      { id: 'runtime', ok: true, ms: 30, bytes: 100 },
-      { id: 'logs', ok: true, ms: 20, bytes: 100 },
-    ],
-    ...overrides,
-  };
-}
+import { facts } from '../slack/helpers.js';
 
 function finding(runbook: string, severity: Finding['severity'], rootCause = true): Finding {
   return {
