@@ -30,8 +30,15 @@ export interface Decision {
 export interface ApprovalSettings {
   /** The person who asked for the action may not approve it. Default true. */
   requireSecondPerson: boolean;
-  /** How long an approval request stays valid. Default 15. */
+  /**
+   * How long an approval request stays valid, and the oldest report an action may be approved
+   * from: an older one asks for a fresh diagnosis first. Default 15.
+   */
   approvalTtlMinutes: number;
+  /** After an action ran on a host, the same action is refused there for this long. Default 10. */
+  cooldownMinutes: number;
+  /** Blast radius: at most this many hosts of one group are acted on at once. Default 1. */
+  maxHostsAtOnce: number;
 }
 
 export interface ActionPolicy extends ApprovalSettings {
@@ -128,6 +135,8 @@ export class Policy {
       settings && {
         requireSecondPerson: settings.requireSecondPerson,
         approvalTtlMinutes: settings.approvalTtlMinutes,
+        cooldownMinutes: settings.cooldownMinutes,
+        maxHostsAtOnce: settings.maxHostsAtOnce,
       }
     );
   }

@@ -20,6 +20,8 @@ export const POLICY_ENV = 'FPM_MEDIC_POLICY';
 const MAX_BYTES = 1024 * 1024;
 
 const DEFAULT_APPROVAL_TTL_MINUTES = 15;
+const DEFAULT_COOLDOWN_MINUTES = 10;
+const DEFAULT_MAX_HOSTS_AT_ONCE = 1;
 
 export type ParsePolicyOptions = PolicyReferences;
 
@@ -103,6 +105,8 @@ function compile(file: string, data: PolicyFile, source: YamlSource): Policy {
     actions.set(id, {
       requireSecondPerson: settings.requireSecondPerson ?? true,
       approvalTtlMinutes: settings.approvalTtlMinutes ?? DEFAULT_APPROVAL_TTL_MINUTES,
+      cooldownMinutes: settings.cooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES,
+      maxHostsAtOnce: settings.maxHostsAtOnce ?? DEFAULT_MAX_HOSTS_AT_ONCE,
       approve: rulesAt(settings.approve, ['actions', id, 'approve']),
     });
   }

@@ -70,9 +70,19 @@ const actionSchema = strict(
       .min(1, { error: 'expected a whole number of minutes 1-1440' })
       .max(1440, { error: 'expected a whole number of minutes 1-1440' })
       .optional(),
+    cooldownMinutes: z
+      .int({ error: 'expected a whole number of minutes 0-1440' })
+      .min(0, { error: 'expected a whole number of minutes 0-1440' })
+      .max(1440, { error: 'expected a whole number of minutes 0-1440' })
+      .optional(),
+    maxHostsAtOnce: z
+      .int({ error: 'expected a whole number of hosts 1-100' })
+      .min(1, { error: 'expected a whole number of hosts 1-100' })
+      .max(100, { error: 'expected a whole number of hosts 1-100' })
+      .optional(),
     approve: rules('say who may approve this action'),
   },
-  'a map with approve and optional requireSecondPerson, approvalTtlMinutes',
+  'a map with approve and optional requireSecondPerson, approvalTtlMinutes, cooldownMinutes, maxHostsAtOnce',
 );
 
 const actionsSchema = strict(

@@ -194,6 +194,8 @@ describe('approval rules', () => {
     '  kill-stuck-workers:',
     '    requireSecondPerson: false',
     '    approvalTtlMinutes: 5',
+    '    cooldownMinutes: 0',
+    '    maxHostsAtOnce: 3',
     '    approve: [{ effect: allow, users: [U0ALICE001] }]',
   );
 
@@ -221,6 +223,8 @@ describe('approval rules', () => {
     expect(approvals.approvalSettings('fpm-reload')).toEqual({
       requireSecondPerson: true,
       approvalTtlMinutes: 15,
+      cooldownMinutes: 10,
+      maxHostsAtOnce: 1,
     });
   });
 
@@ -233,6 +237,8 @@ describe('approval rules', () => {
     expect(approvals.approvalSettings('kill-stuck-workers')).toEqual({
       requireSecondPerson: false,
       approvalTtlMinutes: 5,
+      cooldownMinutes: 0,
+      maxHostsAtOnce: 3,
     });
   });
 
