@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { AuditRecord } from './types.js';
 
 export interface AuditFilter {
@@ -6,6 +6,8 @@ export interface AuditFilter {
   host?: string;
   /** Records at or after this moment (epoch milliseconds or a Date). */
   since?: number | Date;
+  /** Read only this much of the end of the file (a chat view needs the recent records only). */
+  tailBytes?: number;
 }
 
 /**
@@ -16,12 +18,26 @@ export interface AuditFilter {
 export async function readAudit(path: string, filter: AuditFilter = {}): Promise<AuditRecord[]> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = filter.tailBytes === undefined ? await readFile(path, 'utf8') : await readTail(path, filter.tailBytes);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
   return parseAudit(text, filter);
+}
+
+/** The last `bytes` of the file; the cut first line fails to parse and is skipped. */
+async function readTail(path: string, bytes: number): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const length = Math.min(size, bytes);
+    const buf = Buffer.alloc(length);
+    await fh.read(buf, 0, length, size - length);
+    return buf.toString('utf8');
+  } finally {
+    await fh.close();
+  }
 }
 
 export function parseAudit(text: string, filter: AuditFilter = {}): AuditRecord[] {

@@ -1,6 +1,6 @@
 import { App, type SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { AuditEntry, AuditEntryInput, AuditLog } from '../audit/index.js';
+import { type AuditEntry, type AuditEntryInput, type AuditLog, pairAudit, readAudit } from '../audit/index.js';
 import type { Inventory, ResolvedHost } from '../config/inventory.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Route } from '../http/routes.js';
@@ -18,6 +18,7 @@ import { rawEvidenceMessage } from './blocks/raw-evidence.js';
 import { parseSlackCommand, type SlackCommand } from './command.js';
 import { historyMessage } from './history-message.js';
 import { rawOutputsForSlack } from './raw-outputs.js';
+import { type RemediationHandlerDeps, registerRemediationHandlers } from './remediation-handlers.js';
 
 export interface SlackAppDeps {
   botToken: string;
@@ -37,6 +38,8 @@ export interface SlackAppDeps {
   /** Every command and refusal is written here before it is answered (DESIGN.md rule 5). */
   audit: AuditLog;
   defaultWindowSec: number;
+  /** The approval flow behind the action buttons (issue 5). */
+  remediation?: Pick<RemediationHandlerDeps, 'approvals' | 'requests'>;
 }
 
 /**
@@ -128,36 +131,36 @@ export function createSlackApp(deps: SlackAppDeps): App {
     await ephemeral(client, channelId, userId, rawEvidenceMessage({ host: stored.report.host, outputs }));
   });
 
-  app.action(/^fpm-action:/, async ({ ack, body, action, client }) => {
-    await ack();
-    await deps.audit.refused(
-      {
-        kind: 'refusal',
-        who: {
-          userId: body.user.id,
-          ...(body.channel?.id ? { channelId: body.channel.id } : {}),
-          source: 'slack',
-        },
-        what: 'action_id' in action ? String(action.action_id) : 'fpm-action',
-      },
-      'remediation actions are not enabled in this version',
-    );
-    await ephemeral(
-      client,
-      body.channel?.id ?? '',
-      body.user.id,
-      errorMessage({
-        kind: 'not-allowed',
-        what: 'remediation actions are not enabled in this version: run the fix by hand (see the runbook)',
-      }),
-    );
-  });
+  if (deps.remediation) {
+    registerRemediationHandlers(app, {
+      ...deps.remediation,
+      store: deps.store,
+      audit: deps.audit,
+      logger: deps.logger,
+    });
+  } else {
+    // A `serve` without the remediation wiring (tests of the diagnosis path alone) still answers.
+    app.action(/^fpm-(action:|approve$|reject$)/, async ({ ack, body, client }) => {
+      await ack();
+      await ephemeral(
+        client,
+        body.channel?.id ?? '',
+        body.user.id,
+        errorMessage({ kind: 'not-allowed', what: 'actions are not enabled on this bot' }),
+      );
+    });
+  }
 
   app.error(async (err) => {
     deps.logger.error({ err }, 'slack app error');
   });
   return app;
 }
+
+/** `/fpm history` shows the last day of the audit log, read from its end. */
+const HISTORY_AUDIT_MS = 24 * 3600 * 1000;
+const HISTORY_AUDIT_BYTES = 4 * 1024 * 1024;
+const HISTORY_AUDIT_EVENTS = 20;
 
 type CommandArgs = SlackCommandMiddlewareArgs & { client: WebClient };
 
@@ -229,7 +232,18 @@ async function handleCommand(
         await reply(errorMessage({ kind: 'not-allowed', what: decision.reason }));
         return 'refused';
       }
-      await reply(historyMessage(parsed.host, await deps.store.history(parsed.host)));
+      const [entries, audit] = await Promise.all([
+        deps.store.history(parsed.host),
+        readAudit(deps.audit.path, {
+          host: parsed.host,
+          since: Date.now() - HISTORY_AUDIT_MS,
+          tailBytes: HISTORY_AUDIT_BYTES,
+        }).catch((err) => {
+          deps.logger.warn({ err }, 'could not read the audit log for /fpm history');
+          return [];
+        }),
+      ]);
+      await reply(historyMessage(parsed.host, entries, pairAudit(audit).slice(-HISTORY_AUDIT_EVENTS)));
       return 'history';
     }
     case 'status':

@@ -69,3 +69,19 @@ function parseObject(value: string): Record<string, unknown> | null {
     return null;
   }
 }
+
+/** The approval message's buttons: they carry only the request id; everything else is stored. */
+export const APPROVE_ACTION_ID = 'fpm-approve';
+export const REJECT_ACTION_ID = 'fpm-reject';
+
+const REQUEST_ID_VALUE_RE = /^rq-[0-9a-f]{24}$/;
+
+export function encodeRequestValue(requestId: string): string {
+  return JSON.stringify({ requestId });
+}
+
+export function parseRequestValue(value: string): { requestId: string } | null {
+  const v = parseObject(value);
+  if (!v || typeof v.requestId !== 'string' || !REQUEST_ID_VALUE_RE.test(v.requestId)) return null;
+  return { requestId: v.requestId };
+}

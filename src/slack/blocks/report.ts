@@ -43,6 +43,8 @@ export interface ReportMessageOptions {
    * engineer sees what could be done, and a line says how to enable them.
    */
   approvalsEnabled?: boolean;
+  /** Actions the policy lets someone approve; the others' buttons say nobody can. */
+  enabledActions?: readonly ActionId[];
   /** Evidence lines per finding; the rest are behind "Raw evidence" and the CLI. */
   evidenceLines?: number;
 }
@@ -195,10 +197,13 @@ function findingBlocks(
 
 function actionButton(action: ActionId, f: ReportFinding, report: HostReport, options: ReportMessageOptions) {
   const text = ACTION_TEXT[action];
+  const enabled = options.enabledActions ? options.enabledActions.includes(action) : options.approvalsEnabled !== false;
   const gate =
     options.approvalsEnabled === false
       ? ' Nobody may approve actions until FPM_MEDIC_POLICY allows it.'
-      : ' It runs only after someone the policy allows approves it.';
+      : !enabled
+        ? ` The access policy does not enable ${action}: nobody can approve it.`
+        : ' It runs only after someone the policy allows approves it.';
   return button({
     text: text.label,
     actionId: actionIdFor(action),
@@ -206,11 +211,34 @@ function actionButton(action: ActionId, f: ReportFinding, report: HostReport, op
     ...(text.danger ? { style: 'danger' as const } : {}),
     confirm: confirmDialog({
       title: truncate(`${text.label} on ${report.host}?`, 100),
-      text: `${text.confirm}${gate}`,
+      text: truncate(`${confirmText(action, f, report)}${gate}`, 300),
       confirm: 'Request',
       danger: text.danger,
     }),
   });
+}
+
+/**
+ * What the click will do on this host, from this report: whether a reload is graceful here
+ * (process_control_timeout, REFERENCE §8.4), and which workers a kill names.
+ */
+export function confirmText(action: ActionId, f: ReportFinding, report: HostReport): string {
+  if (action === 'fpm-reload') {
+    const pct = (report as { processControlTimeoutSec?: number }).processControlTimeoutSec;
+    const how = 'Config test first (no reload if it fails), then a graceful reload and a health check.';
+    if (pct === undefined) return `${how} process_control_timeout could not be read: in-flight requests may be cut.`;
+    if (pct <= 0)
+      return `${how} process_control_timeout is 0 here: in-flight requests are cut (502). Set it to e.g. 10s first for a truly graceful reload.`;
+    return `${how} Graceful here: workers get up to ${pct}s (process_control_timeout) to finish their requests.`;
+  }
+  if (action === 'kill-stuck-workers') {
+    const workers = (f as { workers?: { pid: number }[] }).workers ?? [];
+    if (!workers.length) return 'This report names no worker that can be checked again: nothing would be killed.';
+    const pids = workers.map((w) => w.pid);
+    const shown = pids.length > 8 ? `${pids.slice(0, 8).join(', ')} and ${pids.length - 8} more` : pids.join(', ');
+    return `Kills only worker${pids.length > 1 ? 's' : ''} ${shown}, each only if still the same process on the same request; their requests fail. FPM replaces them.`;
+  }
+  return ACTION_TEXT[action].confirm;
 }
 
 function footBlocks(report: HostReport, options: ReportMessageOptions): KnownBlock[] {

@@ -115,7 +115,7 @@ describe('reportMessage on a report from the real engine', () => {
       reportId: 'job-42',
     });
     expect(reload!.action_id).toBe('fpm-action:fpm-reload');
-    expect(reload!.confirm?.text.text).toContain('config is tested first');
+    expect(reload!.confirm?.text.text).toContain('Config test first (no reload if it fails)');
     expect(raw!.action_id).toBe('fpm-raw-evidence');
     expect(raw!.text.text).toBe('Raw evidence');
     expect(parseRawEvidenceValue(raw!.value!)).toEqual({ host: 'web-1', reportId: 'job-42' });

@@ -1,0 +1,259 @@
+/**
+ * Runs an approved request on its hosts: the worker side of "exactly once". The request moves
+ * approved → running by compare-and-set before anything touches a host, so a retried or
+ * duplicated job finds it running (or finished) and does not act again. A job found "running" is
+ * one whose worker died mid-action: it is marked interrupted and NOT re-run, since a reload or a
+ * kill may be half done; people are told to look (the audit log has the step that was started).
+ */
+import type { AuditLog, AuditWho } from '../audit/index.js';
+import type { Inventory, ResolvedHost } from '../config/inventory.js';
+import type { Policy } from '../policy/access-policy.js';
+import type { HistoryEntry } from '../store/report-store.js';
+import type { Transport } from '../transport/transport.js';
+import { AUTO_DEFAULTS } from './approvals.js';
+import type { ActionGuards } from './guards.js';
+import type { ActionRequest, HostOutcome, RequestHost, RequestState } from './request.js';
+import type { RequestStore } from './request-store.js';
+import type { ActionParams, ProcedureContext, ProcedureResult, StepRunner } from './types.js';
+
+export interface ExecuteDeps {
+  inventory: Inventory;
+  policy: Policy;
+  requests: RequestStore;
+  guards: ActionGuards;
+  audit: AuditLog;
+  runProcedure: (params: ActionParams, ctx: ProcedureContext) => Promise<ProcedureResult>;
+  transportFor: (host: ResolvedHost) => Transport;
+  addHistory: (entry: HistoryEntry) => Promise<void>;
+  /** Tells the channel (the approval message and its thread) where the request now stands. */
+  notify: (request: ActionRequest) => Promise<void>;
+  now?: () => number;
+}
+
+/** A host's action must finish within this; the lease on the host outlives a dead worker by it. */
+const HOST_LEASE_MS = 10 * 60_000;
+/** A live run renews its lease every third of this; a dead one's lapses within it. */
+const RUN_LEASE_MS = 15_000;
+
+export async function executeRequest(
+  requestId: string,
+  deps: ExecuteDeps,
+  opts: { signal?: AbortSignal } = {},
+): Promise<ActionRequest | undefined> {
+  const now = deps.now ?? Date.now;
+  if (!(await deps.guards.takeRun(requestId, RUN_LEASE_MS))) {
+    // Another executor is on it right now (a duplicate delivery): it will report.
+    return deps.requests.get(requestId);
+  }
+  const renew = setInterval(() => {
+    deps.guards.renewRun(requestId, RUN_LEASE_MS).catch(() => {});
+  }, RUN_LEASE_MS / 3);
+  renew.unref();
+  try {
+    return await execute(requestId, deps, opts, now);
+  } finally {
+    clearInterval(renew);
+    await deps.guards.releaseRun(requestId).catch(() => {});
+  }
+}
+
+async function execute(
+  requestId: string,
+  deps: ExecuteDeps,
+  opts: { signal?: AbortSignal },
+  now: () => number,
+): Promise<ActionRequest | undefined> {
+  const start = await deps.requests.transition(requestId, ['approved'], 'running', {});
+  if (!start.moved) {
+    const r = start.request;
+    if (r?.state !== 'running') return r; // finished already, or never approved: nothing to do
+    const reason =
+      'the worker running this action stopped before it finished (see `fpm-medic audit` for the step it ' +
+      `had started); it was not run again because a change may be half made: run /fpm diagnose ${r.target} to see the state`;
+    const t = await deps.requests.transition(requestId, ['running'], 'interrupted', {
+      reason,
+      finishedAt: now(),
+    });
+    if (t.moved) {
+      await deps.audit.refused(
+        { kind: 'action', who: whoOf(r), what: r.action, ...where(r), detail: { requestId } },
+        `interrupted: ${reason}`,
+      );
+      await deps.notify(t.request!).catch(() => {});
+    }
+    return t.request;
+  }
+  const request = start.request!;
+  const settings = deps.policy.approvalSettings(request.action) ?? AUTO_DEFAULTS;
+  const maxAtOnce = Math.max(1, settings.maxHostsAtOnce);
+  const skipped = new Set((request.results ?? []).map((r) => r.host));
+  const todo = request.hosts.filter((h) => !skipped.has(h.host));
+
+  const entry = await deps.audit.begin({
+    kind: 'action',
+    who: whoOf(request),
+    what: request.action,
+    ...where(request),
+    detail: { requestId, approvedBy: request.approvedBy, rule: request.approvalRule, hosts: todo.map((h) => h.host) },
+  });
+  await deps.notify(request).catch(() => {});
+
+  const results = new Map<string, HostOutcome>((request.results ?? []).map((r) => [r.host, r]));
+  let stopAfter: string | undefined;
+  try {
+    // Blast radius: K hosts at a time, and nothing new starts once one has not gone as planned.
+    const queue = [...todo];
+    const lanes = Array.from({ length: Math.min(maxAtOnce, queue.length) }, async () => {
+      for (let h = queue.shift(); h; h = queue.shift()) {
+        if (stopAfter || opts.signal?.aborted) {
+          results.set(h.host, {
+            host: h.host,
+            outcome: 'not-run',
+            summary: stopAfter ? `not run: stopped after ${stopAfter}` : 'not run: the worker is shutting down',
+          });
+          continue;
+        }
+        const outcome = await runOnHost(request, h, deps, maxAtOnce);
+        results.set(h.host, outcome);
+        if (outcome.outcome !== 'done') stopAfter ??= `${h.host} ${outcome.outcome === 'failed' ? 'failed' : 'was refused'}`;
+        if (outcome.outcome === 'refused') {
+          await deps.guards.releaseCooldown(request.action, h.host, requestId).catch(() => {});
+        }
+      }
+    });
+    await Promise.all(lanes);
+  } catch (err) {
+    await entry.fail(err);
+    const t = await deps.requests.transition(requestId, ['running'], 'failed', {
+      reason: (err as Error).message,
+      results: request.hosts.map((h) => results.get(h.host) ?? { host: h.host, outcome: 'not-run', summary: 'not run' }),
+      finishedAt: now(),
+    });
+    await deps.notify(t.request ?? request).catch(() => {});
+    return t.request;
+  }
+
+  const ordered = request.hosts.map(
+    (h) => results.get(h.host) ?? { host: h.host, outcome: 'not-run' as const, summary: 'not run' },
+  );
+  const { state, reason } = finalState(ordered, stopAfter);
+  await (state === 'failed' ? entry.fail(new Error(reason), { results: ordered }) : entry.complete(`${state}: ${reason}`, { results: ordered }));
+  const t = await deps.requests.transition(requestId, ['running'], state, {
+    reason,
+    results: ordered,
+    finishedAt: now(),
+  });
+  await deps.notify(t.request ?? request).catch(() => {});
+  return t.request;
+}
+
+async function runOnHost(
+  request: ActionRequest,
+  h: RequestHost,
+  deps: ExecuteDeps,
+  maxAtOnce: number,
+): Promise<HostOutcome> {
+  const host = deps.inventory.hosts.get(h.host);
+  if (!host) return { host: h.host, outcome: 'refused', summary: `${h.host} is no longer in the inventory` };
+  const busy = await deps.guards.lockHost(host.name, request.id, HOST_LEASE_MS);
+  if (busy) {
+    return { host: host.name, outcome: 'refused', summary: `another action (${busy}) is running on ${host.name}` };
+  }
+  const slots: string[] = [];
+  try {
+    for (const group of host.groups) {
+      const holders = await deps.guards.acquireGroupSlot(group, host.name, maxAtOnce, HOST_LEASE_MS);
+      if (holders.length) {
+        return {
+          host: host.name,
+          outcome: 'refused',
+          summary: `${holders.length} host(s) of group ${group} are being acted on already (${holders.join(', ')}); at most ${maxAtOnce} at once`,
+        };
+      }
+      slots.push(group);
+    }
+    const step: StepRunner = async (name, run) => {
+      const e = await deps.audit.begin({
+        kind: 'action',
+        who: whoOf(request),
+        what: `${request.action} ${name}`,
+        host: host.name,
+        target: request.target,
+        detail: { requestId: request.id, step: name },
+      });
+      try {
+        const out = await run();
+        await e.complete(out.ok ? 'ok' : 'not ok', { summary: out.summary, ...(out.detail ?? {}) });
+        return out;
+      } catch (err) {
+        await e.fail(err);
+        throw err;
+      }
+    };
+    const params: ActionParams =
+      request.action === 'kill-stuck-workers'
+        ? { action: 'kill-stuck-workers', workers: h.workers ?? [] }
+        : { action: request.action };
+    const transport = deps.transportFor(host);
+    let result: ProcedureResult;
+    try {
+      result = await deps.runProcedure(params, { transport, host, step });
+    } catch (err) {
+      result = {
+        action: request.action,
+        host: host.name,
+        outcome: 'failed',
+        changed: true,
+        summary: `the procedure stopped with an error: ${(err as Error).message}`,
+        steps: [],
+        durationMs: 0,
+      };
+    } finally {
+      await transport.close().catch(() => {});
+    }
+    await deps
+      .addHistory({
+        time: Math.floor(Date.now() / 1000),
+        kind: 'action',
+        host: host.name,
+        text: `${request.action} ${result.outcome}: ${result.summary}`,
+        ...(request.approvedBy ? { by: request.approvedBy } : {}),
+      })
+      .catch(() => {});
+    return { host: host.name, outcome: result.outcome, summary: result.summary, steps: result.steps };
+  } finally {
+    for (const g of slots) await deps.guards.releaseGroupSlot(g, host.name).catch(() => {});
+    await deps.guards.unlockHost(host.name, request.id).catch(() => {});
+  }
+}
+
+export function finalState(
+  results: readonly HostOutcome[],
+  stopAfter: string | undefined,
+): { state: RequestState; reason: string } {
+  const count = (o: HostOutcome['outcome']) => results.filter((r) => r.outcome === o).length;
+  const one = results.length === 1 ? results[0] : undefined;
+  if (one) {
+    const state: RequestState = one.outcome === 'not-run' ? 'refused' : one.outcome;
+    return { state, reason: one.summary };
+  }
+  const parts = (['done', 'failed', 'refused', 'not-run'] as const)
+    .filter((o) => count(o) > 0)
+    .map((o) => `${count(o)} ${o}`);
+  const text = `${parts.join(', ')}${stopAfter ? ` (stopped after ${stopAfter})` : ''}`;
+  if (count('done') === results.length) return { state: 'done', reason: text };
+  if (count('failed') > 0 || count('done') > 0) return { state: 'failed', reason: text };
+  return { state: 'refused', reason: text };
+}
+
+function whoOf(r: ActionRequest): AuditWho {
+  return {
+    ...(r.approvedBy ? { userId: r.approvedBy } : {}),
+    ...(r.channelId ? { channelId: r.channelId } : {}),
+    source: r.source,
+  };
+}
+
+function where(r: ActionRequest) {
+  return r.hosts.length === 1 ? { host: r.hosts[0]!.host, target: r.target } : { target: r.target };
+}

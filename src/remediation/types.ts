@@ -1,0 +1,76 @@
+/**
+ * The contract between the remediation flow (approval, exactly-once, cooldown, blast radius,
+ * audit: src/remediation/*.ts) and the safe procedures that change a host
+ * (src/remediation/procedures/, commands/actions/*.sh).
+ */
+import type { ResolvedHost } from '../config/inventory.js';
+import type { ActionId } from '../runbooks/ids.js';
+import type { Transport } from '../transport/transport.js';
+
+/**
+ * A worker the diagnosis named as stuck, with what identifies it beyond its pid: the process
+ * (pid + start time) and the request it was busy on (the connection it accepted that request on).
+ * kill-stuck-workers acts on a worker only while all three still match.
+ */
+export interface StuckWorker {
+  pid: number;
+  /** Epoch seconds the process started (ps etimes at diagnosis time; compared within ±2 s). */
+  startedAt: number;
+  pool: string;
+  masterPid: number;
+  /**
+   * The request's identity: the connection the worker accepted it on. `unix:<inode>` (the local
+   * inode of the accepted unix socket, as in /proc/PID/fd) or `tcp:<local>,<peer>`.
+   */
+  conn: string;
+  /** "GET /api.php", when the status page said. */
+  request?: string;
+  /** Seconds the request had run at diagnosis time (or the process age without a status page). */
+  durationSec: number;
+}
+
+/** One step of a procedure, each audited before it runs and after it ends. */
+export type StepName = 'precheck' | 'config-test' | 'reload' | 'start' | 'kill' | 'verify';
+
+export interface StepOutcome {
+  ok: boolean;
+  /** One line, with numbers, for the Slack thread and the audit record. */
+  summary: string;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Runs one step: the caller writes the audit "started" record (fsynced) before `run` is called and
+ * the completed/failed record after. It rethrows what `run` throws.
+ */
+export type StepRunner = <T extends StepOutcome>(name: StepName, run: () => Promise<T>) => Promise<T>;
+
+export interface ProcedureContext {
+  transport: Transport;
+  host: ResolvedHost;
+  step: StepRunner;
+  signal?: AbortSignal;
+}
+
+export type ActionParams =
+  | { action: 'fpm-reload' }
+  | { action: 'fpm-start' }
+  | { action: 'kill-stuck-workers'; workers: readonly StuckWorker[] };
+
+export interface ProcedureResult {
+  action: ActionId;
+  host: string;
+  /**
+   * done: acted and verified. refused: a pre-check stopped it and nothing was changed (config test
+   * failed, FPM already running, every worker moved on). failed: it acted, or tried to, and the
+   * verification or the act itself failed.
+   */
+  outcome: 'done' | 'refused' | 'failed';
+  /** True once the host was changed (a signal sent, a command run). */
+  changed: boolean;
+  /** One line with numbers: "config test passed; 3 workers replaced by 3 new; ping 3 ms; health 200 in 9 ms". */
+  summary: string;
+  /** One line per step, in order, for the thread. */
+  steps: { name: StepName; ok: boolean; summary: string }[];
+  durationMs: number;
+}

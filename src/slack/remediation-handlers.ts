@@ -1,0 +1,266 @@
+/**
+ * The buttons that change hosts: an action button on a report asks for the action; Approve and
+ * Reject on the approval message decide. Every click is acknowledged first; the decision itself is
+ * made by Approvals (policy, expiry, exactly-once, cooldown) and only rendered here.
+ */
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { AuditLog } from '../audit/index.js';
+import type { Approvals, ApproveOutcome } from '../remediation/approvals.js';
+import type { ActionRequest } from '../remediation/request.js';
+import type { RequestStore } from '../remediation/request-store.js';
+import type { StuckWorker } from '../remediation/types.js';
+import type { ReportStore } from '../store/report-store.js';
+import type { Logger } from '../util/logger.js';
+import {
+  ACTION_ID_PREFIX,
+  APPROVE_ACTION_ID,
+  parseActionValue,
+  parseRequestValue,
+  REJECT_ACTION_ID,
+} from './blocks/action-value.js';
+import { alreadyMessage, approvalMessage } from './blocks/approval.js';
+import type { SlackMessage } from './blocks/elements.js';
+import { errorMessage } from './blocks/progress.js';
+
+export interface RemediationHandlerDeps {
+  approvals: Approvals;
+  requests: RequestStore;
+  store: ReportStore;
+  audit: AuditLog;
+  logger: Logger;
+}
+
+interface Click {
+  userId: string;
+  channelId: string;
+  /** The clicked message, and the thread it is in (a report posted under an alert is a reply). */
+  messageTs?: string;
+  threadTs?: string;
+}
+
+function clickOf(body: unknown): Click {
+  const b = body as {
+    user: { id: string };
+    channel?: { id?: string };
+    container?: { channel_id?: string; message_ts?: string; thread_ts?: string };
+    message?: { ts?: string; thread_ts?: string };
+  };
+  const messageTs = b.message?.ts ?? b.container?.message_ts;
+  const threadTs = b.message?.thread_ts ?? b.container?.thread_ts ?? messageTs;
+  return {
+    userId: b.user.id,
+    channelId: b.channel?.id ?? b.container?.channel_id ?? '',
+    ...(messageTs ? { messageTs } : {}),
+    ...(threadTs ? { threadTs } : {}),
+  };
+}
+
+export function registerRemediationHandlers(app: App, deps: RemediationHandlerDeps): void {
+  const say = async (client: WebClient, click: Click, message: SlackMessage): Promise<void> => {
+    await client.chat.postEphemeral({ channel: click.channelId, user: click.userId, ...message }).catch((err) => {
+      deps.logger.warn({ err }, 'could not answer a click');
+    });
+  };
+  const refuse = (client: WebClient, click: Click, reason: string) =>
+    say(client, click, errorMessage({ kind: 'not-allowed', what: reason }));
+
+  app.action(new RegExp(`^${ACTION_ID_PREFIX}`), async ({ ack, body, action, client }) => {
+    await ack();
+    const click = clickOf(body);
+    const actor = { userId: click.userId, channelId: click.channelId };
+    try {
+      const value = action.type === 'button' ? parseActionValue(action.value ?? '') : null;
+      if (!value) {
+        await deps.audit.refused(
+          { kind: 'refusal', who: { ...actor, source: 'slack' }, what: 'action button' },
+          'malformed button value',
+        );
+        return refuse(client, click, 'this button is not one of fpm-medic\'s: nothing was done');
+      }
+      const stored = await deps.store.get(value.reportId);
+      const finding = stored?.report.findings.find(
+        (f) => f.runbook === value.runbook && f.actions.includes(value.action),
+      );
+      if (!stored || stored.report.host !== value.host || !finding) {
+        await deps.audit.refused(
+          {
+            kind: 'refusal',
+            who: { ...actor, source: 'slack' },
+            what: `request ${value.action}`,
+            host: value.host,
+            detail: { reportId: value.reportId },
+          },
+          'the report is no longer stored (kept a day) or does not offer this action',
+        );
+        return refuse(
+          client,
+          click,
+          `that report has expired or does not offer ${value.action}: run /fpm diagnose ${value.host} again`,
+        );
+      }
+      const outcome = await deps.approvals.ask({
+        actor,
+        source: 'slack',
+        action: value.action,
+        runbook: value.runbook,
+        target: value.host,
+        hosts: [
+          {
+            host: value.host,
+            reportId: value.reportId,
+            reportAt: Date.parse(stored.report.collectedAt),
+            ...workersOf(finding),
+          },
+        ],
+        ...(click.threadTs ? { threadTs: click.threadTs } : {}),
+      });
+      switch (outcome.kind) {
+        case 'refused':
+          return refuse(client, click, outcome.reason);
+        case 'exists':
+          return say(client, click, alreadyMessage(outcome.request));
+        case 'created': {
+          const posted = await postRequest(client, outcome.request, deps);
+          if (!outcome.selfApprove) return;
+          const approved = await deps.approvals.approve(outcome.request.id, actor);
+          if (approved.kind === 'refused') {
+            // Nobody else can approve a request whose asker alone could: close it.
+            const t = await deps.requests.transition(outcome.request.id, ['pending'], 'refused', {
+              reason: approved.reason,
+              finishedAt: Date.now(),
+            });
+            if (t.request) await updateRequest(client, { ...t.request, ...posted }, deps);
+          }
+          return renderApproval(client, click, approved, deps);
+        }
+      }
+    } catch (err) {
+      deps.logger.error({ err }, 'action request failed');
+      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+    }
+  });
+
+  app.action(APPROVE_ACTION_ID, async ({ ack, body, action, client }) => {
+    await ack();
+    const click = clickOf(body);
+    try {
+      const value = action.type === 'button' ? parseRequestValue(action.value ?? '') : null;
+      if (!value) return refuse(client, click, 'this button is not one of fpm-medic\'s: nothing was done');
+      const outcome = await deps.approvals.approve(value.requestId, {
+        userId: click.userId,
+        channelId: click.channelId,
+      });
+      await renderApproval(client, click, outcome, deps);
+    } catch (err) {
+      deps.logger.error({ err }, 'approval failed');
+      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+    }
+  });
+
+  app.action(REJECT_ACTION_ID, async ({ ack, body, action, client }) => {
+    await ack();
+    const click = clickOf(body);
+    try {
+      const value = action.type === 'button' ? parseRequestValue(action.value ?? '') : null;
+      if (!value) return refuse(client, click, 'this button is not one of fpm-medic\'s: nothing was done');
+      const outcome = await deps.approvals.reject(value.requestId, {
+        userId: click.userId,
+        channelId: click.channelId,
+      });
+      if (outcome.kind === 'refused') return refuse(client, click, outcome.reason);
+      if (outcome.kind === 'already') return say(client, click, alreadyMessage(outcome.request));
+      await updateRequest(client, outcome.request, deps);
+    } catch (err) {
+      deps.logger.error({ err }, 'rejection failed');
+      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+    }
+  });
+}
+
+/** kill-stuck-workers acts only on the workers the report named, never on a fresh guess. */
+function workersOf(finding: object): { workers?: StuckWorker[] } {
+  const workers = (finding as { workers?: StuckWorker[] }).workers;
+  return workers?.length ? { workers } : {};
+}
+
+async function renderApproval(
+  client: WebClient,
+  click: Click,
+  outcome: ApproveOutcome,
+  deps: RemediationHandlerDeps,
+): Promise<void> {
+  const say = (m: SlackMessage) =>
+    client.chat.postEphemeral({ channel: click.channelId, user: click.userId, ...m }).catch(() => {});
+  switch (outcome.kind) {
+    case 'refused':
+      await say(errorMessage({ kind: 'not-allowed', what: outcome.reason }));
+      return;
+    case 'already':
+      await say(alreadyMessage(outcome.request));
+      return;
+    case 'expired':
+    case 'cooldown':
+      await updateRequest(client, outcome.request, deps);
+      await say(errorMessage({ kind: 'not-allowed', what: outcome.reason }));
+      return;
+    case 'approved':
+      await updateRequest(client, outcome.request, deps);
+  }
+}
+
+/** Posts a new request in its report's thread and remembers the message, to update it later. */
+async function postRequest(
+  client: WebClient,
+  request: ActionRequest,
+  deps: Pick<RemediationHandlerDeps, 'requests'>,
+): Promise<Pick<ActionRequest, 'messageTs'>> {
+  const res = await client.chat.postMessage({
+    channel: request.channelId,
+    ...(request.threadTs ? { thread_ts: request.threadTs } : {}),
+    ...approvalMessage(request),
+  });
+  if (!res.ts) return {};
+  await deps.requests.annotate(request.id, { messageTs: res.ts });
+  return { messageTs: res.ts };
+}
+
+/** Shows the request's current state in its approval message (re-read: a worker may be ahead). */
+export async function updateRequest(
+  client: WebClient,
+  request: ActionRequest,
+  deps: Pick<RemediationHandlerDeps, 'requests'>,
+): Promise<void> {
+  const latest = (await deps.requests.get(request.id)) ?? request;
+  if (!latest.messageTs) return;
+  await client.chat.update({ channel: latest.channelId, ts: latest.messageTs, ...approvalMessage(latest) });
+}
+
+/**
+ * The worker's side: the approval message follows the request, and a final outcome is also
+ * posted as a reply, so everyone following the thread is notified with its numbers.
+ */
+export function slackRequestNotifier(client: WebClient, requests: RequestStore) {
+  return async (request: ActionRequest): Promise<void> => {
+    const latest = (await requests.get(request.id)) ?? request;
+    if (latest.messageTs) {
+      await client.chat.update({ channel: latest.channelId, ts: latest.messageTs, ...approvalMessage(latest) });
+    } else {
+      const res = await client.chat.postMessage({
+        channel: latest.channelId,
+        ...(latest.threadTs ? { thread_ts: latest.threadTs } : {}),
+        ...approvalMessage(latest),
+      });
+      if (res.ts) await requests.annotate(latest.id, { messageTs: res.ts });
+      return;
+    }
+    if (['done', 'failed', 'refused', 'interrupted'].includes(latest.state)) {
+      const m = approvalMessage(latest);
+      await client.chat.postMessage({
+        channel: latest.channelId,
+        ...(latest.threadTs ? { thread_ts: latest.threadTs } : {}),
+        text: m.text,
+      });
+    }
+  };
+}

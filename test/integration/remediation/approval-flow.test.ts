@@ -1,0 +1,263 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { autoRemediate } from '../../../src/remediation/auto.js';
+import { executeRequest } from '../../../src/remediation/execute.js';
+import type { ActionAsk } from '../../../src/remediation/approvals.js';
+import { ALICE, BOB, CAROL, FlowHarness, OPS } from './flow-helpers.js';
+
+let h: FlowHarness;
+afterEach(async () => {
+  await h?.close();
+});
+
+function reloadAsk(by: string, hosts = [h.host('web-1')]): ActionAsk {
+  return {
+    actor: { userId: by, channelId: OPS },
+    source: 'slack',
+    action: 'fpm-reload',
+    runbook: 'pool-exhausted',
+    target: hosts.length === 1 ? hosts[0]!.host : 'web',
+    hosts,
+    threadTs: '1700000000.000100',
+  };
+}
+
+async function pending(by = ALICE, hosts?: Parameters<typeof reloadAsk>[1]) {
+  const asked = await h.approvals.ask(reloadAsk(by, hosts));
+  if (asked.kind !== 'created') throw new Error(`expected a new request, got ${asked.kind}`);
+  expect(asked.selfApprove).toBe(false);
+  return asked.request;
+}
+
+describe('approval', () => {
+  it('refuses the requester as approver where a second person is required, and lets another approve', async () => {
+    h = new FlowHarness();
+    const request = await pending(ALICE);
+    const self = await h.approvals.approve(request.id, { userId: ALICE, channelId: OPS });
+    expect(self).toMatchObject({ kind: 'refused' });
+    expect(self.kind === 'refused' && self.reason).toBe(
+      'fpm-reload on web-1 needs a second person: someone other than the requester must approve it',
+    );
+    expect(h.enqueued).toEqual([]);
+    expect((await h.requests.get(request.id))?.state).toBe('pending');
+
+    const other = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS });
+    expect(other).toMatchObject({ kind: 'approved', request: { state: 'approved', approvedBy: BOB } });
+    expect(h.enqueued).toEqual([request.id]);
+
+    const records = await h.auditRecords();
+    expect(records.find((r) => r.phase === 'refused' && r.who.userId === ALICE)?.outcome).toContain(
+      'needs a second person',
+    );
+    expect(records.filter((r) => r.kind === 'approval' && r.what === 'approve fpm-reload').map((r) => r.phase)).toEqual([
+      'started',
+      'completed',
+    ]);
+  });
+
+  it('refuses someone the policy does not name, with its reason', async () => {
+    h = new FlowHarness();
+    const request = await pending(ALICE);
+    const carol = await h.approvals.approve(request.id, { userId: CAROL, channelId: OPS });
+    expect(carol).toMatchObject({ kind: 'refused' });
+    expect(carol.kind === 'refused' && carol.reason).toMatch(/^approving fpm-reload on every host is limited to user group S0SREONC01/);
+    expect(h.enqueued).toEqual([]);
+  });
+
+  it('ten concurrent approvals (double clicks, two approvers, replays) make one approval and one job', async () => {
+    h = new FlowHarness();
+    const request = await pending(ALICE);
+    const clicks = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        h.approvals.approve(request.id, { userId: i % 2 ? BOB : 'U0DAVE0001', channelId: OPS }),
+      ),
+    );
+    // Dave is not in the group: refused; of Bob's five clicks one approves, four hear "already".
+    expect(clicks.filter((c) => c.kind === 'approved')).toHaveLength(1);
+    expect(clicks.filter((c) => c.kind === 'already')).toHaveLength(4);
+    expect(h.enqueued).toEqual([request.id]);
+    for (const c of clicks.filter((c) => c.kind === 'already'))
+      expect(c.kind === 'already' && c.request.approvedBy).toBe(BOB);
+  });
+
+  it('clicking the same report button twice names the same request', async () => {
+    h = new FlowHarness();
+    const host = h.host('web-1', 'rep-same');
+    const first = await h.approvals.ask(reloadAsk(ALICE, [host]));
+    const again = await h.approvals.ask(reloadAsk(CAROL, [host]));
+    expect(first.kind).toBe('created');
+    expect(again).toMatchObject({ kind: 'exists', request: { requestedBy: ALICE, state: 'pending' } });
+  });
+
+  it('an approval expires with the report it rests on: asking from an old report, and approving late, are refused', async () => {
+    h = new FlowHarness();
+    const old = await h.approvals.ask(reloadAsk(ALICE, [h.host('web-1', 'rep-old', 16)]));
+    expect(old.kind).toBe('refused');
+    expect(old.kind === 'refused' && old.reason).toMatch(
+      /^this report is 16 min old and fpm-reload needs one under 15 min: run \/fpm diagnose web-1 again/,
+    );
+
+    const request = await pending(ALICE, [h.host('web-1', 'rep-new', 10)]);
+    h.clock += 6 * 60_000; // the report is now 16 minutes old
+    const late = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS });
+    expect(late).toMatchObject({ kind: 'expired', request: { state: 'expired' } });
+    expect(h.enqueued).toEqual([]);
+    const again = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS });
+    expect(again).toMatchObject({ kind: 'already', request: { state: 'expired' } });
+  });
+
+  it('honours the cooldown per host and action across requests, and lifts it when nothing was changed', async () => {
+    h = new FlowHarness();
+    const first = await pending(ALICE);
+    expect(await h.approvals.approve(first.id, { userId: BOB, channelId: OPS })).toMatchObject({ kind: 'approved' });
+    const second = await pending(ALICE);
+    const cooled = await h.approvals.approve(second.id, { userId: BOB, channelId: OPS });
+    expect(cooled).toMatchObject({ kind: 'cooldown', request: { state: 'refused' } });
+    expect(cooled.kind === 'cooldown' && cooled.reason).toMatch(
+      new RegExp(`^cooldown: fpm-reload was approved on web-1 1 min ago \\(request ${first.id}\\); allowed again at `),
+    );
+    expect(h.enqueued).toEqual([first.id]);
+
+    // Another host is not affected; after the cooldown the same host is allowed again.
+    const web2 = await pending(ALICE, [h.host('web-2')]);
+    expect(await h.approvals.approve(web2.id, { userId: BOB, channelId: OPS })).toMatchObject({ kind: 'approved' });
+
+    // A refused run (config test failed: nothing changed) releases its cooldown at once.
+    h.outcomes.set('web-1', 'refused');
+    await executeRequest(first.id, h.executeDeps());
+    const third = await pending(ALICE);
+    expect(await h.approvals.approve(third.id, { userId: BOB, channelId: OPS })).toMatchObject({ kind: 'approved' });
+  });
+});
+
+describe('execution', () => {
+  async function approved(hosts?: Parameters<typeof reloadAsk>[1]) {
+    const request = await pending(ALICE, hosts);
+    const a = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS });
+    expect(a.kind).toBe('approved');
+    return request.id;
+  }
+
+  it('runs once however many times the job runs, and audits every step before and after', async () => {
+    h = new FlowHarness();
+    const id = await approved();
+    const deps = h.executeDeps();
+    const results = await Promise.all([executeRequest(id, deps), executeRequest(id, deps), executeRequest(id, deps)]);
+    expect(h.runs).toHaveLength(1);
+    // The two duplicates found a live run's lease and left it alone: one result is the run's.
+    expect(results.filter((r) => r?.state === 'done')).toHaveLength(1);
+    for (const r of results) expect(['approved', 'running', 'done']).toContain(r?.state);
+    const final = await h.requests.get(id);
+    expect(final).toMatchObject({ state: 'done', results: [{ host: 'web-1', outcome: 'done' }] });
+    // A replay after it finished does nothing.
+    await executeRequest(id, deps);
+    expect(h.runs).toHaveLength(1);
+
+    const records = await h.auditRecords();
+    const steps = records.filter((r) => r.kind === 'action').map((r) => `${r.what}:${r.phase}`);
+    expect(steps).toEqual([
+      'fpm-reload:started',
+      'fpm-reload config-test:started',
+      'fpm-reload config-test:completed',
+      'fpm-reload reload:started',
+      'fpm-reload reload:completed',
+      'fpm-reload:completed',
+    ]);
+    expect(h.history).toMatchObject([{ kind: 'action', host: 'web-1', by: BOB }]);
+    expect(h.notified.at(-1)?.state).toBe('done');
+  });
+
+  it('a job found running (its worker died mid-action) is marked interrupted, not run again', async () => {
+    h = new FlowHarness();
+    const id = await approved();
+    await h.requests.transition(id, ['approved'], 'running');
+    const r = await executeRequest(id, h.executeDeps());
+    expect(r).toMatchObject({ state: 'interrupted' });
+    expect(r?.reason).toMatch(/not run again because a change may be half made/);
+    expect(h.runs).toEqual([]);
+    const records = await h.auditRecords();
+    expect(records.at(-1)).toMatchObject({ kind: 'action', phase: 'refused', what: 'fpm-reload' });
+  });
+
+  it('acts on at most K hosts of a group at once, and a failure stops the rest', async () => {
+    h = new FlowHarness();
+    const id = await approved([h.host('web-1'), h.host('web-2'), h.host('web-3')]);
+    let release!: () => void;
+    h.gate = new Promise((r) => {
+      release = r;
+    });
+    const run = executeRequest(id, h.executeDeps());
+    await expect.poll(() => h.running).toBe(2);
+    release();
+    await run;
+    expect(h.maxRunning).toBe(2);
+    expect(h.runs).toHaveLength(3);
+
+    h = Object.assign(h, {});
+    const h2 = new FlowHarness();
+    try {
+      const hosts = [h2.host('web-1'), h2.host('web-2'), h2.host('web-3')];
+      const request = await h2.approvals.ask({ ...reloadAsk(ALICE, hosts), target: 'web' });
+      if (request.kind !== 'created') throw new Error(request.kind);
+      await h2.approvals.approve(request.request.id, { userId: BOB, channelId: OPS });
+      h2.outcomes.set('web-1', 'failed');
+      h2.outcomes.set('web-2', 'failed');
+      const single = { ...h2.executeDeps() };
+      const r = await executeRequest(request.request.id, single);
+      // Two lanes: web-1 and web-2 start together and fail; web-3 is never started.
+      expect(r?.state).toBe('failed');
+      expect(r?.results?.find((x) => x.host === 'web-3')).toMatchObject({
+        outcome: 'not-run',
+        summary: expect.stringMatching(/^not run: stopped after web-[12] failed$/),
+      });
+      expect(h2.runs.map((x) => x.host).sort()).toEqual(['web-1', 'web-2']);
+    } finally {
+      await h2.close();
+    }
+  });
+
+  it('one action at a time on a host, and K hosts of a group at once across requests', async () => {
+    h = new FlowHarness();
+    const lock = await h.guards.lockHost('web-1', 'rq-other', 60_000);
+    expect(lock).toBeUndefined();
+    const id = await approved();
+    const r = await executeRequest(id, h.executeDeps());
+    expect(r).toMatchObject({ state: 'refused', reason: 'another action (rq-other) is running on web-1' });
+    expect(h.runs).toEqual([]);
+  });
+});
+
+describe('auto-remediation', () => {
+  const report = (host: string, runbook: string, actions: string[]) =>
+    ({
+      host,
+      verdict: 'critical',
+      collectedAt: new Date().toISOString(),
+      findings: [{ runbook, rootCause: true, actions, severity: 'critical' }],
+    }) as never;
+
+  it('runs only what the policy opts in for the environment, approved by the policy entry', async () => {
+    h = new FlowHarness();
+    const posted: string[] = [];
+    const deps = {
+      inventory: h.inventory,
+      policy: h.policy,
+      approvals: h.approvals,
+      post: async (r: { id: string }) => {
+        posted.push(r.id);
+      },
+    };
+    const ctx = { reportId: 'rep-auto', channelId: OPS, threadTs: '1.2' };
+    const prod = await autoRemediate({ ...ctx, report: report('web-1', 'fpm-down', ['fpm-start']) }, deps);
+    expect(prod).toEqual([]); // staging only
+    const staging = await autoRemediate({ ...ctx, report: report('stage-1', 'fpm-down', ['fpm-start']) }, deps);
+    expect(staging).toMatchObject([{ action: 'fpm-start', outcome: { kind: 'approved' } }]);
+    expect(posted).toHaveLength(1);
+    expect(h.enqueued).toHaveLength(1);
+    const request = await h.requests.get(h.enqueued[0]!);
+    expect(request).toMatchObject({ source: 'alert', requestedBy: 'auto', approvedBy: 'auto', state: 'approved' });
+    // The same alert report again: the same request, not a second action.
+    const again = await autoRemediate({ ...ctx, report: report('stage-1', 'fpm-down', ['fpm-start']) }, deps);
+    expect(again).toMatchObject([{ outcome: { kind: 'exists' } }]);
+    expect(h.enqueued).toHaveLength(1);
+  });
+});
