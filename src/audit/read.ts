@@ -18,7 +18,8 @@ export interface AuditFilter {
 export async function readAudit(path: string, filter: AuditFilter = {}): Promise<AuditRecord[]> {
   let text: string;
   try {
-    text = filter.tailBytes === undefined ? await readFile(path, 'utf8') : await readTail(path, filter.tailBytes);
+    text =
+      filter.tailBytes === undefined ? await readFile(path, 'utf8') : await readTail(path, filter.tailBytes);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;

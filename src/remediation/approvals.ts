@@ -11,12 +11,7 @@ import type { GroupMembership } from '../policy/membership.js';
 import type { Actor } from '../policy/rules.js';
 import type { ActionId } from '../runbooks/ids.js';
 import type { ActionGuards } from './guards.js';
-import {
-  type ActionRequest,
-  type HostOutcome,
-  type RequestHost,
-  requestIdFor,
-} from './request.js';
+import { type ActionRequest, type HostOutcome, type RequestHost, requestIdFor } from './request.js';
 import type { RequestStore } from './request-store.js';
 
 export interface ApprovalDeps {
@@ -178,7 +173,8 @@ export class Approvals {
       await audit.refused({ ...base, kind: 'refusal', detail: { requestId } }, reason);
       return r ? { kind: 'refused', reason, request: r } : { kind: 'refused', reason };
     };
-    if (!request) return refuse('this request is no longer known (requests are kept a week): run a fresh diagnosis');
+    if (!request)
+      return refuse('this request is no longer known (requests are kept a week): run a fresh diagnosis');
     if (request.state !== 'pending') return { kind: 'already', request };
 
     if (this.now() > request.expiresAt) {
@@ -280,7 +276,12 @@ export class Approvals {
         });
         if (!d.allowed) {
           await audit.refused(
-            { kind: 'refusal', who: whoOf(actor, request.source), what: `reject ${request.action}`, ...where(request) },
+            {
+              kind: 'refusal',
+              who: whoOf(actor, request.source),
+              what: `reject ${request.action}`,
+              ...where(request),
+            },
             d.reason,
           );
           return { kind: 'refused', reason: d.reason.replace(/^approving/, 'rejecting') };
@@ -299,7 +300,9 @@ export class Approvals {
       finishedAt: this.now(),
     });
     await entry.complete(t.moved ? 'rejected' : `already ${t.request?.state}`);
-    return t.moved ? { kind: 'rejected', request: t.request! } : { kind: 'already', request: t.request ?? request };
+    return t.moved
+      ? { kind: 'rejected', request: t.request! }
+      : { kind: 'already', request: t.request ?? request };
   }
 
   private hostsOf(hosts: readonly RequestHost[]): ResolvedHost[] | undefined {

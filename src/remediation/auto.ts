@@ -4,8 +4,9 @@
  * same path as a click — request, approval (by the policy entry instead of a person), cooldown,
  * blast radius, audit — so the only thing it skips is the wait for a human.
  */
-import type { HostReport } from '../diagnosis/report.js';
+
 import type { Inventory } from '../config/inventory.js';
+import type { HostReport } from '../diagnosis/report.js';
 import type { Policy } from '../policy/access-policy.js';
 import type { ActionId } from '../runbooks/ids.js';
 import type { Approvals, ApproveOutcome } from './approvals.js';
@@ -33,7 +34,13 @@ export const AUTO_ACTOR = 'auto';
 export async function autoRemediate(
   ctx: AlertReportContext,
   deps: AutoRemediationDeps,
-): Promise<{ action: ActionId; runbook: string; outcome: ApproveOutcome | { kind: 'exists' | 'refused'; reason?: string } }[]> {
+): Promise<
+  {
+    action: ActionId;
+    runbook: string;
+    outcome: ApproveOutcome | { kind: 'exists' | 'refused'; reason?: string };
+  }[]
+> {
   const host = deps.inventory.hosts.get(ctx.report.host);
   if (!host) return [];
   const done: Awaited<ReturnType<typeof autoRemediate>> = [];

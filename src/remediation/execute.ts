@@ -94,7 +94,12 @@ async function execute(
     who: whoOf(request),
     what: request.action,
     ...where(request),
-    detail: { requestId, approvedBy: request.approvedBy, rule: request.approvalRule, hosts: todo.map((h) => h.host) },
+    detail: {
+      requestId,
+      approvedBy: request.approvedBy,
+      rule: request.approvalRule,
+      hosts: todo.map((h) => h.host),
+    },
   });
   await deps.notify(request).catch(() => {});
 
@@ -109,13 +114,16 @@ async function execute(
           results.set(h.host, {
             host: h.host,
             outcome: 'not-run',
-            summary: stopAfter ? `not run: stopped after ${stopAfter}` : 'not run: the worker is shutting down',
+            summary: stopAfter
+              ? `not run: stopped after ${stopAfter}`
+              : 'not run: the worker is shutting down',
           });
           continue;
         }
         const outcome = await runOnHost(request, h, deps, maxAtOnce);
         results.set(h.host, outcome);
-        if (outcome.outcome !== 'done') stopAfter ??= `${h.host} ${outcome.outcome === 'failed' ? 'failed' : 'was refused'}`;
+        if (outcome.outcome !== 'done')
+          stopAfter ??= `${h.host} ${outcome.outcome === 'failed' ? 'failed' : 'was refused'}`;
         if (outcome.outcome === 'refused') {
           await deps.guards.releaseCooldown(request.action, h.host, requestId).catch(() => {});
         }
@@ -126,7 +134,9 @@ async function execute(
     await entry.fail(err);
     const t = await deps.requests.transition(requestId, ['running'], 'failed', {
       reason: (err as Error).message,
-      results: request.hosts.map((h) => results.get(h.host) ?? { host: h.host, outcome: 'not-run', summary: 'not run' }),
+      results: request.hosts.map(
+        (h) => results.get(h.host) ?? { host: h.host, outcome: 'not-run', summary: 'not run' },
+      ),
       finishedAt: now(),
     });
     await deps.notify(t.request ?? request).catch(() => {});
@@ -137,7 +147,9 @@ async function execute(
     (h) => results.get(h.host) ?? { host: h.host, outcome: 'not-run' as const, summary: 'not run' },
   );
   const { state, reason } = finalState(ordered, stopAfter);
-  await (state === 'failed' ? entry.fail(new Error(reason), { results: ordered }) : entry.complete(`${state}: ${reason}`, { results: ordered }));
+  await (state === 'failed'
+    ? entry.fail(new Error(reason), { results: ordered })
+    : entry.complete(`${state}: ${reason}`, { results: ordered }));
   const t = await deps.requests.transition(requestId, ['running'], state, {
     reason,
     results: ordered,
@@ -157,7 +169,11 @@ async function runOnHost(
   if (!host) return { host: h.host, outcome: 'refused', summary: `${h.host} is no longer in the inventory` };
   const busy = await deps.guards.lockHost(host.name, request.id, HOST_LEASE_MS);
   if (busy) {
-    return { host: host.name, outcome: 'refused', summary: `another action (${busy}) is running on ${host.name}` };
+    return {
+      host: host.name,
+      outcome: 'refused',
+      summary: `another action (${busy}) is running on ${host.name}`,
+    };
   }
   const slots: string[] = [];
   try {

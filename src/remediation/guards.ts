@@ -13,7 +13,9 @@ export interface CooldownHolder {
   at: number;
 }
 
-export type CooldownResult = { acquired: true } | { acquired: false; holder: CooldownHolder; untilMs: number };
+export type CooldownResult =
+  | { acquired: true }
+  | { acquired: false; holder: CooldownHolder; untilMs: number };
 
 const RELEASE_IF_OWNER = `
 local v = redis.call('GET', KEYS[1])
@@ -89,7 +91,11 @@ export class ActionGuards {
     if (ok === 'OK') return { acquired: true };
     const [value, ttl] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
     if (!value) return this.acquireCooldown(action, host, minutes, holder);
-    return { acquired: false, holder: JSON.parse(value) as CooldownHolder, untilMs: this.now() + Math.max(ttl, 0) };
+    return {
+      acquired: false,
+      holder: JSON.parse(value) as CooldownHolder,
+      untilMs: this.now() + Math.max(ttl, 0),
+    };
   }
 
   /** Lifts a cooldown this request set (nothing changed on the host: a refused pre-check). */

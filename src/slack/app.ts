@@ -1,6 +1,12 @@
 import { App, type SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { type AuditEntry, type AuditEntryInput, type AuditLog, pairAudit, readAudit } from '../audit/index.js';
+import {
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditLog,
+  pairAudit,
+  readAudit,
+} from '../audit/index.js';
 import type { Inventory, ResolvedHost } from '../config/inventory.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Route } from '../http/routes.js';

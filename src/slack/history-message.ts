@@ -54,7 +54,11 @@ export function historyMessage(
 function auditLine({ started, closed }: AuditEvent): string {
   const r = (started ?? closed)!;
   const phase = closed?.phase ?? 'started';
-  const who = r.who?.userId ? userMention(r.who.userId) : r.who?.source === 'alert' ? 'alert' : (r.who?.source ?? '');
+  const who = r.who?.userId
+    ? userMention(r.who.userId)
+    : r.who?.source === 'alert'
+      ? 'alert'
+      : (r.who?.source ?? '');
   const outcome = closed?.outcome
     ? `: ${escapeMrkdwn(truncate(oneLine(closed.outcome), 160))}`
     : closed

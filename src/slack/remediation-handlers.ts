@@ -58,9 +58,11 @@ function clickOf(body: unknown): Click {
 
 export function registerRemediationHandlers(app: App, deps: RemediationHandlerDeps): void {
   const say = async (client: WebClient, click: Click, message: SlackMessage): Promise<void> => {
-    await client.chat.postEphemeral({ channel: click.channelId, user: click.userId, ...message }).catch((err) => {
-      deps.logger.warn({ err }, 'could not answer a click');
-    });
+    await client.chat
+      .postEphemeral({ channel: click.channelId, user: click.userId, ...message })
+      .catch((err) => {
+        deps.logger.warn({ err }, 'could not answer a click');
+      });
   };
   const refuse = (client: WebClient, click: Click, reason: string) =>
     say(client, click, errorMessage({ kind: 'not-allowed', what: reason }));
@@ -76,7 +78,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
           { kind: 'refusal', who: { ...actor, source: 'slack' }, what: 'action button' },
           'malformed button value',
         );
-        return refuse(client, click, 'this button is not one of fpm-medic\'s: nothing was done');
+        return refuse(client, click, "this button is not one of fpm-medic's: nothing was done");
       }
       const stored = await deps.store.get(value.reportId);
       const finding = stored?.report.findings.find(
@@ -146,7 +148,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
     const click = clickOf(body);
     try {
       const value = action.type === 'button' ? parseRequestValue(action.value ?? '') : null;
-      if (!value) return refuse(client, click, 'this button is not one of fpm-medic\'s: nothing was done');
+      if (!value) return refuse(client, click, "this button is not one of fpm-medic's: nothing was done");
       const outcome = await deps.approvals.approve(value.requestId, {
         userId: click.userId,
         channelId: click.channelId,
@@ -163,7 +165,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
     const click = clickOf(body);
     try {
       const value = action.type === 'button' ? parseRequestValue(action.value ?? '') : null;
-      if (!value) return refuse(client, click, 'this button is not one of fpm-medic\'s: nothing was done');
+      if (!value) return refuse(client, click, "this button is not one of fpm-medic's: nothing was done");
       const outcome = await deps.approvals.reject(value.requestId, {
         userId: click.userId,
         channelId: click.channelId,
@@ -244,7 +246,11 @@ export function slackRequestNotifier(client: WebClient, requests: RequestStore) 
   return async (request: ActionRequest): Promise<void> => {
     const latest = (await requests.get(request.id)) ?? request;
     if (latest.messageTs) {
-      await client.chat.update({ channel: latest.channelId, ts: latest.messageTs, ...approvalMessage(latest) });
+      await client.chat.update({
+        channel: latest.channelId,
+        ts: latest.messageTs,
+        ...approvalMessage(latest),
+      });
     } else {
       const res = await client.chat.postMessage({
         channel: latest.channelId,

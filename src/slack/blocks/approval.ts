@@ -6,11 +6,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { ActionRequest } from '../../remediation/request.js';
 import type { ActionId } from '../../runbooks/ids.js';
-import {
-  APPROVE_ACTION_ID,
-  encodeRequestValue,
-  REJECT_ACTION_ID,
-} from './action-value.js';
+import { APPROVE_ACTION_ID, encodeRequestValue, REJECT_ACTION_ID } from './action-value.js';
 import { actions, button, confirmDialog, context, type SlackMessage, section } from './elements.js';
 import { fitMessage } from './limits.js';
 import { code, escapeMrkdwn, oneLine, truncate, userMention } from './mrkdwn.js';
@@ -33,7 +29,12 @@ const STATE_EMOJI: Record<ActionRequest['state'], string> = {
   interrupted: ':warning:',
 };
 
-const OUTCOME_EMOJI = { done: ':white_check_mark:', failed: ':x:', refused: ':no_entry:', 'not-run': ':double_vertical_bar:' };
+const OUTCOME_EMOJI = {
+  done: ':white_check_mark:',
+  failed: ':x:',
+  refused: ':no_entry:',
+  'not-run': ':double_vertical_bar:',
+};
 
 function date(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -45,7 +46,10 @@ function who(userId: string): string {
 }
 
 function subject(r: ActionRequest): string {
-  const where = r.hosts.length === 1 ? `*${escapeMrkdwn(r.hosts[0]!.host)}*` : `*${escapeMrkdwn(r.target)}* (${r.hosts.length} hosts)`;
+  const where =
+    r.hosts.length === 1
+      ? `*${escapeMrkdwn(r.hosts[0]!.host)}*`
+      : `*${escapeMrkdwn(r.target)}* (${r.hosts.length} hosts)`;
   return `*${ACTION_LABEL[r.action]}* on ${where} (${code(r.runbook)})`;
 }
 
@@ -104,7 +108,10 @@ export function approvalMessage(r: ActionRequest): SlackMessage {
         if (r.hosts.length === 1 && res.steps?.length) {
           blocks.push(
             context(
-              res.steps.map((s) => `${s.ok ? ':white_check_mark:' : ':x:'} ${s.name}: ${escapeMrkdwn(truncate(oneLine(s.summary), 250))}`),
+              res.steps.map(
+                (s) =>
+                  `${s.ok ? ':white_check_mark:' : ':x:'} ${s.name}: ${escapeMrkdwn(truncate(oneLine(s.summary), 250))}`,
+              ),
               'approval-steps',
             ),
           );
@@ -115,11 +122,16 @@ export function approvalMessage(r: ActionRequest): SlackMessage {
 }
 
 function stateText(r: ActionRequest): string {
-  const by = r.approvedBy ? ` · approved by ${who(r.approvedBy)}${r.approvedAt ? ` at ${date(r.approvedAt)}` : ''}` : '';
+  const by = r.approvedBy
+    ? ` · approved by ${who(r.approvedBy)}${r.approvedAt ? ` at ${date(r.approvedAt)}` : ''}`
+    : '';
   const reason = r.reason ? escapeMrkdwn(truncate(oneLine(r.reason), 1500)) : '';
   const perHost =
     r.hosts.length > 1
-      ? (r.results ?? []).map((x) => `${OUTCOME_EMOJI[x.outcome]} ${escapeMrkdwn(x.host)}: ${escapeMrkdwn(truncate(oneLine(x.summary), 200))}`)
+      ? (r.results ?? []).map(
+          (x) =>
+            `${OUTCOME_EMOJI[x.outcome]} ${escapeMrkdwn(x.host)}: ${escapeMrkdwn(truncate(oneLine(x.summary), 200))}`,
+        )
       : [];
   const head: Record<ActionRequest['state'], string> = {
     pending: 'waiting for approval',
@@ -137,7 +149,9 @@ function stateText(r: ActionRequest): string {
 
 /** One line: for the notification text and for "it already ran" answers. */
 export function statusLine(r: ActionRequest): string {
-  const by = r.approvedBy ? `, approved by ${r.approvedBy === 'auto' ? 'auto-remediation' : `<@${r.approvedBy}>`}` : '';
+  const by = r.approvedBy
+    ? `, approved by ${r.approvedBy === 'auto' ? 'auto-remediation' : `<@${r.approvedBy}>`}`
+    : '';
   const reason = r.reason ? `: ${truncate(oneLine(r.reason), 300)}` : '';
   const where = r.hosts.length === 1 ? r.hosts[0]!.host : r.target;
   return `${ACTION_LABEL[r.action]} on ${escapeMrkdwn(where)} — ${r.state}${by}${escapeMrkdwn(reason)}`;

@@ -197,7 +197,9 @@ function findingBlocks(
 
 function actionButton(action: ActionId, f: ReportFinding, report: HostReport, options: ReportMessageOptions) {
   const text = ACTION_TEXT[action];
-  const enabled = options.enabledActions ? options.enabledActions.includes(action) : options.approvalsEnabled !== false;
+  const enabled = options.enabledActions
+    ? options.enabledActions.includes(action)
+    : options.approvalsEnabled !== false;
   const gate =
     options.approvalsEnabled === false
       ? ' Nobody may approve actions until FPM_MEDIC_POLICY allows it.'
@@ -226,16 +228,19 @@ export function confirmText(action: ActionId, f: ReportFinding, report: HostRepo
   if (action === 'fpm-reload') {
     const pct = (report as { processControlTimeoutSec?: number }).processControlTimeoutSec;
     const how = 'Config test first (no reload if it fails), then a graceful reload and a health check.';
-    if (pct === undefined) return `${how} process_control_timeout could not be read: in-flight requests may be cut.`;
+    if (pct === undefined)
+      return `${how} process_control_timeout could not be read: in-flight requests may be cut.`;
     if (pct <= 0)
       return `${how} process_control_timeout is 0 here: in-flight requests are cut (502). Set it to e.g. 10s first for a truly graceful reload.`;
     return `${how} Graceful here: workers get up to ${pct}s (process_control_timeout) to finish their requests.`;
   }
   if (action === 'kill-stuck-workers') {
     const workers = (f as { workers?: { pid: number }[] }).workers ?? [];
-    if (!workers.length) return 'This report names no worker that can be checked again: nothing would be killed.';
+    if (!workers.length)
+      return 'This report names no worker that can be checked again: nothing would be killed.';
     const pids = workers.map((w) => w.pid);
-    const shown = pids.length > 8 ? `${pids.slice(0, 8).join(', ')} and ${pids.length - 8} more` : pids.join(', ');
+    const shown =
+      pids.length > 8 ? `${pids.slice(0, 8).join(', ')} and ${pids.length - 8} more` : pids.join(', ');
     return `Kills only worker${pids.length > 1 ? 's' : ''} ${shown}, each only if still the same process on the same request; their requests fail. FPM replaces them.`;
   }
   return ACTION_TEXT[action].confirm;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ActionAsk } from '../../../src/remediation/approvals.js';
 import { autoRemediate } from '../../../src/remediation/auto.js';
 import { executeRequest } from '../../../src/remediation/execute.js';
-import type { ActionAsk } from '../../../src/remediation/approvals.js';
 import { ALICE, BOB, CAROL, FlowHarness, OPS } from './flow-helpers.js';
 
 let h: FlowHarness;
@@ -48,10 +48,9 @@ describe('approval', () => {
     expect(records.find((r) => r.phase === 'refused' && r.who.userId === ALICE)?.outcome).toContain(
       'needs a second person',
     );
-    expect(records.filter((r) => r.kind === 'approval' && r.what === 'approve fpm-reload').map((r) => r.phase)).toEqual([
-      'started',
-      'completed',
-    ]);
+    expect(
+      records.filter((r) => r.kind === 'approval' && r.what === 'approve fpm-reload').map((r) => r.phase),
+    ).toEqual(['started', 'completed']);
   });
 
   it('refuses someone the policy does not name, with its reason', async () => {
@@ -59,7 +58,9 @@ describe('approval', () => {
     const request = await pending(ALICE);
     const carol = await h.approvals.approve(request.id, { userId: CAROL, channelId: OPS });
     expect(carol).toMatchObject({ kind: 'refused' });
-    expect(carol.kind === 'refused' && carol.reason).toMatch(/^approving fpm-reload on every host is limited to user group S0SREONC01/);
+    expect(carol.kind === 'refused' && carol.reason).toMatch(
+      /^approving fpm-reload on every host is limited to user group S0SREONC01/,
+    );
     expect(h.enqueued).toEqual([]);
   });
 
@@ -108,24 +109,32 @@ describe('approval', () => {
   it('honours the cooldown per host and action across requests, and lifts it when nothing was changed', async () => {
     h = new FlowHarness();
     const first = await pending(ALICE);
-    expect(await h.approvals.approve(first.id, { userId: BOB, channelId: OPS })).toMatchObject({ kind: 'approved' });
+    expect(await h.approvals.approve(first.id, { userId: BOB, channelId: OPS })).toMatchObject({
+      kind: 'approved',
+    });
     const second = await pending(ALICE);
     const cooled = await h.approvals.approve(second.id, { userId: BOB, channelId: OPS });
     expect(cooled).toMatchObject({ kind: 'cooldown', request: { state: 'refused' } });
     expect(cooled.kind === 'cooldown' && cooled.reason).toMatch(
-      new RegExp(`^cooldown: fpm-reload was approved on web-1 1 min ago \\(request ${first.id}\\); allowed again at `),
+      new RegExp(
+        `^cooldown: fpm-reload was approved on web-1 1 min ago \\(request ${first.id}\\); allowed again at `,
+      ),
     );
     expect(h.enqueued).toEqual([first.id]);
 
     // Another host is not affected; after the cooldown the same host is allowed again.
     const web2 = await pending(ALICE, [h.host('web-2')]);
-    expect(await h.approvals.approve(web2.id, { userId: BOB, channelId: OPS })).toMatchObject({ kind: 'approved' });
+    expect(await h.approvals.approve(web2.id, { userId: BOB, channelId: OPS })).toMatchObject({
+      kind: 'approved',
+    });
 
     // A refused run (config test failed: nothing changed) releases its cooldown at once.
     h.outcomes.set('web-1', 'refused');
     await executeRequest(first.id, h.executeDeps());
     const third = await pending(ALICE);
-    expect(await h.approvals.approve(third.id, { userId: BOB, channelId: OPS })).toMatchObject({ kind: 'approved' });
+    expect(await h.approvals.approve(third.id, { userId: BOB, channelId: OPS })).toMatchObject({
+      kind: 'approved',
+    });
   });
 });
 
@@ -141,7 +150,11 @@ describe('execution', () => {
     h = new FlowHarness();
     const id = await approved();
     const deps = h.executeDeps();
-    const results = await Promise.all([executeRequest(id, deps), executeRequest(id, deps), executeRequest(id, deps)]);
+    const results = await Promise.all([
+      executeRequest(id, deps),
+      executeRequest(id, deps),
+      executeRequest(id, deps),
+    ]);
     expect(h.runs).toHaveLength(1);
     // The two duplicates found a live run's lease and left it alone: one result is the run's.
     expect(results.filter((r) => r?.state === 'done')).toHaveLength(1);
@@ -249,12 +262,20 @@ describe('auto-remediation', () => {
     const ctx = { reportId: 'rep-auto', channelId: OPS, threadTs: '1.2' };
     const prod = await autoRemediate({ ...ctx, report: report('web-1', 'fpm-down', ['fpm-start']) }, deps);
     expect(prod).toEqual([]); // staging only
-    const staging = await autoRemediate({ ...ctx, report: report('stage-1', 'fpm-down', ['fpm-start']) }, deps);
+    const staging = await autoRemediate(
+      { ...ctx, report: report('stage-1', 'fpm-down', ['fpm-start']) },
+      deps,
+    );
     expect(staging).toMatchObject([{ action: 'fpm-start', outcome: { kind: 'approved' } }]);
     expect(posted).toHaveLength(1);
     expect(h.enqueued).toHaveLength(1);
     const request = await h.requests.get(h.enqueued[0]!);
-    expect(request).toMatchObject({ source: 'alert', requestedBy: 'auto', approvedBy: 'auto', state: 'approved' });
+    expect(request).toMatchObject({
+      source: 'alert',
+      requestedBy: 'auto',
+      approvedBy: 'auto',
+      state: 'approved',
+    });
     // The same alert report again: the same request, not a second action.
     const again = await autoRemediate({ ...ctx, report: report('stage-1', 'fpm-down', ['fpm-start']) }, deps);
     expect(again).toMatchObject([{ outcome: { kind: 'exists' } }]);

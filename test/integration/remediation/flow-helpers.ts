@@ -122,7 +122,10 @@ export class FlowHarness {
         this.running++;
         this.maxRunning = Math.max(this.maxRunning, this.running);
         try {
-          const check = await ctx.step('config-test', async () => ({ ok: true, summary: 'config test passed' }));
+          const check = await ctx.step('config-test', async () => ({
+            ok: true,
+            summary: 'config test passed',
+          }));
           if (this.gate) await this.gate;
           const outcome = this.outcomes.get(ctx.host.name) ?? 'done';
           await ctx.step('reload', async () => ({ ok: outcome === 'done', summary: `reload ${outcome}` }));
@@ -148,7 +151,11 @@ export class FlowHarness {
     };
   }
 
-  host(name: string, reportId = `rep-${name}-${Math.random().toString(16).slice(2, 8)}`, ageMin = 1): RequestHost {
+  host(
+    name: string,
+    reportId = `rep-${name}-${Math.random().toString(16).slice(2, 8)}`,
+    ageMin = 1,
+  ): RequestHost {
     return { host: name, reportId, reportAt: this.clock - ageMin * 60_000 };
   }
 
