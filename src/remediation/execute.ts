@@ -41,8 +41,8 @@ export async function executeRequest(
   opts: { signal?: AbortSignal } = {},
 ): Promise<ActionRequest | undefined> {
   const now = deps.now ?? Date.now;
-  if (!(await deps.guards.takeRun(requestId, RUN_LEASE_MS))) {
-    // Another executor is on it right now (a duplicate delivery): it will report.
+  if (!(await takeRunOrSettle(requestId, deps))) {
+    // Another executor is still on it (a duplicate delivery): it will report.
     return deps.requests.get(requestId);
   }
   const renew = setInterval(() => {
@@ -54,6 +54,20 @@ export async function executeRequest(
   } finally {
     clearInterval(renew);
     await deps.guards.releaseRun(requestId).catch(() => {});
+  }
+}
+
+/**
+ * Waits for the run lease. A live executor finishes (the request is then final: nothing to do
+ * here); a dead one's lease lapses within RUN_LEASE_MS, and this executor takes over only to mark
+ * the request interrupted. Gives up after two leases' time if a live run is still going.
+ */
+async function takeRunOrSettle(requestId: string, deps: ExecuteDeps): Promise<boolean> {
+  const deadline = Date.now() + 2 * RUN_LEASE_MS;
+  for (;;) {
+    if (await deps.guards.takeRun(requestId, RUN_LEASE_MS)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
