@@ -140,13 +140,14 @@ export function createSlackApp(deps: SlackAppDeps): App {
   if (deps.remediation) {
     registerRemediationHandlers(app, {
       ...deps.remediation,
+      inventory: deps.inventory,
       store: deps.store,
       audit: deps.audit,
       logger: deps.logger,
     });
   } else {
     // A `serve` without the remediation wiring (tests of the diagnosis path alone) still answers.
-    app.action(/^fpm-(action:|approve$|reject$)/, async ({ ack, body, client }) => {
+    app.action(/^fpm-(action:|group-action:|approve$|reject$)/, async ({ ack, body, client }) => {
       await ack();
       await ephemeral(
         client,

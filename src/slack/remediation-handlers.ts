@@ -6,8 +6,9 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AuditLog } from '../audit/index.js';
+import type { Inventory } from '../config/inventory.js';
 import type { Approvals, ApproveOutcome } from '../remediation/approvals.js';
-import type { ActionRequest } from '../remediation/request.js';
+import type { ActionRequest, RequestHost } from '../remediation/request.js';
 import type { RequestStore } from '../remediation/request-store.js';
 import type { StuckWorker } from '../remediation/types.js';
 import type { ReportStore } from '../store/report-store.js';
@@ -15,7 +16,9 @@ import type { Logger } from '../util/logger.js';
 import {
   ACTION_ID_PREFIX,
   APPROVE_ACTION_ID,
+  GROUP_ACTION_ID_PREFIX,
   parseActionValue,
+  parseGroupActionValue,
   parseRequestValue,
   REJECT_ACTION_ID,
 } from './blocks/action-value.js';
@@ -24,6 +27,7 @@ import type { SlackMessage } from './blocks/elements.js';
 import { errorMessage } from './blocks/progress.js';
 
 export interface RemediationHandlerDeps {
+  inventory: Inventory;
   approvals: Approvals;
   requests: RequestStore;
   store: ReportStore;
@@ -122,23 +126,77 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
           return refuse(client, click, outcome.reason);
         case 'exists':
           return say(client, click, alreadyMessage(outcome.request));
-        case 'created': {
-          const posted = await postRequest(client, outcome.request, deps);
-          if (!outcome.selfApprove) return;
-          const approved = await deps.approvals.approve(outcome.request.id, actor);
-          if (approved.kind === 'refused') {
-            // Nobody else can approve a request whose asker alone could: close it.
-            const t = await deps.requests.transition(outcome.request.id, ['pending'], 'refused', {
-              reason: approved.reason,
-              finishedAt: Date.now(),
-            });
-            if (t.request) await updateRequest(client, { ...t.request, ...posted }, deps);
-          }
-          return renderApproval(client, click, approved, deps);
-        }
+        case 'created':
+          return created(client, click, outcome.request, outcome.selfApprove);
       }
     } catch (err) {
       deps.logger.error({ err }, 'action request failed');
+      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+    }
+  });
+
+  /** Posts a new request in the thread; where the asker's click is the approval, approves it. */
+  async function created(client: WebClient, click: Click, request: ActionRequest, selfApprove: boolean) {
+    const posted = await postRequest(client, request, deps);
+    if (!selfApprove) return;
+    const approved = await deps.approvals.approve(request.id, {
+      userId: click.userId,
+      channelId: click.channelId,
+    });
+    if (approved.kind === 'refused') {
+      // Nobody else can approve a request whose asker alone could: close it.
+      const t = await deps.requests.transition(request.id, ['pending'], 'refused', {
+        reason: approved.reason,
+        finishedAt: Date.now(),
+      });
+      if (t.request) await updateRequest(client, { ...t.request, ...posted }, deps);
+    }
+    await renderApproval(client, click, approved, deps);
+  }
+
+  app.action(new RegExp(`^${GROUP_ACTION_ID_PREFIX}`), async ({ ack, body, action, client }) => {
+    await ack();
+    const click = clickOf(body);
+    const actor = { userId: click.userId, channelId: click.channelId };
+    try {
+      const value = action.type === 'button' ? parseGroupActionValue(action.value ?? '') : null;
+      const members = value ? membersOf(deps.inventory, value.target) : undefined;
+      if (!value || !members)
+        return refuse(client, click, "this button is not one of fpm-medic's: nothing was done");
+      const hosts: RequestHost[] = [];
+      const runbooks: string[] = [];
+      for (const reportId of value.reportIds) {
+        const stored = await deps.store.get(reportId);
+        const finding = stored?.report.findings.find((f) => f.rootCause && f.actions.includes(value.action));
+        if (!stored || !finding || !members.includes(stored.report.host)) {
+          return refuse(
+            client,
+            click,
+            `a report of this group has expired or no longer offers ${value.action}: run /fpm diagnose ${value.target} again`,
+          );
+        }
+        runbooks.push(finding.runbook);
+        hosts.push({
+          host: stored.report.host,
+          reportId,
+          reportAt: Date.parse(stored.report.collectedAt),
+          ...workersOf(finding),
+        });
+      }
+      const outcome = await deps.approvals.ask({
+        actor,
+        source: 'slack',
+        action: value.action,
+        runbook: mostCommon(runbooks),
+        target: value.target,
+        hosts,
+        ...(click.threadTs ? { threadTs: click.threadTs } : {}),
+      });
+      if (outcome.kind === 'refused') return refuse(client, click, outcome.reason);
+      if (outcome.kind === 'exists') return say(client, click, alreadyMessage(outcome.request));
+      return created(client, click, outcome.request, outcome.selfApprove);
+    } catch (err) {
+      deps.logger.error({ err }, 'group action request failed');
       await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
     }
   });
@@ -178,6 +236,20 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
       await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
     }
   });
+}
+
+/** An inventory group's hosts, or "a+b" naming inventory hosts (an alert about part of a group). */
+function membersOf(inventory: Inventory, target: string): readonly string[] | undefined {
+  const group = inventory.groups.get(target);
+  if (group) return group;
+  const hosts = target.split('+');
+  return hosts.length > 1 && hosts.every((h) => inventory.hosts.has(h)) ? hosts : undefined;
+}
+
+function mostCommon(values: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 }
 
 /** kill-stuck-workers acts only on the workers the report named, never on a fresh guess. */

@@ -85,3 +85,30 @@ export function parseRequestValue(value: string): { requestId: string } | null {
   if (!v || typeof v.requestId !== 'string' || !REQUEST_ID_VALUE_RE.test(v.requestId)) return null;
   return { requestId: v.requestId };
 }
+
+/** A group report's action button: the action on every host of the group whose report offers it. */
+export const GROUP_ACTION_ID_PREFIX = 'fpm-group-action:';
+
+export interface GroupActionValue {
+  target: string;
+  action: ActionId;
+  reportIds: string[];
+}
+
+/** Slack's limit on a button value. */
+export const BUTTON_VALUE_MAX = 2000;
+
+export function encodeGroupActionValue(v: GroupActionValue): string {
+  return JSON.stringify({ target: v.target, action: v.action, reportIds: v.reportIds });
+}
+
+export function parseGroupActionValue(value: string): GroupActionValue | null {
+  const v = parseObject(value);
+  // A group, or several hosts joined by "+" (an alert about part of a group).
+  const target = typeof v?.target === 'string' ? v.target : '';
+  if (!v || target.length > 2000 || !target.split('+').every(isHost)) return null;
+  if (!(ACTION_IDS as readonly unknown[]).includes(v.action)) return null;
+  if (!Array.isArray(v.reportIds) || v.reportIds.length === 0 || v.reportIds.length > 100) return null;
+  if (!v.reportIds.every(isReportId)) return null;
+  return { target, action: v.action as ActionId, reportIds: [...new Set(v.reportIds as string[])] };
+}

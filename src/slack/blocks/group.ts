@@ -4,7 +4,10 @@
  * the character budget) the rest is counted by verdict, "…and 460 more healthy".
  */
 import type { HostReport } from '../../diagnosis/report.js';
-import { context, header, type SlackMessage, section } from './elements.js';
+import type { ActionId } from '../../runbooks/ids.js';
+import { BUTTON_VALUE_MAX, encodeGroupActionValue, GROUP_ACTION_ID_PREFIX } from './action-value.js';
+import { ACTION_LABEL } from './approval.js';
+import { actions, button, confirmDialog, context, header, type SlackMessage, section } from './elements.js';
 import { fitMessage, SLACK_LIMITS } from './limits.js';
 import { packLines, takeLines } from './lines.js';
 import { code, escapeMrkdwn, oneLine, plural, truncate, userMention } from './mrkdwn.js';
@@ -16,6 +19,10 @@ export interface GroupMessageOptions {
   requestedBy?: string;
   /** Host lines shown before the rest is summarised. */
   maxLines?: number;
+  /** Report id per host: with it, actions offered on several hosts become group buttons. */
+  reportIds?: ReadonlyMap<string, string>;
+  /** Actions the policy lets someone approve (as in the host report). */
+  enabledActions?: readonly ActionId[];
 }
 
 const LINE_MAX = 200;
@@ -59,10 +66,58 @@ export function groupMessage(reports: readonly HostReport[], options: GroupMessa
     section(text, `group-hosts-${i}`),
   );
   const foot = context([`Full report for one host: ${code('/fpm diagnose HOST')}`], 'group-foot');
+  const buttons = groupButtons(reports, options);
   return fitMessage({
     text: `${escapeMrkdwn(options.target)}: ${escapeMrkdwn(summary)}`,
-    parts: [{ blocks: head }, { blocks: body }, { blocks: [foot] }],
+    parts: [
+      { blocks: head },
+      { blocks: body },
+      { blocks: buttons.length ? [actions(buttons, 'group-actions'), foot] : [foot] },
+    ],
   });
+}
+
+/**
+ * One button per action that root causes offer on two or more hosts: the same fix across the
+ * group, approved once, run at most `maxHostsAtOnce` hosts at a time and stopped at the first host
+ * where it does not go as planned (docs/remediation.md).
+ */
+function groupButtons(reports: readonly HostReport[], options: GroupMessageOptions) {
+  if (!options.reportIds) return [];
+  const byAction = new Map<ActionId, string[]>();
+  for (const r of reports) {
+    const id = options.reportIds.get(r.host);
+    if (!id) continue;
+    const offered = new Set(r.findings.filter((f) => f.rootCause).flatMap((f) => f.actions));
+    for (const a of offered) byAction.set(a, [...(byAction.get(a) ?? []), id]);
+  }
+  const buttons = [];
+  for (const [action, reportIds] of byAction) {
+    if (reportIds.length < 2) continue;
+    const value = encodeGroupActionValue({ target: options.target, action, reportIds });
+    if (value.length > BUTTON_VALUE_MAX) continue; // per-host buttons remain: /fpm diagnose HOST
+    const enabled = options.enabledActions ? options.enabledActions.includes(action) : true;
+    buttons.push(
+      button({
+        text: `${ACTION_LABEL[action]} on ${reportIds.length} hosts`,
+        actionId: `${GROUP_ACTION_ID_PREFIX}${action}`,
+        value,
+        ...(action === 'kill-stuck-workers' ? { style: 'danger' as const } : {}),
+        confirm: confirmDialog({
+          title: truncate(`${ACTION_LABEL[action]} on ${reportIds.length} hosts?`, 100),
+          text:
+            `Asks for ${action} on the ${reportIds.length} hosts of ${options.target} whose report offers it, ` +
+            'a few hosts at a time; the first host where it does not go as planned stops the rest.' +
+            (enabled
+              ? ' It runs only after someone the policy allows approves it.'
+              : ` The access policy does not enable ${action}.`),
+          confirm: 'Request',
+          danger: action === 'kill-stuck-workers',
+        }),
+      }),
+    );
+  }
+  return buttons;
 }
 
 /**

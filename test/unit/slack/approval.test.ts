@@ -143,3 +143,76 @@ describe('/fpm history', () => {
     expect(t).toContain('(no completion recorded)');
   });
 });
+
+describe('group report buttons', () => {
+  const report = (host: string, actions: string[], rootCause = true) =>
+    ({
+      host,
+      verdict: 'critical',
+      durationMs: 1,
+      collectedAt: '2026-11-21T00:00:00Z',
+      windowMinutes: 15,
+      windowSeconds: 900,
+      findings: [
+        {
+          runbook: 'worker-oom-killed',
+          severity: 'critical',
+          rootCause,
+          symptoms: [],
+          explainedBy: [],
+          title: 't',
+          summary: 's',
+          evidence: [],
+          actions,
+          fix: 'f',
+          confidence: 1,
+          missingProbes: [],
+        },
+      ],
+      probes: [],
+      failures: [],
+    }) as never;
+
+  it('offers an action once for every host whose root cause offers it, when two or more do', async () => {
+    const { groupMessage } = await import('../../../src/slack/blocks/group.js');
+    const { parseGroupActionValue } = await import('../../../src/slack/blocks/action-value.js');
+    const m = groupMessage(
+      [
+        report('web-1', ['fpm-reload']),
+        report('web-2', ['fpm-reload']),
+        report('web-3', ['kill-stuck-workers']),
+      ],
+      {
+        target: 'web',
+        reportIds: new Map([
+          ['web-1', 'r1'],
+          ['web-2', 'r2'],
+          ['web-3', 'r3'],
+        ]),
+        enabledActions: ['fpm-reload'],
+      },
+    );
+    const buttons = (
+      m.blocks.find((b) => b.type === 'actions') as {
+        elements: { action_id: string; value: string; text: { text: string } }[];
+      }
+    ).elements;
+    expect(buttons.map((b) => [b.action_id, b.text.text])).toEqual([
+      ['fpm-group-action:fpm-reload', 'Reload PHP-FPM on 2 hosts'],
+    ]);
+    expect(parseGroupActionValue(buttons[0]!.value)).toEqual({
+      target: 'web',
+      action: 'fpm-reload',
+      reportIds: ['r1', 'r2'],
+    });
+    expect(parseGroupActionValue('{"target":"web;rm","action":"fpm-reload","reportIds":["r1"]}')).toBeNull();
+  });
+
+  it('has no buttons without report ids', async () => {
+    const { groupMessage } = await import('../../../src/slack/blocks/group.js');
+    const m = groupMessage([report('web-1', ['fpm-reload']), report('web-2', ['fpm-reload'])], {
+      target: 'web',
+    });
+    expect(m.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+});
