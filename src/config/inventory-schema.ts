@@ -126,23 +126,29 @@ const selfAddressesSchema = z.array(
   { error: 'expected a list of IP addresses or host:port' },
 );
 
-const RELOAD_EXPECTED =
-  'a command as plain words (e.g. "systemctl reload php8.2-fpm") or a list of words; ' +
-  'quotes, $, ;, |, &, redirections and globs are not allowed';
-const reloadSchema = z.union(
-  [
-    text(RELOAD_EXPECTED, (v) => commandWords(v) !== undefined),
-    z
-      .array(z.string({ error: `expected ${RELOAD_EXPECTED}` }), { error: `expected ${RELOAD_EXPECTED}` })
-      .refine((v) => commandWords(v) !== undefined, { error: `expected ${RELOAD_EXPECTED}` }),
-  ],
-  { error: `expected ${RELOAD_EXPECTED}` },
-);
+/** fpm.reload / fpm.start: a command as words, run as given on the host (never through a shell). */
+function commandSchema(example: string) {
+  const expected =
+    `a command as plain words (e.g. "${example}") or a list of words; ` +
+    'quotes, $, ;, |, &, redirections and globs are not allowed';
+  return z.union(
+    [
+      text(expected, (v) => commandWords(v) !== undefined),
+      z
+        .array(z.string({ error: `expected ${expected}` }), { error: `expected ${expected}` })
+        .refine((v) => commandWords(v) !== undefined, { error: `expected ${expected}` }),
+    ],
+    { error: `expected ${expected}` },
+  );
+}
+const reloadSchema = commandSchema('systemctl reload php8.2-fpm');
+const startSchema = commandSchema('systemctl start php8.2-fpm');
 
 const fpmSchema = strict(
   {
     config: remotePath.optional(),
     reload: reloadSchema.optional(),
+    start: startSchema.optional(),
     binary: text(
       'an absolute path on the host or a program name (e.g. php-fpm8.2)',
       (v) => REMOTE_PATH_RE.test(v) || PROGRAM_NAME_RE.test(v),

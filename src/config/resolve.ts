@@ -252,7 +252,7 @@ export function resolveInventory(
   for (const [name, host] of Object.entries(file.hosts)) {
     const draft = drafts.get(name)!;
     const local = host.address === 'local';
-    const { reload, ...fpm } = host.fpm ?? {};
+    const { reload, start, ...fpm } = host.fpm ?? {};
     hosts.set(name, {
       name,
       address: host.address,
@@ -261,7 +261,11 @@ export function resolveInventory(
       commandTimeoutMs: draft.ssh.commandTimeoutMs?.value ?? SSH_DEFAULTS.commandTimeoutMs,
       labels: draft.labels,
       selfAddresses: (host.selfAddresses ?? []).map((a) => parseSelfAddress(a)!),
-      fpm: { ...fpm, ...(reload !== undefined && { reload: commandWords(reload)! }) },
+      fpm: {
+        ...fpm,
+        ...(reload !== undefined && { reload: commandWords(reload)! }),
+        ...(start !== undefined && { start: commandWords(start)! }),
+      },
       web: { ...host.web },
       groups: groupsOfHost.get(name) ?? [],
     });

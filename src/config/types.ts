@@ -50,6 +50,8 @@ export interface ResolvedHost {
     config?: string;
     /** The reload command as argv words, each safe as a probe argument. */
     reload?: readonly string[];
+    /** The command that starts a stopped FPM (fpm-start), as argv words like reload. */
+    start?: readonly string[];
     binary?: string;
     pools?: readonly string[];
   };

@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { analyze } from '../analysis/analyze.js';
 import type { ResolvedHost } from '../config/types.js';
 import { type Collected, collectFacts } from '../probes/collect.js';
+import { stuckWorkers } from '../remediation/stuck-workers.js';
 import { evaluateRunbooks, type Runbook } from '../runbooks/index.js';
 import { withTransport } from '../transport/factory.js';
 import type { Transport } from '../transport/transport.js';
@@ -35,11 +36,10 @@ export async function diagnoseHost(
       commandTimeoutMs: host.commandTimeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const analysis = analyze(collected.facts, {
-      selfAddresses: host.selfAddresses.map((a) =>
-        a.port === undefined ? { host: a.host } : { host: a.host, port: a.port },
-      ),
-    });
+    const selfAddresses = host.selfAddresses.map((a) =>
+      a.port === undefined ? { host: a.host } : { host: a.host, port: a.port },
+    );
+    const analysis = analyze(collected.facts, { selfAddresses });
     const findings = collected.unreachable
       ? []
       : evaluateRunbooks(runbooks, analysis, {
@@ -50,6 +50,8 @@ export async function diagnoseHost(
       findings,
       unreachable: collected.unreachable,
       durationMs: performance.now() - started,
+      // What kill-stuck-workers needs to act on exactly these workers later.
+      stuckWorkers: (runbook) => stuckWorkers(collected.facts, runbook, { selfAddresses }),
     });
     return { report, collected };
   });

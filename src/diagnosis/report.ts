@@ -1,4 +1,5 @@
 import type { HostFacts, ProbeFailure, ProbeRun } from '../facts/types.js';
+import type { StuckWorker } from '../remediation/types.js';
 import type { Finding } from '../runbooks/index.js';
 
 /**
@@ -7,8 +8,13 @@ import type { Finding } from '../runbooks/index.js';
  */
 export type ReportVerdict = 'healthy' | 'warning' | 'critical' | 'unknown';
 
-/** A finding as the engine made it, without the rendered Markdown body (that is the runbook's). */
-export type ReportFinding = Omit<Finding, 'body'>;
+/**
+ * A finding as the engine made it, without the rendered Markdown body (that is the runbook's).
+ * `workers`: for a finding that offers kill-stuck-workers, the workers that action would end, each
+ * with what lets the action check it is still the same worker on the same request (absent when
+ * none can be named).
+ */
+export type ReportFinding = Omit<Finding, 'body'> & { workers?: StuckWorker[] };
 
 export interface HostReport {
   host: string;
@@ -22,6 +28,11 @@ export interface HostReport {
   probes: Pick<ProbeRun, 'id' | 'ok' | 'ms' | 'bytes'>[];
   /** What could not be read, why, and the fix: a thin report says so. */
   failures: ProbeFailure[];
+  /**
+   * FPM's process_control_timeout (the smallest, with several masters): how long a reload lets
+   * in-flight requests finish; 0 cuts them off (REFERENCE §8.4). Absent when no config was read.
+   */
+  processControlTimeoutSec?: number;
 }
 
 /**
@@ -44,17 +55,25 @@ export function buildHostReport(input: {
   findings: readonly Finding[];
   unreachable: boolean;
   durationMs: number;
+  /** The workers kill-stuck-workers would end for a runbook (src/remediation/stuck-workers.ts). */
+  stuckWorkers?: (runbook: string) => StuckWorker[];
 }): HostReport {
   const { facts, findings } = input;
-  return {
+  const report: HostReport = {
     host: facts.host,
     verdict: reportVerdict(findings, facts, input.unreachable),
     durationMs: Math.round(input.durationMs),
     collectedAt: facts.collectedAt,
     windowMinutes: facts.window.minutes,
     windowSeconds: Math.round(facts.window.seconds),
-    findings: findings.map(({ body: _body, ...f }) => f),
+    findings: findings.map(({ body: _body, ...f }) => {
+      const workers = f.actions.includes('kill-stuck-workers') ? input.stuckWorkers?.(f.runbook) : undefined;
+      return workers && workers.length > 0 ? { ...f, workers } : f;
+    }),
     probes: facts.probes.map(({ id, ok, ms, bytes }) => ({ id, ok, ms, bytes })),
     failures: facts.failures,
   };
+  const pct = facts.fpm.globals.map((g) => g.processControlTimeoutSec);
+  if (pct.length > 0) report.processControlTimeoutSec = Math.min(...pct);
+  return report;
 }

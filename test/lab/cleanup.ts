@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MEMORY_ROOT } from './cgroup.js';
 import { isAlive, killGroup, membersOfGroup, type ProcRef } from './proc.js';
+import { killStrayFpmSync } from './stray-fpm.js';
 
 export const LAB_PREFIX = 'fpm-medic-lab-';
 
@@ -31,6 +32,8 @@ function sleepSync(ms: number): void {
  */
 export function destroyLabSync(rec: LabRecord): void {
   for (const g of rec.groups) killGroup(g, 'SIGKILL');
+  // Masters on the lab's config that it did not start (fpm-medic's fpm-start): never recorded.
+  if (basename(rec.dir).startsWith(LAB_PREFIX)) killStrayFpmSync(rec.dir);
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && rec.groups.some((g) => membersOfGroup(g.pid).length > 0)) sleepSync(20);
   const cg = rec.cgroup;

@@ -19,6 +19,7 @@ import { type LabPaths, labPaths } from './paths.js';
 import { freePort } from './ports.js';
 import { procRef } from './proc.js';
 import { type LabInternals, STATES, type StateDetails, type StateName, type StateOptions } from './states.js';
+import { stopStrayFpm, strayFpmMasters } from './stray-fpm.js';
 import { Traffic, type TrafficOptions } from './traffic.js';
 import { readLog } from './wait.js';
 import { WebServer } from './web.js';
@@ -252,6 +253,21 @@ export class Lab {
     return this.fpmServer.workers(pool).map((w) => w.pid);
   }
 
+  /**
+   * Release every caller the black hole holds (they read EOF, so their requests end) and keep
+   * listening: the workers stuck on it move on to other requests or go idle. Returns how many.
+   */
+  releaseBlackhole(): number {
+    const n = this.blackholeServer.held;
+    this.blackholeServer.hangUpAll();
+    return n;
+  }
+
+  /** FPM masters running this lab's config that the lab did not start (e.g. fpm-medic's fpm-start). */
+  strayFpmMasters(): number[] {
+    return strayFpmMasters(this.dir, this.fpmMasterPid);
+  }
+
   /** GET on the lab's web listener; never throws (status 0 + error when no response). */
   get(path: string, opts?: GetOptions): Promise<HttpResult> {
     return httpGet(this.ports.http, path, opts);
@@ -287,6 +303,8 @@ export class Lab {
     this.traffics.clear();
     this.blackholeServer.hangUpAll();
     await this.fpmServer.stop();
+    // A master someone else started on this config would hold the sockets the baseline needs.
+    await stopStrayFpm(this.dir);
     for (const hook of this.resetHooks.splice(0)) await hook();
     const webBase = this.baselineWeb();
     const webChanged =
@@ -310,6 +328,7 @@ export class Lab {
     await Promise.all([...this.traffics].map((t) => t.stop()));
     await this.blackholeServer.stop();
     await this.fpmServer.stop().catch(() => {});
+    await stopStrayFpm(this.dir).catch(() => []);
     await this.webServer.stop().catch(() => {});
     for (const hook of this.resetHooks.splice(0)) await Promise.resolve(hook()).catch(() => {});
     this.destroySync();

@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 
-// Other engineers' fixed-port labs live here; an ephemeral port never falls in it, but be explicit.
-const RESERVED = { from: 19100, to: 19299 };
+// Other engineers' fixed-port labs and the fixture capture scripts (test/fixtures/capture: 19100-19309)
+// live here; an ephemeral port never falls in it, but be explicit.
+const RESERVED = { from: 19100, to: 19399 };
 
 /** A port the kernel just handed out on `host`. It is released before returning, so a race is possible; callers retry. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {

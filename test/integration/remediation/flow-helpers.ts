@@ -10,7 +10,7 @@ import { AuditLog, type AuditRecord, readAudit } from '../../../src/audit/index.
 import { parseInventory } from '../../../src/config/inventory.js';
 import { parsePolicy } from '../../../src/policy/policy.js';
 import { Approvals } from '../../../src/remediation/approvals.js';
-import { type ExecuteDeps, executeRequest } from '../../../src/remediation/execute.js';
+import type { ExecuteDeps } from '../../../src/remediation/execute.js';
 import { ActionGuards } from '../../../src/remediation/guards.js';
 import type { ActionRequest, RequestHost } from '../../../src/remediation/request.js';
 import { RequestStore } from '../../../src/remediation/request-store.js';

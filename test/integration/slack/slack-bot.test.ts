@@ -11,7 +11,7 @@ import { waitFor } from '../../lab/wait.js';
 import { cleanupAll } from '../../support/cleanup.js';
 import { type FakeSlack, startFakeSlack } from '../../support/fake-slack.js';
 import { blockActionBody, signedHeaders, slashCommandBody } from '../../support/slack-request.js';
-import { cleanupPrefix, freshPrefix, OwnRedis } from '../queue/helpers.js';
+import { freshPrefix, OwnRedis } from '../queue/helpers.js';
 
 const SECRET = 'test-signing-secret-0123456789';
 

@@ -1,0 +1,91 @@
+# fpm-reload.sh PHASE ARGS: a graceful reload of one PHP-FPM master (SIGUSR2: the master re-execs
+# and re-reads its config; listening sockets survive, so connections queue instead of failing).
+# fpm-medic runs the phases in order, each as its own audited step, and never runs `reload`
+# unless `config-test` passed (DESIGN rule 4).
+#
+#   config-test EXE CONFIG
+#     @@section config-test rc= ms= exe= config=     body: what `EXE -t --fpm-config CONFIG` wrote
+#                                                    (rc 0 = ok, 78 = broken; REFERENCE §8.4)
+#   reload MASTER_PID LOG TIMEOUT_SEC [COMMAND WORD ...]
+#     @@section before master= ticks= log-size=      body: "PID TICKS POOL" per worker, right before acting
+#     @@section reload method=command|systemd|signal rc= ms= [unit=]   body: the command's output
+#     COMMAND: the inventory's fpm.reload, run as given. Without it: `systemctl reload UNIT` when
+#     the master is the main process of a systemd service, else `kill -USR2 MASTER_PID` (which is
+#     what Debian's unit runs too). The command or systemctl is cut off after TIMEOUT_SEC (rc 124).
+#   state MASTER_PID LOG OFFSET
+#     @@section master pid= alive=0|1 [ticks=]       MASTER_PID: still an FPM master?
+#     @@section masters count=N                      body: "PID TICKS CONFIG" per master now
+#     @@section workers master=                      per master: "PID TICKS POOL" per worker
+#     @@section log path= readable=0|1 [from= size=] body: FPM's reload lines written since OFFSET
+#     A master that daemonizes (daemonize = yes, or started with --daemonize) forks again when it
+#     re-execs: its pid changes with every reload, and the log's "fpm is running, pid N" names
+#     the new one.
+#   check TIMEOUT_SEC HEALTH_URL|none [POOL LISTEN PATH ...]
+#     @@section ping pool= listen= path= rc= ms=     body: the pool's answer (CGI headers + body)
+#     @@section health url= rc= code= ms=            body: curl's error, if any
+# LOG is FPM's global error_log, or "none" (syslog, unknown).
+
+phase=${1:-}
+[ $# -gt 0 ] && shift
+
+# The unit whose main process is PID, when systemd manages it; empty otherwise. A master merely
+# running inside some other service's cgroup (a supervisor) must not get that service reloaded.
+systemd_unit() {
+  [ -d /run/systemd/system ] && fm_have systemctl || return 0
+  unit=$(sed -n 's|^[0-9]*:[^:]*:.*/\([^/]*\.service\)$|\1|p' "/proc/$1/cgroup" 2>/dev/null | head -n 1)
+  [ -n "$unit" ] || return 0
+  main=$(timeout 5 systemctl show -p MainPID "$unit" 2>/dev/null | sed -n 's/^MainPID=//p')
+  [ "$main" = "$1" ] && printf '%s\n' "$unit"
+}
+
+case $phase in
+  config-test)
+    fa_config_test "$1" "$2"
+    ;;
+  reload)
+    master=$1 log=$2 limit=$3
+    shift 3
+    case $(fa_args "$master") in
+      'php-fpm: master process'*) ;;
+      *)
+        fm_error reload not-found "process $master is not a PHP-FPM master (any more)" "master=$master"
+        exit 0
+        ;;
+    esac
+    unit=
+    [ $# -gt 0 ] || unit=$(systemd_unit "$master")
+    # The state the verification compares with, taken as late as possible.
+    fm_section before "master=$master" "ticks=$(fa_ticks "$master")" "log-size=$(fa_log_size "$log")"
+    fa_workers "$master"
+    start=$(fm_ms)
+    if [ $# -gt 0 ]; then
+      method='command'
+      out=$(fa_run "$limit" "$@")
+    elif [ -n "$unit" ]; then
+      method=systemd
+      out=$(fa_run "$limit" systemctl reload "$unit")
+    else
+      method=signal
+      out=$(fa_run "$limit" kill -USR2 "$master")
+    fi
+    rc=$(printf '%s\n' "$out" | sed -n 's/^@@rc //p')
+    fm_section reload "method=$method" ${unit:+"unit=$(fm_val "$unit")"} "rc=${rc:-1}" "ms=$(($(fm_ms) - start))"
+    printf '%s\n' "$out" | grep -v '^@@rc '
+    ;;
+  state)
+    fa_master_section "$1"
+    fa_masters_section
+    for mpid in $(fa_masters | awk '{ print $1 }'); do
+      fm_section workers "master=$mpid"
+      fa_workers "$mpid"
+    done
+    fa_log_section "$2" "$3"
+    ;;
+  check)
+    fa_check "$@"
+    ;;
+  *)
+    fm_error fpm-reload error "usage: fpm-reload.sh config-test|reload|state|check ARGS (got '$phase')"
+    ;;
+esac
+exit 0

@@ -1,0 +1,85 @@
+/**
+ * The verification every action ends with: each pool answers its ping over FastCGI, and (where the
+ * inventory names one) the web server's health URL answers 2xx/3xx. Asked again until it holds or
+ * the deadline passes: a pool that was just reloaded or freed may need a moment.
+ */
+import type { ActionId } from '../../runbooks/ids.js';
+import type { Transport } from '../../transport/transport.js';
+import { type CheckResult, parseCheck } from './parse-check.js';
+import type { PingPlan } from './ping-targets.js';
+import { pause } from './procedure-run.js';
+import { runPhase } from './run-phase.js';
+
+/** Per ping and for the health URL: a pool that cannot answer in 3 s is not healthy. */
+export const CHECK_TIMEOUT_SEC = 3;
+const RETRY_MS = 500;
+
+export interface CheckOutcome {
+  ok: boolean;
+  result?: CheckResult;
+  /** The check itself could not run (connection lost, timeout). */
+  error?: string;
+  attempts: number;
+}
+
+export function checkPassed(r: CheckResult, healthUrl: string | undefined): boolean {
+  return r.pings.every((p) => p.ok) && (healthUrl === undefined || r.health?.ok === true);
+}
+
+export async function checkUntil(
+  transport: Transport,
+  action: ActionId,
+  plan: PingPlan,
+  healthUrl: string | undefined,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<CheckOutcome> {
+  const perCall = (plan.pools.length + 1) * (CHECK_TIMEOUT_SEC + 2) * 1000 + 5_000;
+  let attempts = 0;
+  let last: CheckOutcome = { ok: false, attempts, error: 'not run' };
+  for (;;) {
+    attempts++;
+    const run = await runPhase(
+      transport,
+      action,
+      'check',
+      [String(CHECK_TIMEOUT_SEC), healthUrl ?? 'none', ...plan.args],
+      { timeoutMs: perCall, ...(signal ? { signal } : {}) },
+    );
+    if (run.ok) {
+      const result = parseCheck(run.sections);
+      last = { ok: checkPassed(result, healthUrl), result, attempts };
+    } else {
+      last = { ok: false, attempts, error: run.error ?? 'the check did not run' };
+    }
+    if (last.ok || Date.now() >= deadline || signal?.aborted) return last;
+    await pause(RETRY_MS, signal);
+  }
+}
+
+/** "ping unixpool 4 ms, tcppool 3 ms", or which pool did not answer and why. */
+export function describePings(c: CheckOutcome, plan: PingPlan): string {
+  if (!c.result) return `check did not run: ${c.error ?? 'unknown error'}`;
+  const parts: string[] = [];
+  const good = c.result.pings.filter((p) => p.ok);
+  if (good.length > 0) parts.push(`ping ${good.map((p) => `${p.pool} ${p.ms} ms`).join(', ')}`);
+  for (const p of c.result.pings.filter((x) => !x.ok))
+    parts.push(`ping ${p.pool} failed: ${p.detail ?? 'no answer'}`);
+  for (const u of plan.unchecked) parts.push(`pool ${u.pool} not pinged: ${u.why}`);
+  return parts.join('; ');
+}
+
+/** "health 200 in 12 ms", or why not. */
+export function describeHealth(c: CheckOutcome, healthUrl: string | undefined): string {
+  if (healthUrl === undefined) return 'health not checked (set web.healthUrl in the inventory)';
+  const h = c.result?.health;
+  if (!h) return `health not checked: ${c.error ?? 'no answer'}`;
+  if (h.ok) return `health ${h.code} in ${h.ms} ms`;
+  return `health failed: ${h.code ? `HTTP ${h.code}` : 'no answer'}${h.detail ? ` (${h.detail})` : ''}`;
+}
+
+/** "ping unixpool 4 ms, tcppool 3 ms; health 200 in 12 ms", or what did not answer. */
+export function describeCheck(c: CheckOutcome, plan: PingPlan, healthUrl: string | undefined): string {
+  if (!c.result) return `check did not run: ${c.error ?? 'unknown error'}`;
+  return [describePings(c, plan), describeHealth(c, healthUrl)].filter(Boolean).join('; ');
+}

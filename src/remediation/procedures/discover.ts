@@ -1,0 +1,92 @@
+/**
+ * Fresh discovery before acting: the same read-only probes a diagnosis runs first (runtime and
+ * discover-fpm, one channel), so a procedure acts on the host as it is now, not as the report saw it.
+ */
+import type {
+  FpmGlobalConfig,
+  FpmMaster,
+  FpmPoolConfig,
+  ProbeFailure,
+  ProcessInfo,
+  SocketListener,
+} from '../../facts/types.js';
+import { parseFpmDiscovery } from '../../probes/parsers/fpm-discovery.js';
+import { parseRuntime } from '../../probes/parsers/sys-runtime.js';
+import { restrictFpm } from '../../probes/restrict.js';
+import { type ProbeOutput, runProbes } from '../../probes/run-probe.js';
+import type { Section } from '../../probes/sections.js';
+import type { Transport } from '../../transport/transport.js';
+
+export interface FoundMaster extends FpmMaster {
+  /** The binary it runs (/proc/PID/exe), for the config test: the one that will re-read the config. */
+  exe?: string;
+}
+
+export interface Discovery {
+  masters: FoundMaster[];
+  /** Configs named by the inventory that no master runs, with the binary that would start them. */
+  idleConfigs: { configPath: string; binary: string }[];
+  globals: FpmGlobalConfig[];
+  pools: FpmPoolConfig[];
+  processes: ProcessInfo[];
+  listeners: SocketListener[];
+  configErrors: { masterPid: number; configPath: string; errors: string[] }[];
+  failures: ProbeFailure[];
+  /** Neither probe produced anything: the host could not be reached or the probes not run. */
+  unreachable: boolean;
+}
+
+/** discover-fpm's fpm-master sections carry the exe, which FpmMaster leaves out. */
+function exeByPid(sections: readonly Section[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const s of sections) {
+    if (s.kind !== 'section' || s.name !== 'fpm-master') continue;
+    const pid = Number(s.attrs['pid'] ?? 0);
+    if (pid > 0 && s.attrs['exe']) out.set(pid, s.attrs['exe']);
+  }
+  return out;
+}
+
+/** Pure: the two probes' outputs -> what the procedures need, restricted to the inventory's config. */
+export function discoveryFrom(rt: ProbeOutput, dFpm: ProbeOutput, config: string | undefined): Discovery {
+  const runtime = parseRuntime(rt.sections);
+  const fpm = restrictFpm(parseFpmDiscovery(dFpm.sections), config);
+  const exes = exeByPid(dFpm.sections);
+  return {
+    masters: fpm.masters.map((m) => {
+      const exe = exes.get(m.pid);
+      return exe ? { ...m, exe } : { ...m };
+    }),
+    idleConfigs: fpm.idleConfigs,
+    globals: fpm.globals,
+    pools: fpm.pools,
+    processes: runtime.processes,
+    listeners: runtime.listeners,
+    configErrors: fpm.configErrors,
+    failures: [...rt.failures, ...dFpm.failures, ...fpm.failures, ...runtime.failures],
+    unreachable: [rt, dFpm].every((o) => !o.run.ok && o.sections.length === 0),
+  };
+}
+
+export async function discoverFpm(
+  transport: Transport,
+  config: string | undefined,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<Discovery> {
+  const [rt, dFpm] = (await runProbes(
+    transport,
+    [
+      { id: 'runtime', args: [] },
+      { id: 'discover-fpm', args: config ? [config] : [] },
+    ],
+    { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) },
+  )) as [ProbeOutput, ProbeOutput];
+  return discoveryFrom(rt, dFpm, config);
+}
+
+/** One line for a summary: why discovery could not tell. */
+export function discoveryProblem(d: Discovery): string {
+  const f = d.failures[0];
+  if (!f) return 'discovery found nothing';
+  return `${f.probe}: ${f.detail}`;
+}

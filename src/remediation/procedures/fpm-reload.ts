@@ -1,0 +1,201 @@
+/**
+ * fpm-reload: a graceful reload, never a restart. Fresh discovery (precheck), `php-fpm -t`
+ * (config-test: a failure refuses the reload), the reload itself (the inventory's fpm.reload, else
+ * systemd's reload for a master that is a service's main process, else SIGUSR2), and a
+ * verification that polls until every old worker is gone, the pools have workers again, each pool
+ * answers its ping and the health URL answers. Bounded by ~20 s plus process_control_timeout.
+ */
+import type { ProcedureResult, StepOutcome } from '../types.js';
+import { checkUntil, describeCheck } from './check.js';
+import { configTestStep } from './config-test-step.js';
+import { discoverFpm } from './discover.js';
+import { type BeforeReload, type CommandRun, parseReloadRun } from './parse-command-run.js';
+import { parseMasterState } from './parse-state.js';
+import { pingPlan } from './ping-targets.js';
+import { clip, type ProcedureRun, pause, seconds } from './procedure-run.js';
+import { type ReloadProgress, reloadProgress } from './reload-progress.js';
+import { pickReloadTarget, type ReloadTarget } from './reload-target.js';
+import { runPhase } from './run-phase.js';
+
+/** The verification's own share of the bound: the rest is process_control_timeout. */
+const VERIFY_BASE_MS = 20_000;
+const POLL_MS = 250;
+const STATE_TIMEOUT_MS = 10_000;
+const DISCOVERY_TIMEOUT_MS = 25_000;
+
+function commandLimitSec(commandTimeoutMs: number): number {
+  return Math.max(5, Math.min(120, Math.round(commandTimeoutMs / 1000)));
+}
+
+function how(run: CommandRun, masterPid: number, words: readonly string[] | undefined): string {
+  if (run.method === 'signal') return `SIGUSR2 to master ${masterPid}`;
+  if (run.method === 'systemd') return `systemctl reload ${run.unit ?? ''}`.trim();
+  return `\`${(words ?? []).join(' ')}\``;
+}
+
+export function describeProgress(p: ReloadProgress, before: BeforeReload, logReadable: boolean): string {
+  const parts: string[] = [];
+  const gone = before.workers.length - p.oldLeft.length;
+  parts.push(`${gone} old worker${gone === 1 ? '' : 's'} gone, ${p.workers.length} new up`);
+  // A daemonized master forks again after its re-exec: a new pid is normal there. Without FPM's
+  // "Reloading in progress" it was something else (a reload command that restarts).
+  if (p.masterReplaced) parts.push(`master pid ${before.masterPid} -> ${p.master}`);
+  if (p.masterReplaced && logReadable && !p.logged.reloading) {
+    parts.push('FPM logged no reload: the reload command seems to restart FPM');
+  }
+  return parts.join('; ');
+}
+
+function progressFailure(p: ReloadProgress | undefined, before: BeforeReload, error?: string): string {
+  const parts: string[] = [];
+  if (!p) return `could not read the master's state: ${error ?? 'no answer'}`;
+  if (p.master === undefined)
+    parts.push(`no FPM master serves the config any more (master ${before.masterPid} gone)`);
+  if (p.oldLeft.length > 0) {
+    parts.push(
+      `${p.oldLeft.length} old worker${p.oldLeft.length === 1 ? '' : 's'} still running (pids ${p.oldLeft.map((w) => w.pid).join(', ')})`,
+    );
+  }
+  for (const pool of p.poolsWithoutWorkers) parts.push(`pool ${pool} has no worker`);
+  if (parts.length === 0) parts.push('FPM never logged the reload');
+  return parts.join('; ');
+}
+
+async function verifyReload(
+  run: ProcedureRun,
+  target: ReloadTarget,
+  before: BeforeReload,
+): Promise<StepOutcome> {
+  const { transport, signal, host } = run.ctx;
+  const started = Date.now();
+  const deadline = started + VERIFY_BASE_MS + target.processControlTimeoutSec * 1000;
+  let progress: ReloadProgress | undefined;
+  let logReadable = false;
+  let error: string | undefined;
+  const stateArgs = [String(before.masterPid), target.errorLog ?? 'none', String(before.logSize)];
+  for (;;) {
+    const r = await runPhase(transport, 'fpm-reload', 'state', stateArgs, {
+      timeoutMs: STATE_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    });
+    const state = r.ok ? parseMasterState(r.sections) : undefined;
+    if (state) {
+      progress = reloadProgress(before, state, target);
+      logReadable = state.log.readable;
+    } else error = r.error ?? 'the state phase printed nothing';
+    if (progress?.done || Date.now() >= deadline || signal?.aborted) break;
+    await pause(POLL_MS, signal);
+  }
+  const back =
+    progress !== undefined &&
+    progress.master !== undefined &&
+    progress.oldLeft.length === 0 &&
+    progress.poolsWithoutWorkers.length === 0;
+  if (!back || !progress) {
+    return {
+      ok: false,
+      summary: `reload not verified after ${seconds(Date.now() - started)}: ${progressFailure(progress, before, error)}`,
+      detail: { oldLeft: progress?.oldLeft.map((w) => w.pid) ?? [], master: progress?.master ?? null },
+    };
+  }
+  const plan = pingPlan(target.pools);
+  const check = await checkUntil(
+    transport,
+    'fpm-reload',
+    plan,
+    host.web.healthUrl,
+    Math.max(deadline, Date.now() + 5_000),
+    signal,
+  );
+  const summary = `${describeProgress(progress, before, logReadable)}; ${describeCheck(check, plan, host.web.healthUrl)}`;
+  return {
+    ok: check.ok,
+    summary,
+    detail: {
+      master: progress.master,
+      oldWorkers: before.workers.map((w) => w.pid),
+      newWorkers: progress.workers.map((w) => w.pid),
+      logged: progress.logged,
+      pings: check.result?.pings.map((p) => ({ pool: p.pool, ok: p.ok, ms: p.ms })) ?? [],
+      health: check.result?.health ? { code: check.result.health.code, ms: check.result.health.ms } : null,
+    },
+  };
+}
+
+export async function fpmReload(run: ProcedureRun): Promise<ProcedureResult> {
+  const { ctx } = run;
+  const { host, transport, signal } = ctx;
+
+  let target: ReloadTarget | undefined;
+  const pre = await run.step('precheck', async () => {
+    const d = await discoverFpm(transport, host.fpm.config, {
+      timeoutMs: Math.min(DISCOVERY_TIMEOUT_MS, Math.max(host.commandTimeoutMs, 10_000)),
+      ...(signal ? { signal } : {}),
+    });
+    const picked = pickReloadTarget(d, host);
+    if (!picked.ok) return { ok: false, summary: picked.summary };
+    target = picked.target;
+    const t = picked.target;
+    return {
+      ok: true,
+      summary: `master ${t.masterPid} (${t.config}), ${t.pools.length} pool${t.pools.length === 1 ? '' : 's'}: ${t.pools.map((p) => p.name).join(', ')}; process_control_timeout ${t.processControlTimeoutSec}s`,
+      detail: { master: t.masterPid, exe: t.exe, config: t.config, pools: t.pools.map((p) => p.name) },
+    };
+  });
+  if (!target) return run.finish('refused', `${pre.summary}; nothing changed`);
+
+  const { test, outcome: tested } = await configTestStep(run, 'fpm-reload', target.exe, target.config);
+  if (!test.ok) return run.finish('refused', `${tested.summary}; reload refused, nothing changed`);
+
+  let before: BeforeReload | undefined;
+  let sent: CommandRun | undefined;
+  const t = target;
+  const reloaded = await run.step('reload', async () => {
+    const limit = commandLimitSec(host.commandTimeoutMs);
+    const r = await runPhase(
+      transport,
+      'fpm-reload',
+      'reload',
+      [String(t.masterPid), t.errorLog ?? 'none', String(limit), ...(host.fpm.reload ?? [])],
+      { timeoutMs: (limit + 10) * 1000, ...(signal ? { signal } : {}) },
+    );
+    const parsed = parseReloadRun(r.sections);
+    before = parsed.before;
+    sent = parsed.run;
+    // Once the script got past its own check, the signal or command may have gone out even if we
+    // never heard back: count the host as changed.
+    if (sent || (parsed.before && !r.ok)) run.changed = true;
+    if (!sent) {
+      return { ok: false, summary: `reload not sent: ${r.error ?? parsed.problem ?? 'no answer'}` };
+    }
+    const said = sent.output.length > 0 ? `: ${clip(sent.output.slice(-3).join(' | '))}` : '';
+    const what = how(sent, t.masterPid, host.fpm.reload);
+    if (sent.rc !== 0) {
+      return {
+        ok: false,
+        summary: `${what} failed (exit ${sent.rc}${sent.rc === 124 ? ', cut off at its time limit' : ''})${said}`,
+        detail: { method: sent.method, rc: sent.rc },
+      };
+    }
+    return {
+      ok: true,
+      summary: `reloaded with ${what} (${before?.workers.length ?? 0} workers before)`,
+      detail: {
+        method: sent.method,
+        ...(sent.unit ? { unit: sent.unit } : {}),
+        master: t.masterPid,
+        workersBefore: before?.workers.map((w) => w.pid) ?? [],
+      },
+    };
+  });
+  if (!reloaded.ok || !before || !sent) return run.finish('failed', `${tested.summary}; ${reloaded.summary}`);
+
+  const b = before;
+  const verified = await run.step('verify', () => verifyReload(run, t, b));
+  const pct =
+    t.processControlTimeoutSec === 0
+      ? '; process_control_timeout is 0, so in-flight requests were cut off (set process_control_timeout = 10s in [global])'
+      : '';
+  const summary = `config test passed; reloaded with ${how(sent, t.masterPid, host.fpm.reload).replace(/ to master \d+$/, '')}; ${verified.summary}; ${run.elapsed()}${pct}`;
+  return run.finish(verified.ok ? 'done' : 'failed', summary);
+}

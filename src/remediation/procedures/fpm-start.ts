@@ -1,0 +1,166 @@
+/**
+ * fpm-start: starts a stopped FPM. Precheck (refused while a master for the config runs: that is
+ * a reload's job), config test (refused on failure), start, then a verification: a master for the
+ * config runs, its pools listen, each answers its ping, and the health URL answers.
+ */
+import { parseEndpoint, reaches } from '../../analysis/address.js';
+import type { FpmPoolConfig, SocketListener } from '../../facts/types.js';
+import type { ProcedureResult, StepOutcome } from '../types.js';
+import { checkUntil, describeCheck } from './check.js';
+import { configTestStep } from './config-test-step.js';
+import { discoverFpm, discoveryProblem } from './discover.js';
+import { type CommandRun, parseCommandRun } from './parse-command-run.js';
+import { parseStartPrecheck } from './parse-start-precheck.js';
+import { pingPlan } from './ping-targets.js';
+import { clip, type ProcedureRun, pause, seconds } from './procedure-run.js';
+import { runPhase } from './run-phase.js';
+import { pickStart, type StartPlan } from './start-target.js';
+
+const PRECHECK_TIMEOUT_MS = 30_000;
+const STATE_TIMEOUT_MS = 10_000;
+const VERIFY_MS = 20_000;
+const POLL_MS = 250;
+const DISCOVERY_TIMEOUT_MS = 25_000;
+
+function commandLimitSec(commandTimeoutMs: number): number {
+  return Math.max(5, Math.min(120, Math.round(commandTimeoutMs / 1000)));
+}
+
+/** Pools with no listener on their address (unix path or host:port). */
+export function poolsNotListening(
+  pools: readonly FpmPoolConfig[],
+  listeners: readonly SocketListener[],
+): string[] {
+  return pools
+    .filter(
+      (p) =>
+        !listeners.some((l) => {
+          const addr = parseEndpoint(l.address);
+          return addr !== undefined && reaches(addr, p.listen);
+        }),
+    )
+    .map((p) => p.name);
+}
+
+async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<StepOutcome> {
+  const { transport, signal, host } = run.ctx;
+  const started = Date.now();
+  const deadline = started + VERIFY_MS;
+  let master: number | undefined;
+  let error: string | undefined;
+  for (;;) {
+    const r = await runPhase(transport, 'fpm-start', 'state', [], {
+      timeoutMs: STATE_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    });
+    const state = r.ok ? parseStartPrecheck(r.sections) : undefined;
+    if (!state) error = r.error ?? 'the state phase printed nothing';
+    const fresh = state?.masters.filter((m) => !plan.runningBefore.includes(m.pid)) ?? [];
+    // The title names the config it was started with; a custom start command may spell it otherwise.
+    master = (fresh.find((m) => m.config === plan.config) ?? (fresh.length === 1 ? fresh[0] : undefined))
+      ?.pid;
+    if (master !== undefined || Date.now() >= deadline || signal?.aborted) break;
+    await pause(POLL_MS, signal);
+  }
+  if (master === undefined) {
+    return {
+      ok: false,
+      summary: `no FPM master for ${plan.config} after ${seconds(Date.now() - started)}${error ? ` (${error})` : ''}`,
+    };
+  }
+  const d = await discoverFpm(transport, plan.config, {
+    timeoutMs: Math.min(DISCOVERY_TIMEOUT_MS, Math.max(host.commandTimeoutMs, 10_000)),
+    ...(signal ? { signal } : {}),
+  });
+  const pools = d.pools.filter((p) => p.masterPid === master);
+  if (pools.length === 0) {
+    return {
+      ok: false,
+      summary: `master ${master} runs, but its pools could not be read: ${discoveryProblem(d)}`,
+      detail: { master },
+    };
+  }
+  const silent = poolsNotListening(pools, d.listeners);
+  const ping = pingPlan(pools);
+  const check = await checkUntil(
+    transport,
+    'fpm-start',
+    ping,
+    host.web.healthUrl,
+    Math.max(deadline, Date.now() + 5_000),
+    signal,
+  );
+  const listening = `master ${master}, ${pools.length - silent.length} of ${pools.length} pools listening${silent.length > 0 ? ` (not: ${silent.join(', ')})` : ''}`;
+  return {
+    ok: silent.length === 0 && check.ok,
+    summary: `${listening}; ${describeCheck(check, ping, host.web.healthUrl)}`,
+    detail: {
+      master,
+      pools: pools.map((p) => p.name),
+      notListening: silent,
+      pings: check.result?.pings.map((p) => ({ pool: p.pool, ok: p.ok, ms: p.ms })) ?? [],
+      health: check.result?.health ? { code: check.result.health.code, ms: check.result.health.ms } : null,
+    },
+  };
+}
+
+export async function fpmStart(run: ProcedureRun): Promise<ProcedureResult> {
+  const { transport, signal, host } = run.ctx;
+
+  let plan: StartPlan | undefined;
+  const pre = await run.step('precheck', async () => {
+    const r = await runPhase(transport, 'fpm-start', 'precheck', [host.fpm.config ?? 'none'], {
+      timeoutMs: PRECHECK_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+    });
+    const found = r.ok ? parseStartPrecheck(r.sections) : undefined;
+    if (!found) return { ok: false, summary: `could not look at the host: ${r.error ?? 'no answer'}` };
+    const picked = pickStart(found, host);
+    if (!picked.ok)
+      return { ok: false, summary: picked.summary, detail: { running: found.masters.map((m) => m.pid) } };
+    plan = picked.target;
+    return {
+      ok: true,
+      summary: `FPM is not running for ${plan.config}; will start it with ${plan.label}`,
+      detail: { config: plan.config, exe: plan.exe, method: plan.method },
+    };
+  });
+  if (!plan) return run.finish('refused', `${pre.summary}; nothing changed`);
+
+  const p = plan;
+  const { test, outcome: tested } = await configTestStep(run, 'fpm-start', p.exe, p.config);
+  if (!test.ok) return run.finish('refused', `${tested.summary}; start refused, nothing changed`);
+
+  let started: CommandRun | undefined;
+  const start = await run.step('start', async () => {
+    const limit = commandLimitSec(host.commandTimeoutMs);
+    const r = await runPhase(transport, 'fpm-start', 'start', [String(limit), ...p.args], {
+      timeoutMs: (limit + 10) * 1000,
+      ...(signal ? { signal } : {}),
+    });
+    started = parseCommandRun(r.sections, 'start');
+    // The command ran (or may have, if we never heard back): the host may have changed.
+    run.changed = true;
+    if (!started) return { ok: false, summary: `start did not report back: ${r.error ?? 'no answer'}` };
+    const said = started.output.length > 0 ? `: ${clip(started.output.slice(-3).join(' | '))}` : '';
+    if (started.rc !== 0) {
+      return {
+        ok: false,
+        summary: `${p.label} failed (exit ${started.rc}${started.rc === 124 ? ', cut off at its time limit' : ''})${said}`,
+        detail: { method: p.method, rc: started.rc },
+      };
+    }
+    return {
+      ok: true,
+      summary: `started with ${p.label} (${started.ms} ms)`,
+      detail: { method: p.method, rc: 0 },
+    };
+  });
+  if (!start.ok) return run.finish('failed', `${tested.summary}; ${start.summary}`);
+
+  const verified = await run.step('verify', () => verifyStart(run, p));
+  return run.finish(
+    verified.ok ? 'done' : 'failed',
+    `config test passed; started with ${p.label}; ${verified.summary}; ${run.elapsed()}`,
+  );
+}

@@ -1,0 +1,34 @@
+/** fpm-start.sh `precheck` and `state`: the masters running, and what could start the config. */
+import type { Section } from '../../probes/sections.js';
+import { type MasterRef, parseMasterLines } from './parse-common.js';
+
+export interface StartCandidate {
+  config: string;
+  /** The binary the config's location implies. */
+  exe?: string;
+  /** The systemd service that starts it. */
+  unit?: string;
+}
+
+export interface StartPrecheck {
+  masters: MasterRef[];
+  systemd: boolean;
+  candidates: StartCandidate[];
+}
+
+export function parseStartPrecheck(sections: readonly Section[]): StartPrecheck | undefined {
+  const masters = sections.find((x) => x.kind === 'section' && x.name === 'masters');
+  if (!masters) return undefined;
+  const out: StartPrecheck = { masters: parseMasterLines(masters.body), systemd: false, candidates: [] };
+  for (const s of sections) {
+    if (s.kind !== 'section') continue;
+    if (s.name === 'systemd') out.systemd = s.attrs['running'] === '1';
+    if (s.name === 'candidate' && s.attrs['config']) {
+      const c: StartCandidate = { config: s.attrs['config'] };
+      if (s.attrs['exe']) c.exe = s.attrs['exe'];
+      if (s.attrs['unit']) c.unit = s.attrs['unit'];
+      out.candidates.push(c);
+    }
+  }
+  return out;
+}
