@@ -130,8 +130,14 @@ export function allWorkers(facts: HostFacts, isLocal = localHosts(facts)): Worke
       out.push(w);
     }
   }
+  // A master the inventory left out (fpm.config names another one) is not this diagnosis's: its
+  // workers are neither evidence nor anything an action may touch.
+  const ours = new Set(facts.fpm.masters.map((m) => m.pid));
+  const others = new Set(
+    facts.processes.filter((p) => p.role === 'fpm-master' && !ours.has(p.pid)).map((p) => p.pid),
+  );
   for (const p of facts.processes) {
-    if (p.role !== 'fpm-worker' || seen.has(p.pid)) continue;
+    if (p.role !== 'fpm-worker' || seen.has(p.pid) || (ours.size > 0 && others.has(p.ppid))) continue;
     seen.add(p.pid);
     out.push(psWorker(facts, p, undefined, isLocal));
   }
