@@ -37,7 +37,11 @@ describe('examples/inventory.yaml', () => {
       commandTimeoutMs: 30_000,
       labels: { env: 'prod' },
       selfAddresses: [{ host: '203.0.113.10' }],
-      fpm: { config: '/etc/php/8.2/fpm/php-fpm.conf', reload: ['systemctl', 'reload', 'php8.2-fpm'] },
+      fpm: {
+        config: '/etc/php/8.2/fpm/php-fpm.conf',
+        reload: ['systemctl', 'reload', 'php8.2-fpm'],
+        start: ['systemctl', 'start', 'php8.2-fpm'],
+      },
       web: { kind: 'nginx', errorLog: '/var/log/nginx/error.log', healthUrl: 'http://127.0.0.1/health.php' },
       groups: ['web'],
     });
