@@ -3,6 +3,7 @@
  *   1. diagnose of one host vs `ssh host sh -s < the same probe scripts`   (target ≤ 1.3×)
  *   2. diagnose of a 20-host group vs parallel-ssh running the same scripts (target ≤ 1.2×)
  *   3. bytes read per diagnosis while the logs grow 1000×                   (flat)
+ *   4. the Slack ack with 1,000 jobs queued; 5. an alert storm (bench/alerts.ts)
  * The 20 "hosts" are 20 sshd on loopback in front of the same lab machine.
  */
 import { spawn } from 'node:child_process';
@@ -14,6 +15,7 @@ import { diagnoseHost, diagnoseHosts } from '../src/diagnosis/diagnose.js';
 import { loadRunbooks } from '../src/runbooks/index.js';
 import { type Lab, startLab } from '../test/lab/lab.js';
 import { type SshdLab, startSshd } from '../test/lab/sshd.js';
+import { alertRows, benchAlerts } from './alerts.js';
 import { baselineStream } from './baseline-stream.js';
 import { benchQueueAck } from './queue-ack.js';
 import { benchSlackAck } from './slack-ack.js';
@@ -190,6 +192,8 @@ async function main(): Promise<void> {
     `${`slash-command ack, ${ack.queued} jobs queued (p50 / p99)`.padEnd(50)} ${pair(ack.p50Ms, ack.p99Ms)}   target < 100 ms${ack.p99Ms < 100 ? '  ok' : '  OVER'}`,
     `${'  of which the enqueue (p50 / p99)'.padEnd(50)} ${pair(enqueue.p50Ms, enqueue.p99Ms)}`,
   );
+  // 5. An alert storm: 10,000 alerts for 50 hosts -> 50 triages, every alert counted (bench/alerts.ts).
+  lines.push(...alertRows(await benchAlerts()));
   process.stdout.write(
     `${'figure'.padEnd(50)} ${'fpm-medic'.padStart(12)} ${'baseline'.padStart(12)} ${'ratio'.padStart(8)}\n`,
   );

@@ -35,6 +35,38 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // Alert webhooks (src/alerts): every alert received is counted here, whatever became of it.
+  readonly alertRequests = new Counter({
+    name: 'fpm_medic_alert_requests_total',
+    help: 'Alert webhook requests, by source and outcome (accepted, unauthorized, invalid, ...)',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly alertsReceived = new Counter({
+    name: 'fpm_medic_alerts_received_total',
+    help: 'Alerts received, by source and status (firing, resolved)',
+    labelNames: ['source', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly alertsDeduplicated = new Counter({
+    name: 'fpm_medic_alerts_deduplicated_total',
+    help: 'Alerts that joined an open incident instead of starting a triage',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly alertsUnmapped = new Counter({
+    name: 'fpm_medic_alerts_unmapped_total',
+    help: 'Alerts that name no inventory host',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly alertTriages = new Counter({
+    name: 'fpm_medic_alert_triages_total',
+    help: 'Diagnoses queued for alert threads, by hosts (one or group)',
+    labelNames: ['hosts'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

@@ -9,6 +9,7 @@ import { parseYaml, valuePosition, type YamlSource } from '../config/yaml-source
 import { fromZodIssues } from '../config/zod-issues.js';
 import type { ActionId } from '../runbooks/ids.js';
 import { type ActionPolicy, type AutoRemediation, Policy } from './access-policy.js';
+import { attachAlertRouting, compileAlertRouting } from './alert-routing.js';
 import { PolicyError, PolicyNotFoundError } from './errors.js';
 import { checkPolicyReferences, type PolicyReferences } from './references.js';
 import { compileRule, compileSelector, type Rule } from './rules.js';
@@ -37,7 +38,7 @@ export function parsePolicy(text: string, fileName: string, options: ParsePolicy
         col: 1,
         path: [],
         message:
-          'the policy is empty; expected a map with diagnose, actions or autoRemediation ' +
+          'the policy is empty; expected a map with diagnose, actions, autoRemediation or alerts ' +
           '(to deny everything on purpose, write "diagnose: []")',
       },
     ]);
@@ -122,11 +123,13 @@ function compile(file: string, data: PolicyFile, source: YamlSource): Policy {
     Object.entries(data.names ?? {}).map(([id, name]) => [id, name.replace(/^[#@]/, '')]),
   );
 
-  return new Policy({
+  const policy = new Policy({
     file,
     names,
     diagnose: rulesAt(data.diagnose ?? [], ['diagnose']),
     actions,
     autoRemediation,
   });
+  // The alerts section (alert-routing.ts): read with alertRoutingOf(policy).
+  return data.alerts ? attachAlertRouting(policy, compileAlertRouting(data.alerts)) : policy;
 }

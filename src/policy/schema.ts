@@ -114,6 +114,42 @@ const namesSchema = z.record(
   { error: 'expected a map of Slack id -> the name to show in messages' },
 );
 
+// alerts: where alert-triggered triage is posted, and how alerts find their host (docs/alerts.md).
+const PROM_LABEL_EXPECTED = "an alert label name (letters, digits and '_', not starting with a digit)";
+const PROM_LABEL_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const channelId = text(CHANNEL_ID_EXPECTED, CHANNEL_ID_RE);
+function minutesOrSeconds(min: number, max: number, unit: string) {
+  const error = `expected a whole number of ${unit} ${min}-${max}`;
+  return z.int({ error }).min(min, { error }).max(max, { error }).optional();
+}
+
+const alertRouteSchema = strict(
+  {
+    name: text(
+      'a short route name of letters, digits, spaces, ".", "_" or "-"',
+      /^[A-Za-z0-9][\w .-]{0,62}$/,
+    ).optional(),
+    labels: labelSelector.refine((v) => Object.keys(v).length > 0, {
+      error: 'expected at least one label (e.g. env: prod); unmatched alerts go to defaultChannel',
+    }),
+    channel: channelId,
+  },
+  'a route: a map with labels, channel and optional name',
+);
+
+export const alertsSchema = strict(
+  {
+    defaultChannel: channelId,
+    unmappedChannel: channelId.optional(),
+    hostLabels: list(text(PROM_LABEL_EXPECTED, PROM_LABEL_RE), 'alert label names').optional(),
+    routes: z.array(alertRouteSchema, { error: 'expected a list of {labels, channel}' }).optional(),
+    windowMinutes: minutesOrSeconds(1, 1440, 'minutes'),
+    gatherSeconds: minutesOrSeconds(0, 300, 'seconds'),
+    diagnosisWindowMinutes: minutesOrSeconds(1, 1440, 'minutes'),
+  },
+  'a map with defaultChannel and optional unmappedChannel, hostLabels, routes, windowMinutes, gatherSeconds, diagnosisWindowMinutes',
+);
+
 export const policySchema = strict(
   {
     names: namesSchema.optional(),
@@ -122,8 +158,9 @@ export const policySchema = strict(
     autoRemediation: z
       .array(autoRemediationSchema, { error: 'expected a list of {runbook, actions, labels}' })
       .optional(),
+    alerts: alertsSchema.optional(),
   },
-  'a map with optional names, diagnose, actions, autoRemediation',
+  'a map with optional names, diagnose, actions, autoRemediation, alerts',
 );
 
 /** Drops the catch-all index signature the unknown-key check adds, so known keys keep their types. */
@@ -133,4 +170,6 @@ export type RuleSettings = Known<z.infer<typeof ruleSchema>>;
 export type ActionSettingsFile = Known<z.infer<typeof actionSchema>>;
 export type AutoRemediationSettings = Known<z.infer<typeof autoRemediationSchema>>;
 export type PolicyFile = Known<z.infer<typeof policySchema>>;
+export type AlertsSettings = Known<z.infer<typeof alertsSchema>>;
+export type AlertRouteSettings = Known<z.infer<typeof alertRouteSchema>>;
 export type LabelSelector = z.infer<typeof labelSelector>;

@@ -8,6 +8,21 @@ export const DEFAULT_PREFIX = '{fpm-medic}';
 export const DEFAULT_QUEUE_NAME = 'diagnose';
 export const JOB_NAME = 'diagnose';
 
+/**
+ * Several hosts diagnosed as one job (an alert storm on part of a group): their names joined by
+ * "+", which no inventory name contains, so such a target never meets a host's or group's dedup id.
+ */
+export const MULTI_HOST_SEPARATOR = '+';
+
+export function multiHostTarget(hosts: readonly string[]): string {
+  return hosts.join(MULTI_HOST_SEPARATOR);
+}
+
+/** The host names of a multi-host target; undefined for a plain host or group name. */
+export function multiHostNames(target: string): string[] | undefined {
+  return target.includes(MULTI_HOST_SEPARATOR) ? target.split(MULTI_HOST_SEPARATOR) : undefined;
+}
+
 /** Two asks are "the same diagnosis" when target and window match. */
 export function dedupIdOf(target: string, windowSec: number): string {
   return `${target}@${windowSec}`;

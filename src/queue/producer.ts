@@ -3,7 +3,15 @@ import type { Redis } from 'ioredis';
 import { NAME_RE } from '../config/values.js';
 import { producerClient, type RedisConnection } from './connection.js';
 import { InvalidDiagnosisRequestError, QueueUnavailableError } from './errors.js';
-import { DEFAULT_PREFIX, DEFAULT_QUEUE_NAME, dedupIdOf, JOB_NAME, newJobId, repliesKey } from './keys.js';
+import {
+  DEFAULT_PREFIX,
+  DEFAULT_QUEUE_NAME,
+  dedupIdOf,
+  JOB_NAME,
+  multiHostNames,
+  newJobId,
+  repliesKey,
+} from './keys.js';
 import { DEFAULT_JOB_OPTIONS } from './options.js';
 import { pushReply, withdrawReply } from './replies.js';
 import type { DiagnoseJob, DiagnosisRequest, Enqueued } from './types.js';
@@ -37,9 +45,12 @@ export interface DiagnosisQueues {
 }
 
 const MAX_WINDOW_SEC = 7 * 24 * 3600;
+/** A multi-host target (an alert storm on part of a group) names at most this many hosts. */
+const MAX_MULTI_HOSTS = 100;
 
 function validate(request: DiagnosisRequest): void {
-  if (!NAME_RE.test(request.target)) {
+  const names = multiHostNames(request.target) ?? [request.target];
+  if (names.length > MAX_MULTI_HOSTS || !names.every((n) => NAME_RE.test(n))) {
     throw new InvalidDiagnosisRequestError(`not an inventory name: ${JSON.stringify(request.target)}`);
   }
   const w = request.windowSec;
@@ -96,6 +107,8 @@ export function createQueues(options: CreateQueuesOptions): DiagnosisQueues {
       windowSec: request.windowSec,
       requestedBy: request.requestedBy,
       requestedAt,
+      ...(request.source ? { source: request.source } : {}),
+      ...(request.alert ? { alert: request.alert } : {}),
     };
     const key = repliesKey(prefix, queueName, dedupId);
     let pushed = false;

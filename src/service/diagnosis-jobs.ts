@@ -8,7 +8,9 @@ import type { HostReport } from '../diagnosis/report.js';
 import type { HostFacts } from '../facts/types.js';
 import type { Metrics } from '../http/metrics.js';
 import type { DiagnoseJob, JobOutcome, ProcessContext, ReplyTarget } from '../queue/index.js';
+import { multiHostNames } from '../queue/keys.js';
 import { redact, redactDeep } from '../redact/redact.js';
+import type { ActionId } from '../runbooks/ids.js';
 import type { Runbook } from '../runbooks/index.js';
 import type { SlackMessage } from '../slack/blocks/elements.js';
 import { groupMessage } from '../slack/blocks/group.js';
@@ -25,6 +27,14 @@ export interface DiagnosisResult {
   reports: { id: string; report: HostReport; facts: HostFacts }[];
 }
 
+/** What the auto-remediation hook gets for each host report posted in an alert's thread. */
+export interface AlertReportContext {
+  reportId: string;
+  report: HostReport;
+  channelId: string;
+  threadTs: string;
+}
+
 export interface DiagnosisJobDeps {
   inventory: Inventory;
   runbooks: readonly Runbook[];
@@ -35,21 +45,44 @@ export interface DiagnosisJobDeps {
   audit: AuditLog;
   runbookUrl?: (id: string) => string | undefined;
   approvalsEnabled: boolean;
+  /** Actions the policy lets someone approve (their buttons say so; the others say nobody can). */
+  enabledActions?: readonly ActionId[];
+  /**
+   * Called once per host report after an alert-triggered report is posted in its thread (the
+   * auto-remediation hook). Its errors are logged; they never fail the job or other replies.
+   */
+  onAlertReport?: (ctx: AlertReportContext) => Promise<void>;
+}
+
+/** A job's hosts: a host, a group's members, or the hosts of a multi-host alert target. */
+function jobHosts(inventory: Inventory, target: string) {
+  const names = multiHostNames(target);
+  return names ? names.flatMap((n) => resolveTargets(inventory, n)) : resolveTargets(inventory, target);
 }
 
 /** The worker's job: one diagnosis of a host or group, each report stored for later clicks. */
 export function processDiagnosis(deps: DiagnosisJobDeps) {
   return async (job: DiagnoseJob, ctx: ProcessContext): Promise<DiagnosisResult> => {
-    const hosts = resolveTargets(deps.inventory, job.target);
+    const hosts = jobHosts(deps.inventory, job.target);
     const group = hosts.length > 1 || hosts[0]?.name !== job.target;
+    const fromAlert = job.source === 'alert';
     // Written before any host is contacted; a worker killed mid-diagnosis leaves this line.
     const entry = await deps.audit.begin({
       kind: 'diagnosis',
-      who: { userId: job.requestedBy.userId, channelId: job.requestedBy.channelId, source: 'slack' },
+      who: {
+        ...(job.requestedBy.userId ? { userId: job.requestedBy.userId } : {}),
+        channelId: job.requestedBy.channelId,
+        source: fromAlert ? 'alert' : 'slack',
+      },
       what: `diagnose ${job.target}`,
       target: job.target,
       ...(group ? {} : { host: job.target }),
-      detail: { jobId: ctx.jobId, attempt: ctx.attempt, windowSec: job.windowSec },
+      detail: {
+        jobId: ctx.jobId,
+        attempt: ctx.attempt,
+        windowSec: job.windowSec,
+        ...(job.alert ? { threadId: job.alert.threadId, alerts: job.alert.alerts } : {}),
+      },
     });
     try {
       const diagnoses = await diagnoseHosts(hosts, deps.runbooks, {
@@ -63,13 +96,14 @@ export function processDiagnosis(deps: DiagnosisJobDeps) {
           id,
           report: d.report,
           raw: d.collected.raw,
-          requestedBy: job.requestedBy.userId,
+          ...(job.requestedBy.userId ? { requestedBy: job.requestedBy.userId } : {}),
         });
         deps.metrics.recordReport(d.report);
         reports.push({ id, report: d.report, facts: d.collected.facts });
       }
       await entry.complete(...diagnosisOutcome(reports.map((r) => ({ ...r.report, reportId: r.id }))));
-      return { target: job.target, group, reports };
+      // An alert's part of a group reads "web (lab-1, lab-2)", not "lab-1+lab-2".
+      return { target: job.alert?.label ?? job.target, group, reports };
     } catch (err) {
       await entry.fail(err);
       throw err;
@@ -91,26 +125,37 @@ export function redactOutcome(outcome: JobOutcome<DiagnosisResult>): JobOutcome<
 export function replyMessage(
   outcome: JobOutcome<DiagnosisResult>,
   reply: ReplyTarget,
-  deps: Pick<DiagnosisJobDeps, 'runbookUrl' | 'approvalsEnabled'>,
+  deps: Pick<DiagnosisJobDeps, 'runbookUrl' | 'approvalsEnabled' | 'enabledActions'>,
 ): SlackMessage {
   if (!outcome.ok) return errorMessage({ kind: 'failed', detail: outcome.error.message });
   const { result } = outcome;
   const first = result.reports[0];
+  // Alert threads have no asker to name.
+  const requestedBy = reply.userId ? { requestedBy: reply.userId } : {};
   if (reply.view === 'status' && first) return statusMessage(first.facts);
   if (result.group || !first)
     return groupMessage(
       result.reports.map((r) => r.report),
-      { target: result.target, requestedBy: reply.userId },
+      {
+        target: result.target,
+        ...requestedBy,
+        reportIds: new Map(result.reports.map((r) => [r.report.host, r.id])),
+        ...(deps.enabledActions ? { enabledActions: deps.enabledActions } : {}),
+      },
     );
   return reportMessage(first.report, {
     reportId: first.id,
-    requestedBy: reply.userId,
+    ...requestedBy,
     approvalsEnabled: deps.approvalsEnabled,
+    ...(deps.enabledActions ? { enabledActions: deps.enabledActions } : {}),
     ...(deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {}),
   });
 }
 
-/** Answers every asker: replaces their "diagnosis started" message, or posts a new one. */
+/**
+ * Answers every asker: replaces their "diagnosis started" message, posts in an alert's thread, or
+ * posts a new message. After a report lands in an alert thread, onAlertReport runs per host.
+ */
 export function answerAskers(deps: DiagnosisJobDeps) {
   return async (outcome: JobOutcome<DiagnosisResult>, replies: ReplyTarget[]): Promise<void> => {
     deps.metrics.jobs.inc({ kind: 'diagnose', outcome: outcome.ok ? 'done' : 'failed' });
@@ -120,13 +165,39 @@ export function answerAskers(deps: DiagnosisJobDeps) {
       try {
         if (reply.messageTs) {
           await deps.slack.chat.update({ channel: reply.channelId, ts: reply.messageTs, ...message });
+        } else if (reply.threadTs) {
+          await deps.slack.chat.postMessage({
+            channel: reply.channelId,
+            thread_ts: reply.threadTs,
+            ...message,
+          });
         } else {
           await deps.slack.chat.postMessage({ channel: reply.channelId, ...message });
         }
       } catch (err) {
         // One asker's channel failing (bot removed, message deleted) must not starve the others.
         deps.logger.warn({ err, channel: reply.channelId }, 'could not deliver a diagnosis');
+        continue;
       }
+      if (reply.alert && reply.threadTs && outcome.ok)
+        await alertHook(deps, outcome.result, reply, reply.threadTs);
     }
   };
+}
+
+/** The auto-remediation hook, once per host report; it sees the reports unredacted, as stored. */
+async function alertHook(
+  deps: DiagnosisJobDeps,
+  result: DiagnosisResult,
+  reply: ReplyTarget,
+  threadTs: string,
+): Promise<void> {
+  if (!deps.onAlertReport) return;
+  for (const r of result.reports) {
+    try {
+      await deps.onAlertReport({ reportId: r.id, report: r.report, channelId: reply.channelId, threadTs });
+    } catch (err) {
+      deps.logger.error({ err, reportId: r.id, host: r.report.host }, 'alert report hook failed');
+    }
+  }
 }

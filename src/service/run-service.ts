@@ -1,5 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
+import { type AlertServiceDeps, checkAlertsConfigured, createAlertService } from '../alerts/index.js';
 import { AuditLog, auditLogPath } from '../audit/index.js';
 import { readEnv } from '../config/env.js';
 import { loadInventory } from '../config/inventory.js';
@@ -12,6 +13,7 @@ import { createSlackApp } from '../slack/app.js';
 import { ReportStore } from '../store/report-store.js';
 import { logger } from '../util/logger.js';
 import { answerAskers, processDiagnosis } from './diagnosis-jobs.js';
+import { startRemediation } from './remediation-service.js';
 
 export interface ServiceRoles {
   /** The Slack app and the HTTP endpoints (`fpm-medic serve`). */
@@ -35,6 +37,8 @@ const DEFAULT_WINDOW_SEC = 15 * 60;
 export interface ServiceOptions {
   /** Shorter stall detection for tests that kill a worker (production keeps the defaults). */
   workerTimings?: Partial<WorkerTimings>;
+  /** Faster alert polling and debounce for tests and the bench. */
+  alertTuning?: AlertServiceDeps['tuning'];
 }
 
 export async function runService(
@@ -49,6 +53,7 @@ export async function runService(
     inventory: { hosts: inventory.hosts.keys(), groups: inventory.groups.keys() },
     runbookIds: runbooks.map((r) => r.id),
   });
+  if (roles.slack) checkAlertsConfigured(e.ALERT_WEBHOOK_TOKEN, policy);
   const metrics = new Metrics();
   const redis = new Redis(e.REDIS_URL, {
     maxRetriesPerRequest: 2,
@@ -76,6 +81,17 @@ export async function runService(
   });
   stops.push(() => audit.close());
   stops.push(() => redis.quit());
+  const membership = new CachedGroupMembership(async (group) => {
+    const res = await slack.usergroups.users.list({ usergroup: group });
+    return res.users ?? [];
+  }, GROUP_MEMBERSHIP_TTL_MS);
+  // Approvals are asked for and given in serve; approved actions run on workers.
+  const remediation = startRemediation({
+    ...{ redisUrl: e.REDIS_URL, redis, prefix: e.FPM_MEDIC_QUEUE_PREFIX, inventory, policy, membership },
+    ...{ audit, store, slack, logger, worker: roles.worker, concurrency: e.FPM_MEDIC_WORKER_CONCURRENCY },
+    ...(options.workerTimings ? { workerTimings: options.workerTimings } : {}),
+  });
+  stops.push(() => remediation.close());
 
   if (roles.worker) {
     const deps = {
@@ -86,7 +102,9 @@ export async function runService(
       logger,
       slack,
       audit,
-      approvalsEnabled: false,
+      approvalsEnabled: remediation.enabledActions.length > 0,
+      enabledActions: remediation.enabledActions,
+      onAlertReport: remediation.onAlertReport,
       ...(runbookUrl ? { runbookUrl } : {}),
     };
     const worker = startDiagnosisWorker({
@@ -108,20 +126,25 @@ export async function runService(
       onError: (err) => logger.warn({ err: err.message }, 'queue'),
     });
     stops.push(() => queue.close());
-    const membership = new CachedGroupMembership(async (group) => {
-      const res = await slack.usergroups.users.list({ usergroup: group });
-      return res.users ?? [];
-    }, GROUP_MEMBERSHIP_TTL_MS);
+    // POST /alerts/*: routes beside /slack/events; the alert worker runs in every serve process.
+    const alerts = createAlertService({
+      ...{ token: e.ALERT_WEBHOOK_TOKEN, policy, inventory, queue, audit, metrics, logger },
+      ...{ redisUrl: e.REDIS_URL, prefix: e.FPM_MEDIC_QUEUE_PREFIX, slackToken: e.SLACK_BOT_TOKEN! },
+      ...(e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {}),
+      ...(options.alertTuning ? { tuning: options.alertTuning } : {}),
+    });
+    stops.push(() => alerts.stop());
     const app = createSlackApp({
       botToken: e.SLACK_BOT_TOKEN!,
       ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
       ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
       ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
       port: e.PORT,
-      routes: healthRoutes({ redis, metrics, queueAvailable: () => queue.available }),
+      routes: [...healthRoutes({ redis, metrics, queueAvailable: () => queue.available }), ...alerts.routes],
       inventory,
       policy,
       membership,
+      remediation,
       queue,
       store,
       metrics,

@@ -45,7 +45,7 @@ describe('policy problems: file:line:col, key path, expectation, value found', (
       'policy.yaml:3:5: diagnose[0].chanels: unknown key; did you mean "channels"? expected one of: effect, name, ' +
         'hosts, groups, labels, channels, users, userGroups',
       'policy.yaml:4:1: diagnos: unknown key; did you mean "diagnose"? expected one of: names, diagnose, actions, ' +
-        'autoRemediation',
+        'autoRemediation, alerts',
     ]);
   });
 
@@ -156,11 +156,11 @@ describe('policy problems: file:line:col, key path, expectation, value found', (
       'policy.yaml:2:1: diagnose: duplicate key (first defined at 1:1); each key may appear only once',
     ]);
     expect(problems('# nothing yet\n')).toEqual([
-      'policy.yaml:1:1: the policy is empty; expected a map with diagnose, actions or autoRemediation ' +
+      'policy.yaml:1:1: the policy is empty; expected a map with diagnose, actions, autoRemediation or alerts ' +
         '(to deny everything on purpose, write "diagnose: []")',
     ]);
     expect(problems('- effect: allow\n')).toEqual([
-      'policy.yaml:1:1: expected a map with optional names, diagnose, actions, autoRemediation, got a list',
+      'policy.yaml:1:1: expected a map with optional names, diagnose, actions, autoRemediation, alerts, got a list',
     ]);
   });
 });
