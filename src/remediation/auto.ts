@@ -44,8 +44,9 @@ export async function autoRemediate(
   const host = deps.inventory.hosts.get(ctx.report.host);
   if (!host) return [];
   const done: Awaited<ReturnType<typeof autoRemediate>> = [];
+  // Root cause or symptom: the opt-in names the runbook, and FPM down needs starting whatever
+  // brought it down (an OOM kill of the master explains fpm-down, and still leaves it down).
   for (const finding of ctx.report.findings) {
-    if (!finding.rootCause) continue;
     const allowed = deps.policy.autoRemediation(finding.runbook, host);
     for (const action of finding.actions.filter((a) => allowed.includes(a))) {
       const workers = (finding as { workers?: StuckWorker[] }).workers;
