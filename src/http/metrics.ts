@@ -35,6 +35,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Approved actions (src/remediation) as they end: done, failed, refused, interrupted... */
+  readonly actions = new Counter({
+    name: 'fpm_medic_actions_total',
+    help: 'Approved actions a worker ended, by action and final state (done, failed, refused, interrupted)',
+    labelNames: ['action', 'state'] as const,
+    registers: [this.registry],
+  });
+
   // Alert webhooks (src/alerts): every alert received is counted here, whatever became of it.
   readonly alertRequests = new Counter({
     name: 'fpm_medic_alert_requests_total',

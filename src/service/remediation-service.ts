@@ -7,6 +7,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
+import type { Metrics } from '../http/metrics.js';
 import type { Policy } from '../policy/access-policy.js';
 import type { GroupMembership } from '../policy/membership.js';
 import type { WorkerTimings } from '../queue/index.js';
@@ -16,6 +17,7 @@ import { type ExecuteDeps, executeRequest } from '../remediation/execute.js';
 import { ActionGuards } from '../remediation/guards.js';
 import { runProcedure } from '../remediation/procedures/index.js';
 import { createRemediationQueue, startRemediationWorker } from '../remediation/queue.js';
+import { FINAL_STATES } from '../remediation/request.js';
 import { RequestStore } from '../remediation/request-store.js';
 import { ACTION_IDS, type ActionId } from '../runbooks/ids.js';
 import { slackRequestNotifier } from '../slack/remediation-handlers.js';
@@ -34,6 +36,7 @@ export interface RemediationServiceDeps {
   store: ReportStore;
   slack: WebClient;
   logger: Logger;
+  metrics: Metrics;
   worker: boolean;
   concurrency?: number;
   workerTimings?: Partial<WorkerTimings>;
@@ -80,6 +83,8 @@ export function startRemediation(deps: RemediationServiceDeps): RemediationServi
       transportFor: (host) => createTransport(host),
       addHistory: (entry) => deps.store.addHistory(entry),
       notify: async (request) => {
+        if (FINAL_STATES.has(request.state))
+          deps.metrics.actions.inc({ action: request.action, state: request.state });
         await notify(request).catch((err) => deps.logger.warn({ err }, 'could not post an action update'));
       },
     };

@@ -88,7 +88,15 @@ export async function runService(
   // Approvals are asked for and given in serve; approved actions run on workers.
   const remediation = startRemediation({
     ...{ redisUrl: e.REDIS_URL, redis, prefix: e.FPM_MEDIC_QUEUE_PREFIX, inventory, policy, membership },
-    ...{ audit, store, slack, logger, worker: roles.worker, concurrency: e.FPM_MEDIC_WORKER_CONCURRENCY },
+    ...{
+      audit,
+      store,
+      slack,
+      logger,
+      metrics,
+      worker: roles.worker,
+      concurrency: e.FPM_MEDIC_WORKER_CONCURRENCY,
+    },
     ...(options.workerTimings ? { workerTimings: options.workerTimings } : {}),
   });
   stops.push(() => remediation.close());
