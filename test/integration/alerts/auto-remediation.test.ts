@@ -40,7 +40,8 @@ describe('alert auto-remediation', () => {
   it('FPM down on an opted-in staging host: started from the alert thread, verified, audited', async () => {
     const s = await lab.induce('fpm-down', { variant: 'stopped' });
     expect((await lab.get('/health.php')).status).toBe(502);
-    const h = (harness = await new AlertHarness(slack, sshd, lab).start({ policy: AUTO_POLICY }));
+    harness = await new AlertHarness(slack, sshd, lab).start({ policy: AUTO_POLICY });
+    const h = harness;
     expect(
       (await h.post('generic', { host: 'solo', title: 'PhpFpmDown', labels: { env: 'staging' } })).status,
     ).toBe(202);
