@@ -33,8 +33,8 @@ describe('alert auto-remediation', () => {
     harness = undefined;
   });
   afterAll(async () => {
-    // reset() also stops the FPM master the action started (it is not the lab's child).
-    await cleanupAll([() => lab?.reset(), () => lab?.stop(), () => sshd?.stop(), () => slack?.close()]);
+    // stop() also stops an FPM master the action started (it is not the lab's child).
+    await cleanupAll([() => lab?.stop(), () => sshd?.stop(), () => slack?.close()]);
   });
 
   it('FPM down on an opted-in staging host: started from the alert thread, verified, audited', async () => {
