@@ -68,7 +68,11 @@ export class Fpm {
       'php-fpm to be ready',
       () => {
         if (d.hasExited()) {
-          throw new WaitAborted(`php-fpm exited at start-up:\n${readLog(this.paths.fpmLog, mark.offset)}`);
+          // Errors before the log is open (a bad -c, a busy socket) go to stdio, not the log.
+          throw new WaitAborted(
+            `php-fpm exited at start-up:\n${readLog(this.paths.fpmLog, mark.offset)}\n` +
+              `stdio:\n${readLog(this.paths.fpmStdio).slice(-2000)}`,
+          );
         }
         return /NOTICE: ready to handle connections/.test(readLog(this.paths.fpmLog, mark.offset));
       },

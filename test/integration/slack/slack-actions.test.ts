@@ -163,10 +163,11 @@ describe('Slack actions on the real lab', () => {
   afterAll(async () => {
     await cleanupAll([() => lab?.stop(), () => sshd?.stop(), () => slack?.close()]);
     await cleanupAll([
-      ...prefixes.flatMap((p) => [
-        () => cleanupPrefix(REDIS_URL, p),
-        () => cleanupPrefix(REDIS_URL, p, 'remediate'),
-      ]),
+      // One prefix's two queues one after the other: the second deletes every key under the prefix.
+      ...prefixes.map((p) => async () => {
+        await cleanupPrefix(REDIS_URL, p, 'remediate');
+        await cleanupPrefix(REDIS_URL, p);
+      }),
       () => rmSync(dir, { recursive: true, force: true }),
     ]);
   });
