@@ -49,6 +49,8 @@ export async function benchSlackAck(
       SLACK_API_URL: slack.url,
       FPM_MEDIC_INVENTORY: inventory,
       FPM_MEDIC_QUEUE_PREFIX: prefix,
+      // The bench's commands are not the user's: keep them out of their audit log.
+      FPM_MEDIC_AUDIT_LOG: join(dir, 'audit.jsonl'),
       FPM_MEDIC_LOG_LEVEL: 'error',
     },
   );
