@@ -41,6 +41,14 @@ export interface ApprovalSettings {
   maxHostsAtOnce: number;
 }
 
+/** What an `actions.<id>` entry gets for each key it leaves out (docs/policy.md). */
+export const DEFAULT_APPROVAL_SETTINGS: ApprovalSettings = {
+  requireSecondPerson: true,
+  approvalTtlMinutes: 15,
+  cooldownMinutes: 10,
+  maxHostsAtOnce: 1,
+};
+
 export interface ActionPolicy extends ApprovalSettings {
   approve: readonly Rule[];
 }

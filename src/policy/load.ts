@@ -8,7 +8,12 @@ import { pathText } from '../config/issues.js';
 import { parseYaml, valuePosition, type YamlSource } from '../config/yaml-source.js';
 import { fromZodIssues } from '../config/zod-issues.js';
 import type { ActionId } from '../runbooks/ids.js';
-import { type ActionPolicy, type AutoRemediation, Policy } from './access-policy.js';
+import {
+  type ActionPolicy,
+  type AutoRemediation,
+  DEFAULT_APPROVAL_SETTINGS,
+  Policy,
+} from './access-policy.js';
 import { attachAlertRouting, compileAlertRouting } from './alert-routing.js';
 import { PolicyError, PolicyNotFoundError } from './errors.js';
 import { checkPolicyReferences, type PolicyReferences } from './references.js';
@@ -19,10 +24,6 @@ export const POLICY_ENV = 'FPM_MEDIC_POLICY';
 
 // A policy for a large organisation is a few kilobytes; anything this big is the wrong file.
 const MAX_BYTES = 1024 * 1024;
-
-const DEFAULT_APPROVAL_TTL_MINUTES = 15;
-const DEFAULT_COOLDOWN_MINUTES = 10;
-const DEFAULT_MAX_HOSTS_AT_ONCE = 1;
 
 export type ParsePolicyOptions = PolicyReferences;
 
@@ -104,10 +105,10 @@ function compile(file: string, data: PolicyFile, source: YamlSource): Policy {
   ][]) {
     if (!settings) continue;
     actions.set(id, {
-      requireSecondPerson: settings.requireSecondPerson ?? true,
-      approvalTtlMinutes: settings.approvalTtlMinutes ?? DEFAULT_APPROVAL_TTL_MINUTES,
-      cooldownMinutes: settings.cooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES,
-      maxHostsAtOnce: settings.maxHostsAtOnce ?? DEFAULT_MAX_HOSTS_AT_ONCE,
+      requireSecondPerson: settings.requireSecondPerson ?? DEFAULT_APPROVAL_SETTINGS.requireSecondPerson,
+      approvalTtlMinutes: settings.approvalTtlMinutes ?? DEFAULT_APPROVAL_SETTINGS.approvalTtlMinutes,
+      cooldownMinutes: settings.cooldownMinutes ?? DEFAULT_APPROVAL_SETTINGS.cooldownMinutes,
+      maxHostsAtOnce: settings.maxHostsAtOnce ?? DEFAULT_APPROVAL_SETTINGS.maxHostsAtOnce,
       approve: rulesAt(settings.approve, ['actions', id, 'approve']),
     });
   }

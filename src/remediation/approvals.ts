@@ -6,12 +6,18 @@
  */
 import type { AuditLog, AuditWho } from '../audit/index.js';
 import type { Inventory, ResolvedHost } from '../config/inventory.js';
-import type { ApprovalSettings, Policy } from '../policy/access-policy.js';
+import { type ApprovalSettings, DEFAULT_APPROVAL_SETTINGS, type Policy } from '../policy/access-policy.js';
 import type { GroupMembership } from '../policy/membership.js';
 import type { Actor } from '../policy/rules.js';
 import type { ActionId } from '../runbooks/ids.js';
 import type { ActionGuards } from './guards.js';
-import { type ActionRequest, type HostOutcome, type RequestHost, requestIdFor } from './request.js';
+import {
+  type ActionRequest,
+  auditWhere,
+  type HostOutcome,
+  type RequestHost,
+  requestIdFor,
+} from './request.js';
 import type { RequestStore } from './request-store.js';
 
 export interface ApprovalDeps {
@@ -58,12 +64,7 @@ export type RejectOutcome =
  * Auto-remediation is enabled by its own policy entry; an action with no `actions:` entry of its
  * own still gets the defaults' expiry, cooldown and blast radius.
  */
-export const AUTO_DEFAULTS: ApprovalSettings = {
-  requireSecondPerson: false,
-  approvalTtlMinutes: 15,
-  cooldownMinutes: 10,
-  maxHostsAtOnce: 1,
-};
+export const AUTO_DEFAULTS: ApprovalSettings = { ...DEFAULT_APPROVAL_SETTINGS, requireSecondPerson: false };
 
 const minutesText = (ms: number) => `${Math.max(1, Math.round(ms / 60_000))} min`;
 
@@ -83,7 +84,7 @@ export class Approvals {
   async ask(ask: ActionAsk, auto?: { rule: string }): Promise<AskOutcome> {
     const { policy } = this.deps;
     const who = whoOf(ask.actor, ask.source);
-    const base = { kind: 'approval' as const, who, what: `request ${ask.action}`, ...where(ask) };
+    const base = { kind: 'approval' as const, who, what: `request ${ask.action}`, ...auditWhere(ask) };
     const refuse = async (reason: string): Promise<AskOutcome> => {
       await this.deps.audit.refused({ ...base, kind: 'refusal', detail: { runbook: ask.runbook } }, reason);
       return { kind: 'refused', reason };
@@ -167,7 +168,7 @@ export class Approvals {
       kind: 'approval' as const,
       who,
       what: `approve ${request?.action ?? 'action'}`,
-      ...(request ? where(request) : {}),
+      ...(request ? auditWhere(request) : {}),
     };
     const refuse = async (reason: string, r?: ActionRequest): Promise<ApproveOutcome> => {
       await audit.refused({ ...base, kind: 'refusal', detail: { requestId } }, reason);
@@ -280,7 +281,7 @@ export class Approvals {
               kind: 'refusal',
               who: whoOf(actor, request.source),
               what: `reject ${request.action}`,
-              ...where(request),
+              ...auditWhere(request),
             },
             d.reason,
           );
@@ -292,7 +293,7 @@ export class Approvals {
       kind: 'approval',
       who: whoOf(actor, request.source),
       what: `reject ${request.action}`,
-      ...where(request),
+      ...auditWhere(request),
       detail: { requestId },
     });
     const t = await requests.transition(requestId, ['pending'], 'rejected', {
@@ -322,8 +323,4 @@ function whoOf(actor: Actor, source: 'slack' | 'alert'): AuditWho {
     ...(actor.channelId ? { channelId: actor.channelId } : {}),
     source,
   };
-}
-
-function where(r: { target: string; hosts: readonly RequestHost[] }) {
-  return r.hosts.length === 1 ? { host: r.hosts[0]!.host, target: r.target } : { target: r.target };
 }

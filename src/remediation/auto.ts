@@ -11,7 +11,6 @@ import type { Policy } from '../policy/access-policy.js';
 import type { ActionId } from '../runbooks/ids.js';
 import type { Approvals, ApproveOutcome } from './approvals.js';
 import type { ActionRequest } from './request.js';
-import type { StuckWorker } from './types.js';
 
 export interface AutoRemediationDeps {
   inventory: Inventory;
@@ -49,7 +48,7 @@ export async function autoRemediate(
   for (const finding of ctx.report.findings) {
     const allowed = deps.policy.autoRemediation(finding.runbook, host);
     for (const action of finding.actions.filter((a) => allowed.includes(a))) {
-      const workers = (finding as { workers?: StuckWorker[] }).workers;
+      const { workers } = finding;
       const actor = { userId: AUTO_ACTOR, channelId: ctx.channelId };
       const asked = await deps.approvals.ask(
         {

@@ -12,7 +12,13 @@ import type { HistoryEntry } from '../store/report-store.js';
 import type { Transport } from '../transport/transport.js';
 import { AUTO_DEFAULTS } from './approvals.js';
 import type { ActionGuards } from './guards.js';
-import type { ActionRequest, HostOutcome, RequestHost, RequestState } from './request.js';
+import {
+  type ActionRequest,
+  auditWhere,
+  type HostOutcome,
+  type RequestHost,
+  type RequestState,
+} from './request.js';
 import type { RequestStore } from './request-store.js';
 import type { ActionParams, ProcedureContext, ProcedureResult, StepRunner } from './types.js';
 
@@ -90,7 +96,7 @@ async function execute(
     });
     if (t.moved) {
       await deps.audit.refused(
-        { kind: 'action', who: whoOf(r), what: r.action, ...where(r), detail: { requestId } },
+        { kind: 'action', who: whoOf(r), what: r.action, ...auditWhere(r), detail: { requestId } },
         `interrupted: ${reason}`,
       );
       await deps.notify(t.request!).catch(() => {});
@@ -107,7 +113,7 @@ async function execute(
     kind: 'action',
     who: whoOf(request),
     what: request.action,
-    ...where(request),
+    ...auditWhere(request),
     detail: {
       requestId,
       approvedBy: request.approvedBy,
@@ -282,8 +288,4 @@ function whoOf(r: ActionRequest): AuditWho {
     ...(r.channelId ? { channelId: r.channelId } : {}),
     source: r.source,
   };
-}
-
-function where(r: ActionRequest) {
-  return r.hosts.length === 1 ? { host: r.hosts[0]!.host, target: r.target } : { target: r.target };
 }

@@ -85,4 +85,12 @@ export function requestIdFor(action: ActionId, reportIds: readonly string[]): st
   return `rq-${h.digest('hex').slice(0, 24)}`;
 }
 
+/** The audit record's host (one host) and target (the host or group) of a request. */
+export function auditWhere(r: { target: string; hosts: readonly RequestHost[] }): {
+  host?: string;
+  target: string;
+} {
+  return r.hosts.length === 1 ? { host: r.hosts[0]!.host, target: r.target } : { target: r.target };
+}
+
 export const REQUEST_ID_RE = /^rq-[0-9a-f]{24}$/;

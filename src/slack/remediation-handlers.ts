@@ -7,8 +7,9 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AuditLog } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
+import type { ReportFinding } from '../diagnosis/report.js';
 import type { Approvals, ApproveOutcome } from '../remediation/approvals.js';
-import type { ActionRequest, RequestHost } from '../remediation/request.js';
+import { type ActionRequest, FINAL_STATES, type RequestHost } from '../remediation/request.js';
 import type { RequestStore } from '../remediation/request-store.js';
 import type { StuckWorker } from '../remediation/types.js';
 import type { ReportStore } from '../store/report-store.js';
@@ -253,9 +254,8 @@ function mostCommon(values: readonly string[]): string {
 }
 
 /** kill-stuck-workers acts only on the workers the report named, never on a fresh guess. */
-function workersOf(finding: object): { workers?: StuckWorker[] } {
-  const workers = (finding as { workers?: StuckWorker[] }).workers;
-  return workers?.length ? { workers } : {};
+function workersOf(finding: ReportFinding): { workers?: StuckWorker[] } {
+  return finding.workers?.length ? { workers: finding.workers } : {};
 }
 
 async function renderApproval(
@@ -305,39 +305,36 @@ export async function updateRequest(
   request: ActionRequest,
   deps: Pick<RemediationHandlerDeps, 'requests'>,
 ): Promise<void> {
-  const latest = (await deps.requests.get(request.id)) ?? request;
-  if (!latest.messageTs) return;
-  await client.chat.update({ channel: latest.channelId, ts: latest.messageTs, ...approvalMessage(latest) });
+  await showRequest(client, (await deps.requests.get(request.id)) ?? request);
+}
+
+async function showRequest(client: WebClient, request: ActionRequest): Promise<void> {
+  if (!request.messageTs) return;
+  await client.chat.update({
+    channel: request.channelId,
+    ts: request.messageTs,
+    ...approvalMessage(request),
+  });
 }
 
 /**
- * The worker's side: the approval message follows the request, and a final outcome is also
- * posted as a reply, so everyone following the thread is notified with its numbers.
+ * The worker's side: the approval message follows the request (posted first if nobody has, as for
+ * auto-remediation), and a final outcome is also posted as a reply, so everyone following the
+ * thread is notified with its numbers.
  */
 export function slackRequestNotifier(client: WebClient, requests: RequestStore) {
   return async (request: ActionRequest): Promise<void> => {
     const latest = (await requests.get(request.id)) ?? request;
-    if (latest.messageTs) {
-      await client.chat.update({
-        channel: latest.channelId,
-        ts: latest.messageTs,
-        ...approvalMessage(latest),
-      });
-    } else {
-      const res = await client.chat.postMessage({
-        channel: latest.channelId,
-        ...(latest.threadTs ? { thread_ts: latest.threadTs } : {}),
-        ...approvalMessage(latest),
-      });
-      if (res.ts) await requests.annotate(latest.id, { messageTs: res.ts });
+    if (!latest.messageTs) {
+      await postRequest(client, latest, { requests });
       return;
     }
-    if (['done', 'failed', 'refused', 'interrupted'].includes(latest.state)) {
-      const m = approvalMessage(latest);
+    await showRequest(client, latest);
+    if (FINAL_STATES.has(latest.state) && latest.state !== 'rejected' && latest.state !== 'expired') {
       await client.chat.postMessage({
         channel: latest.channelId,
         ...(latest.threadTs ? { thread_ts: latest.threadTs } : {}),
-        text: m.text,
+        text: approvalMessage(latest).text,
       });
     }
   };

@@ -12,7 +12,7 @@ function usageLines(cmd: string): string[] {
     `${code(`${cmd} diagnose HOST|GROUP [--window 30m]`)} find the root cause of 502/503/504s (last 15 min of logs by default)`,
     `${code(`${cmd} status HOST`)} a quick pool summary: busy and max workers, queue`,
     `${code(`${cmd} hosts`)} the hosts and groups in the inventory, with labels`,
-    `${code(`${cmd} history HOST`)} recent diagnoses and actions`,
+    `${code(`${cmd} history HOST`)} recent diagnoses, actions and the audit log`,
     `${code(`${cmd} help`)} this message`,
   ];
 }

@@ -226,7 +226,7 @@ function actionButton(action: ActionId, f: ReportFinding, report: HostReport, op
  */
 export function confirmText(action: ActionId, f: ReportFinding, report: HostReport): string {
   if (action === 'fpm-reload') {
-    const pct = (report as { processControlTimeoutSec?: number }).processControlTimeoutSec;
+    const pct = report.processControlTimeoutSec;
     const how = 'Config test first (no reload if it fails), then a graceful reload and a health check.';
     if (pct === undefined)
       return `${how} process_control_timeout could not be read: in-flight requests may be cut.`;
@@ -235,7 +235,7 @@ export function confirmText(action: ActionId, f: ReportFinding, report: HostRepo
     return `${how} Graceful here: workers get up to ${pct}s (process_control_timeout) to finish their requests.`;
   }
   if (action === 'kill-stuck-workers') {
-    const workers = (f as { workers?: { pid: number }[] }).workers ?? [];
+    const workers = f.workers ?? [];
     if (!workers.length)
       return 'This report names no worker that can be checked again: nothing would be killed.';
     const pids = workers.map((w) => w.pid);

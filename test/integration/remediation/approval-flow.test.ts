@@ -204,7 +204,6 @@ describe('execution', () => {
     expect(h.maxRunning).toBe(2);
     expect(h.runs).toHaveLength(3);
 
-    h = Object.assign(h, {});
     const h2 = new FlowHarness();
     try {
       const hosts = [h2.host('web-1'), h2.host('web-2'), h2.host('web-3')];
@@ -227,7 +226,7 @@ describe('execution', () => {
     }
   });
 
-  it('one action at a time on a host, and K hosts of a group at once across requests', async () => {
+  it('one action at a time on a host: another request running there refuses this one', async () => {
     h = new FlowHarness();
     const lock = await h.guards.lockHost('web-1', 'rq-other', 60_000);
     expect(lock).toBeUndefined();
@@ -235,6 +234,24 @@ describe('execution', () => {
     const r = await executeRequest(id, h.executeDeps());
     expect(r).toMatchObject({ state: 'refused', reason: 'another action (rq-other) is running on web-1' });
     expect(h.runs).toEqual([]);
+  });
+
+  it('at most K hosts of a group at once across requests: a third host waits its turn', async () => {
+    h = new FlowHarness();
+    // Two other requests hold web-1 and web-2 (maxHostsAtOnce 2 for fpm-reload).
+    expect(await h.guards.acquireGroupSlot('web', 'web-1', 2, 60_000)).toEqual([]);
+    expect(await h.guards.acquireGroupSlot('web', 'web-2', 2, 60_000)).toEqual([]);
+    const id = await approved([h.host('web-3')]);
+    const r = await executeRequest(id, h.executeDeps());
+    expect(r).toMatchObject({ state: 'refused' });
+    expect(r?.reason).toMatch(
+      /^2 host\(s\) of group web are being acted on already \(web-1, web-2\); at most 2 at once$/,
+    );
+    expect(h.runs).toEqual([]);
+    // Once one of them is done, the same host may go.
+    await h.guards.releaseGroupSlot('web', 'web-1');
+    const again = await approved([h.host('web-3')]);
+    expect(await executeRequest(again, h.executeDeps())).toMatchObject({ state: 'done' });
   });
 });
 
