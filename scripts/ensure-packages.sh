@@ -7,6 +7,7 @@ packages=(
   nginx apache2                                  # both web servers in front of it
   openssh-server openssh-client                  # real sshd on loopback for the transport
   shellcheck iproute2 procps util-linux lsof curl pssh redis-server
+  sudo                                           # a non-root SSH user with become (ssh.become: sudo)
   prometheus-alertmanager                        # a real Alertmanager delivering webhooks (alert tests)
 )
 missing=()
