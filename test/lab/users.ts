@@ -41,7 +41,8 @@ async function ids(name: string): Promise<LabUser> {
 }
 
 export async function ensureLabUser(name: string, options: LabUserOptions): Promise<LabUser> {
-  if (!/^fpm-medic-[a-z0-9-]{1,20}$/.test(name)) throw new Error(`lab user names start with fpm-medic-: ${name}`);
+  if (!/^fpm-medic-[a-z0-9-]{1,20}$/.test(name))
+    throw new Error(`lab user names start with fpm-medic-: ${name}`);
   try {
     await run('id', ['-u', name]);
   } catch {
@@ -52,7 +53,8 @@ export async function ensureLabUser(name: string, options: LabUserOptions): Prom
   await run('usermod', ['-p', '*', '-G', (options.groups ?? []).join(','), name]);
   const file = sudoersPath(name);
   if (options.sudo) {
-    if (!existsSync('/usr/bin/sudo')) throw new Error('sudo is not installed: bash scripts/ensure-packages.sh');
+    if (!existsSync('/usr/bin/sudo'))
+      throw new Error('sudo is not installed: bash scripts/ensure-packages.sh');
     await writeFile(`${file}.new`, `${sudoersLine(name)}\n`, { mode: 0o440 });
     await run('visudo', ['-c', '-q', '-f', `${file}.new`]);
     await run('mv', ['-f', `${file}.new`, file]);
