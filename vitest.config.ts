@@ -17,6 +17,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Installs the lab's Debian packages (as root) and finds or starts Redis, before any lab.
+          globalSetup: ['test/setup/integration-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
