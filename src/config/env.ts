@@ -67,3 +67,6 @@ export function readEnv(
     throw new EnvError('missing FPM_MEDIC_INVENTORY: the path of the inventory file');
   return e;
 }
+
+/** Every variable the service reads (the schema's keys), for checks of env files and compose. */
+export const SERVICE_ENV_NAMES: readonly string[] = Object.keys(schema.shape);

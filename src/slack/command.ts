@@ -39,7 +39,7 @@ export type SlackCommand =
 
 export type TargetVerb = 'diagnose' | 'status' | 'history';
 
-const VERBS = ['diagnose', 'status', 'hosts', 'history', 'help'] as const;
+export const VERBS = ['diagnose', 'status', 'hosts', 'history', 'help'] as const;
 
 // Far beyond any real command; longer text is refused before any work is done on it.
 const MAX_TEXT = 300;
