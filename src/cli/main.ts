@@ -3,6 +3,7 @@ import { EnvError } from '../config/env.js';
 import { InventoryError, UnknownHostError } from '../config/inventory.js';
 import { PolicyError } from '../policy/policy.js';
 import { RunbookError } from '../runbooks/index.js';
+import { SlackAuthError } from '../slack/start-error.js';
 import { isFpmMedicError } from '../util/errors.js';
 import { auditCommand } from './commands/audit.js';
 import { diagnoseCommand } from './commands/diagnose.js';
@@ -93,7 +94,8 @@ export async function main(argv: string[]): Promise<number> {
       err instanceof UnknownHostError ||
       err instanceof RunbookError ||
       err instanceof PolicyError ||
-      err instanceof EnvError
+      err instanceof EnvError ||
+      err instanceof SlackAuthError
     ) {
       process.stderr.write(`fpm-medic: ${err.message}\n`);
       return EXIT.usage;

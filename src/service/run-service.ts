@@ -10,6 +10,7 @@ import { CachedGroupMembership, loadPolicy } from '../policy/policy.js';
 import { createQueues, startDiagnosisWorker, type WorkerTimings } from '../queue/index.js';
 import { loadRunbooks, runbookDirsFromEnv } from '../runbooks/index.js';
 import { createSlackApp } from '../slack/app.js';
+import { explainStartError } from '../slack/start-error.js';
 import { ReportStore } from '../store/report-store.js';
 import { logger } from '../util/logger.js';
 import { answerAskers, processDiagnosis } from './diagnosis-jobs.js';
@@ -160,7 +161,14 @@ export async function runService(
       audit,
       defaultWindowSec: DEFAULT_WINDOW_SEC,
     });
-    await app.start(e.PORT);
+    try {
+      await app.start(e.PORT);
+    } catch (err) {
+      // Nothing started so far may outlive a start that failed: the process would hang on it.
+      await app.stop().catch(() => {});
+      await result.stop();
+      throw explainStartError(err, Boolean(e.SLACK_APP_TOKEN));
+    }
     stops.push(() => app.stop());
     result.port = e.PORT;
     logger.info({ port: e.PORT, socketMode: Boolean(e.SLACK_APP_TOKEN) }, 'fpm-medic serve listening');

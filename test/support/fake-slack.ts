@@ -18,6 +18,11 @@ export interface FakeSlack {
   calls: SlackCall[];
   /** User group id -> member user ids (usergroups.users.list). */
   groups: Map<string, string[]>;
+  /**
+   * Socket Mode: apps.connections.open answers with `url()` for the app token `appToken` (sent as
+   * `Authorization: Bearer`), and `invalid_auth` for any other token, as Slack does.
+   */
+  socketMode?: { appToken: string; url(): string };
   /** Makes the next calls of `method` fail with this Slack error. */
   failNext(method: string, error: string, times?: number): void;
   waitFor(
@@ -66,6 +71,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return reply({ ok: false, error: failure.error });
     }
     switch (method) {
+      case 'apps.connections.open': {
+        const socket = fake.socketMode;
+        if (!socket) return reply({ ok: false, error: 'not_allowed_token_type' });
+        if (req.headers.authorization !== `Bearer ${socket.appToken}`)
+          return reply({ ok: false, error: 'invalid_auth' });
+        return reply({ ok: true, url: socket.url() });
+      }
       case 'auth.test':
         return reply({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'fpm-medic' });
       case 'chat.postMessage':
@@ -92,7 +104,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const port = (server.address() as { port: number }).port;
 
   const callsOf = (method: string) => calls.filter((c) => c.method === method);
-  return {
+  const fake: FakeSlack = {
     url: `http://127.0.0.1:${port}/api/`,
     calls,
     groups,
@@ -124,4 +136,5 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
+  return fake;
 }
