@@ -4,6 +4,7 @@
  *   2. diagnose of a 20-host group vs parallel-ssh running the same scripts (target ≤ 1.2×)
  *   3. bytes read per diagnosis while the logs grow 1000×                   (flat)
  *   4. the Slack ack with 1,000 jobs queued; 5. an alert storm (bench/alerts.ts)
+ *   6. 50 alert threads into one channel at Slack's per-channel rate (bench/slack-storm.ts)
  * The 20 "hosts" are 20 sshd on loopback in front of the same lab machine.
  */
 import { spawn } from 'node:child_process';
@@ -19,6 +20,7 @@ import { alertRows, benchAlerts } from './alerts.js';
 import { baselineStream } from './baseline-stream.js';
 import { benchQueueAck } from './queue-ack.js';
 import { benchSlackAck } from './slack-ack.js';
+import { benchSlackStorm } from './slack-storm.js';
 import { pairedMedians, row } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -194,6 +196,12 @@ async function main(): Promise<void> {
   );
   // 5. An alert storm: 10,000 alerts for 50 hosts -> 50 triages, every alert counted (bench/alerts.ts).
   lines.push(...alertRows(await benchAlerts()));
+  // 6. Threads into one channel against a fake that enforces about one message per second.
+  const storm = await benchSlackStorm();
+  lines.push(
+    `${row(`${storm.threads} threads into one channel vs the 1/s floor`, storm.ms, storm.floorMs, 'ms', 1.1)}` +
+      `  (${storm.delivered}/${storm.threads} delivered${storm.inOrder ? ', in order' : ', OUT OF ORDER'}, ${storm.limited} 429s)`,
+  );
   process.stdout.write(
     `${'figure'.padEnd(50)} ${'fpm-medic'.padStart(12)} ${'baseline'.padStart(12)} ${'ratio'.padStart(8)}\n`,
   );

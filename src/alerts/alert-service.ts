@@ -2,7 +2,6 @@
  * The alert side of `fpm-medic serve`: the webhook routes and, when alerts are configured, the
  * Redis state and the worker that posts threads and queues triages. Built by run-service.
  */
-import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
@@ -12,6 +11,7 @@ import { type AlertRouting, alertRoutingOf } from '../policy/alert-routing.js';
 import type { Policy } from '../policy/policy.js';
 import { producerClient } from '../queue/connection.js';
 import type { DiagnosisQueues } from '../queue/index.js';
+import { ChannelWebClient } from '../slack/channel-client.js';
 import type { Logger } from '../util/logger.js';
 import { alertsBase } from './alert-keys.js';
 import { AlertState, type AlertStateTimings } from './alert-state.js';
@@ -101,9 +101,12 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
   const state = new AlertState(redis, alertsBase(deps.prefix), timings);
   const index = buildHostIndex(deps.inventory);
   // Few, quick retries: a work item stuck in Slack's back-off would outlive its lease.
-  const slack = new WebClient(deps.slackToken, {
+  // A lane per channel: one storm's pacing and 429s hold only its own channel. Few, quick retries
+  // (a 429's wait uses one too): a work item stuck in back-off would outlive its lease.
+  const slack = new ChannelWebClient(deps.slackToken, {
     ...(deps.slackApiUrl ? { slackApiUrl: deps.slackApiUrl } : {}),
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+    onFailure: (method, error) => deps.metrics.slackFailures.inc({ method, error }),
   });
   const worker: AlertWorker = startAlertWorker({
     state,

@@ -35,6 +35,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Slack Web API calls that failed for good (after the retries of src/slack/channel-client.ts). */
+  readonly slackFailures = new Counter({
+    name: 'fpm_medic_slack_failures_total',
+    help: 'Slack Web API calls given up on, by method and error (rate limits are waited out, not counted)',
+    labelNames: ['method', 'error'] as const,
+    registers: [this.registry],
+  });
+
   /** Approved actions (src/remediation) as they end: done, failed, refused, interrupted... */
   readonly actions = new Counter({
     name: 'fpm_medic_actions_total',

@@ -17,6 +17,7 @@ import { groupMessage } from '../slack/blocks/group.js';
 import { errorMessage } from '../slack/blocks/progress.js';
 import { reportMessage } from '../slack/blocks/report.js';
 import { statusMessage } from '../slack/blocks/status.js';
+import { channelUnreachable, postToResponseUrl } from '../slack/response-url.js';
 import type { ReportStore } from '../store/report-store.js';
 import type { Logger } from '../util/logger.js';
 
@@ -177,12 +178,22 @@ export function answerAskers(deps: DiagnosisJobDeps) {
       } catch (err) {
         // One asker's channel failing (bot removed, message deleted) must not starve the others.
         deps.logger.warn({ err, channel: reply.channelId }, 'could not deliver a diagnosis');
+        await tellUnreachable(deps, reply, err);
         continue;
       }
       if (reply.alert && reply.threadTs && outcome.ok)
         await alertHook(deps, outcome.result, reply, reply.threadTs);
     }
   };
+}
+
+/** The bot cannot post in the asker's channel: say why through the command's response_url. */
+async function tellUnreachable(deps: DiagnosisJobDeps, reply: ReplyTarget, err: unknown): Promise<void> {
+  const error = channelUnreachable(err);
+  if (!error || !reply.responseUrl) return;
+  const message = errorMessage({ kind: 'channel-unreachable', channel: reply.channelId, error });
+  const told = await postToResponseUrl(reply.responseUrl, message, { apiUrl: deps.slack.slackApiUrl });
+  if (!told) deps.logger.warn({ channel: reply.channelId, error }, 'could not tell the asker either');
 }
 
 /** The auto-remediation hook, once per host report; it sees the reports unredacted, as stored. */

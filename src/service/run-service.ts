@@ -1,4 +1,3 @@
-import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { type AlertServiceDeps, checkAlertsConfigured, createAlertService } from '../alerts/index.js';
 import { AuditLog, auditLogPath } from '../audit/index.js';
@@ -10,6 +9,7 @@ import { CachedGroupMembership, loadPolicy } from '../policy/policy.js';
 import { createQueues, startDiagnosisWorker, type WorkerTimings } from '../queue/index.js';
 import { loadRunbooks, runbookDirsFromEnv } from '../runbooks/index.js';
 import { createSlackApp } from '../slack/app.js';
+import { ChannelWebClient } from '../slack/channel-client.js';
 import { explainStartError } from '../slack/start-error.js';
 import { ReportStore } from '../store/report-store.js';
 import { logger } from '../util/logger.js';
@@ -63,7 +63,10 @@ export async function runService(
   });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis'));
   const store = new ReportStore(redis, e.FPM_MEDIC_QUEUE_PREFIX);
-  const slack = new WebClient(e.SLACK_BOT_TOKEN, e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {});
+  const slack = new ChannelWebClient(e.SLACK_BOT_TOKEN, {
+    ...(e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {}),
+    onFailure: (method, error) => metrics.slackFailures.inc({ method, error }),
+  });
   const runbookUrl = e.FPM_MEDIC_RUNBOOK_URL
     ? (id: string) => `${e.FPM_MEDIC_RUNBOOK_URL!.replace(/\/$/, '')}/${id}.md`
     : undefined;

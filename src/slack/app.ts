@@ -25,6 +25,7 @@ import { parseSlackCommand, type SlackCommand } from './command.js';
 import { historyMessage } from './history-message.js';
 import { rawOutputsForSlack } from './raw-outputs.js';
 import { type RemediationHandlerDeps, registerRemediationHandlers } from './remediation-handlers.js';
+import { channelUnreachable, postToResponseUrl } from './response-url.js';
 
 export interface SlackAppDeps {
   botToken: string;
@@ -85,6 +86,17 @@ export function createSlackApp(deps: SlackAppDeps): App {
     } catch (err) {
       await entry?.fail(err);
       deps.logger.error({ err }, 'slash command failed');
+      const unreachable = channelUnreachable(err);
+      if (unreachable) {
+        // Not invited (or archived): an ephemeral message would fail the same way.
+        const message = errorMessage({
+          kind: 'channel-unreachable',
+          channel: args.command.channel_id,
+          error: unreachable,
+        });
+        await postToResponseUrl(args.command.response_url, message, { apiUrl: args.client.slackApiUrl });
+        return;
+      }
       await ephemeral(
         args.client,
         args.command.channel_id,
@@ -289,6 +301,7 @@ async function handleCommand(
           reply: {
             channelId: actor.channelId,
             userId: actor.userId,
+            responseUrl: command.response_url,
             ...(progress.ts ? { messageTs: progress.ts } : {}),
             view: parsed.kind === 'status' ? 'status' : 'report',
           },

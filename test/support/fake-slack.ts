@@ -25,6 +25,24 @@ export interface FakeSlack {
   socketMode?: { appToken: string; url(): string };
   /** Makes the next calls of `method` fail with this Slack error. */
   failNext(method: string, error: string, times?: number): void;
+  /**
+   * Makes the next calls of `method` fail at the HTTP level: 429 with `Retry-After: retryAfterSec`,
+   * a 5xx, or a hang of `hangMs` before answering (a timeout for the client).
+   */
+  httpFailNext(
+    method: string,
+    failure: { status: 429; retryAfterSec: number } | { status: 500 | 502 | 503 } | { hangMs: number },
+    times?: number,
+  ): void;
+  /**
+   * Slack's per-channel posting limit: a chat.postMessage to a channel sooner than `intervalMs`
+   * after the last one accepted there gets 429 with Retry-After 1. Undefined turns it off.
+   */
+  channelRateMs?: number;
+  /** `${url}response/NAME`: a response_url this fake takes posts to (recorded as method `response/NAME`). */
+  responseUrl(name: string): string;
+  /** Calls Slack answered with ok: true (not the ones it refused or limited). */
+  delivered(method: string): SlackCall[];
   waitFor(
     method: string,
     match?: (args: Record<string, unknown>) => boolean,
@@ -51,6 +69,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const groups = new Map<string, string[]>();
   const failures = new Map<string, { error: string; times: number }>();
+  type HttpFailure = { status: number; retryAfterSec?: number } | { hangMs: number };
+  const httpFailures = new Map<string, { failure: HttpFailure; times: number }>();
+  const lastPost = new Map<string, number>();
   const waiters = new Set<() => void>();
   let ts = 1_700_000_000;
 
@@ -65,6 +86,33 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       res.end(JSON.stringify(body));
       for (const w of waiters) w();
     };
+    const http = httpFailures.get(method);
+    if (http && http.times > 0) {
+      http.times--;
+      const f = http.failure;
+      if ('hangMs' in f) {
+        await new Promise((r) => setTimeout(r, f.hangMs));
+      } else {
+        call.result = { status: f.status };
+        res.writeHead(f.status, f.retryAfterSec ? { 'retry-after': String(f.retryAfterSec) } : {});
+        res.end(f.status === 429 ? 'ratelimited' : 'upstream error');
+        for (const w of waiters) w();
+        return;
+      }
+    }
+    if (method === 'chat.postMessage' && fake.channelRateMs !== undefined) {
+      const channel = String(args.channel);
+      const last = lastPost.get(channel);
+      if (last !== undefined && call.at - last < fake.channelRateMs) {
+        call.result = { status: 429 };
+        res.writeHead(429, { 'retry-after': '1' });
+        res.end('ratelimited');
+        for (const w of waiters) w();
+        return;
+      }
+      lastPost.set(channel, call.at);
+    }
+    if (method.startsWith('response/')) return reply({ ok: true });
     const failure = failures.get(method);
     if (failure && failure.times > 0) {
       failure.times--;
@@ -112,6 +160,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     failNext(method, error, times = 1) {
       failures.set(method, { error, times });
     },
+    httpFailNext(method, failure, times = 1) {
+      httpFailures.set(method, { failure, times });
+    },
+    responseUrl: (name) => `http://127.0.0.1:${port}/api/response/${name}`,
+    delivered: (method) => calls.filter((c) => c.method === method && c.result?.ok === true),
     waitFor(method, match = () => true, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

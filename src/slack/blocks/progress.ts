@@ -40,7 +40,9 @@ export type SlackError =
   | { kind: 'queue-unavailable' }
   | { kind: 'not-allowed'; what: string; user?: string }
   | { kind: 'unknown-target'; target: string; suggestions: readonly string[] }
-  | { kind: 'failed'; detail: string };
+  | { kind: 'failed'; detail: string }
+  /** The bot cannot post in the channel (channel_not_found, not_in_channel, is_archived). */
+  | { kind: 'channel-unreachable'; channel: string; error: string };
 
 export function errorMessage(e: SlackError): SlackMessage {
   const text = errorText(e);
@@ -72,6 +74,10 @@ function errorText(e: SlackError): string {
     }
     case 'failed':
       return `:x: The diagnosis failed: ${escapeMrkdwn(truncate(oneLine(e.detail), 300))}`;
+    case 'channel-unreachable':
+      return e.error === 'is_archived'
+        ? `:warning: I cannot post in <#${e.channel}>: it is archived. Ask again in another channel.`
+        : `:warning: I cannot post in <#${e.channel}> (${code(e.error)}): invite me with ${code('/invite @fpm-medic')}, then ask again.`;
   }
 }
 
