@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fpm-medic's lab and tests use, only those missing.
-# Used by .ci/run and `npm run demo`. Needs root (apt-get).
+# Used by .ci/run, `npm run demo` and the integration tests' global setup. Needs root (apt-get).
+# --check: only list the missing ones (exit 1 when some are), never install.
 set -euo pipefail
+check_only=0
+[ "${1:-}" = --check ] && check_only=1
 packages=(
   php8.2-fpm php8.2-cli php8.2-curl libfcgi-bin  # the FPM under test, cgi-fcgi for its status page
   nginx apache2                                  # both web servers in front of it
@@ -19,6 +22,10 @@ done
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "all Debian packages present"
   exit 0
+fi
+if [ "$check_only" -eq 1 ]; then
+  echo "missing Debian packages: ${missing[*]}" >&2
+  exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing Debian packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2

@@ -2,9 +2,10 @@
  * Vitest global setup of the integration project: what `npm install && npm test` needs on a fresh
  * machine, before any test file starts a lab that could not start.
  *
- * - Debian packages (php-fpm, nginx, apache2, sshd, ...): scripts/ensure-packages.sh installs the
- *   missing ones as root; not as root it names them and the command to install them, and the run
- *   stops here within seconds instead of every lab test timing out.
+ * - Root and the Debian packages (php-fpm, nginx, apache2, sshd, ...): as root,
+ *   scripts/ensure-packages.sh installs the missing ones; not as root the run stops here within
+ *   seconds with one message (root is needed, which packages are missing, the command to install
+ *   them) instead of every lab test failing on its own.
  * - Redis: `REDIS_URL` when set, else the one on 127.0.0.1:6379, else a redis-server of our own on
  *   a free port for the length of the run (exported as REDIS_URL to every test worker).
  */
@@ -14,22 +15,35 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { OwnRedis } from '../integration/queue/helpers.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 
 export class MissingPrerequisiteError extends Error {
   override name = 'MissingPrerequisiteError';
 }
 
+const INSTALL = 'bash scripts/ensure-packages.sh';
+
 function ensurePackages(): void {
-  const run = spawnSync('bash', [join(root, 'scripts/ensure-packages.sh')], {
+  const root = process.getuid?.() === 0;
+  const run = spawnSync('bash', [join(ROOT, 'scripts/ensure-packages.sh'), ...(root ? [] : ['--check'])], {
     encoding: 'utf8',
     stdio: ['ignore', 'inherit', 'pipe'],
     timeout: 15 * 60_000,
   });
-  if (run.status === 0) return;
   const said = (run.stderr ?? '').trim() || run.error?.message || `exit ${run.status}`;
-  throw new MissingPrerequisiteError(`the integration tests need the lab's Debian packages: ${said}`);
+  if (!root) {
+    // The lab binds sockets, runs FPM's workers as www-data and makes a memory cgroup: root only.
+    const missing =
+      run.status === 0
+        ? ''
+        : ` They also need these: ${said.replace(/^missing Debian packages: /, '')} (as root: ${INSTALL}).`;
+    throw new MissingPrerequisiteError(
+      `the integration tests start a real lab (php-fpm, nginx, apache2, sshd) and must run as root.${missing} Without root: npm run test:unit`,
+    );
+  }
+  if (run.status !== 0)
+    throw new MissingPrerequisiteError(`could not install the lab's Debian packages: ${said}`);
 }
 
 async function answers(url: string): Promise<boolean> {
