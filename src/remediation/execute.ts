@@ -16,6 +16,7 @@ import {
   type ActionRequest,
   auditWhere,
   type HostOutcome,
+  oneEntryPerHost,
   type RequestHost,
   type RequestState,
 } from './request.js';
@@ -106,8 +107,11 @@ async function execute(
   const request = start.request!;
   const settings = deps.policy.approvalSettings(request.action) ?? AUTO_DEFAULTS;
   const maxAtOnce = Math.max(1, settings.maxHostsAtOnce);
+  // Each host once, even in a record that lists one twice (stored before requests were built
+  // one entry per host, or by hand): a second reload or kill on the same host is never intended.
+  const hosts = oneEntryPerHost(request.hosts);
   const skipped = new Set((request.results ?? []).map((r) => r.host));
-  const todo = request.hosts.filter((h) => !skipped.has(h.host));
+  const todo = hosts.filter((h) => !skipped.has(h.host));
 
   const entry = await deps.audit.begin({
     kind: 'action',
@@ -154,7 +158,7 @@ async function execute(
     await entry.fail(err);
     const t = await deps.requests.transition(requestId, ['running'], 'failed', {
       reason: (err as Error).message,
-      results: request.hosts.map(
+      results: hosts.map(
         (h) => results.get(h.host) ?? { host: h.host, outcome: 'not-run', summary: 'not run' },
       ),
       finishedAt: now(),
@@ -163,7 +167,7 @@ async function execute(
     return t.request;
   }
 
-  const ordered = request.hosts.map(
+  const ordered = hosts.map(
     (h) => results.get(h.host) ?? { host: h.host, outcome: 'not-run' as const, summary: 'not run' },
   );
   const { state, reason } = finalState(ordered, stopAfter);

@@ -255,6 +255,101 @@ describe('execution', () => {
   });
 });
 
+describe('a group request naming one host twice', () => {
+  const worker = (pid: number) => ({
+    pid,
+    startedAt: 1_700_000_000,
+    pool: 'www',
+    masterPid: 100,
+    conn: `unix:${pid}`,
+    durationSec: 90,
+  });
+  const actionSteps = (records: Awaited<ReturnType<FlowHarness['auditRecords']>>, step: string) =>
+    records.filter((r) => r.kind === 'action' && r.what.endsWith(` ${step}`) && r.phase === 'started');
+
+  it('asks for each host once (its newest report) and runs the action once on it', async () => {
+    h = new FlowHarness();
+    // Two reports of web-1 (an older and a newer diagnosis) and one of web-2 under one button.
+    const older = h.host('web-1', 'rep-web1-old', 5);
+    const newer = h.host('web-1', 'rep-web1-new', 2);
+    const asked = await h.approvals.ask({
+      ...reloadAsk(ALICE, [older, h.host('web-2'), newer]),
+      target: 'web',
+    });
+    if (asked.kind !== 'created') throw new Error(asked.kind);
+    expect(asked.request.hosts.map((x) => [x.host, x.reportId])).toEqual([
+      ['web-1', 'rep-web1-new'],
+      ['web-2', expect.any(String)],
+    ]);
+    expect(await h.approvals.approve(asked.request.id, { userId: BOB, channelId: OPS })).toMatchObject({
+      kind: 'approved',
+    });
+    const r = await executeRequest(asked.request.id, h.executeDeps());
+    expect(r?.state).toBe('done');
+    expect(r?.results?.map((x) => [x.host, x.outcome])).toEqual([
+      ['web-1', 'done'],
+      ['web-2', 'done'],
+    ]);
+    expect(h.runs.map((x) => x.host).sort()).toEqual(['web-1', 'web-2']);
+    const records = await h.auditRecords();
+    expect(
+      actionSteps(records, 'reload')
+        .map((x) => x.host)
+        .sort(),
+    ).toEqual(['web-1', 'web-2']);
+    const request = records.find((x) => x.what === 'request fpm-reload' && x.phase === 'started');
+    expect(request?.detail).toMatchObject({ superseded: ['rep-web1-old'] });
+  });
+
+  it('without a cooldown, still kills on the host once', async () => {
+    h = new FlowHarness();
+    const hosts = [
+      { ...h.host('web-1', 'rep-a', 3), workers: [worker(2911)] },
+      { ...h.host('web-1', 'rep-b', 2), workers: [worker(2911)] },
+    ];
+    const asked = await h.approvals.ask({
+      actor: { userId: ALICE, channelId: OPS },
+      source: 'slack',
+      action: 'kill-stuck-workers',
+      runbook: 'self-request-deadlock',
+      target: 'web',
+      hosts,
+    });
+    if (asked.kind !== 'created') throw new Error(asked.kind);
+    expect(asked.selfApprove).toBe(true);
+    await h.approvals.approve(asked.request.id, { userId: ALICE, channelId: OPS });
+    const r = await executeRequest(asked.request.id, h.executeDeps());
+    expect(r?.state).toBe('done');
+    expect(h.runs.map((x) => x.host)).toEqual(['web-1']);
+    expect(actionSteps(await h.auditRecords(), 'reload')).toHaveLength(1);
+  });
+
+  it('a stored request that lists a host twice (as older versions stored it) runs once on that host', async () => {
+    h = new FlowHarness();
+    const id = 'rq-0123456789abcdef01234567';
+    const now = h.clock;
+    await h.requests.create({
+      id,
+      action: 'fpm-reload',
+      runbook: 'pool-exhausted',
+      target: 'web',
+      hosts: [h.host('web-1', 'rep-x'), h.host('web-1', 'rep-y'), h.host('web-2', 'rep-z')],
+      source: 'slack',
+      requestedBy: ALICE,
+      channelId: OPS,
+      requestedAt: now,
+      expiresAt: now + 10 * 60_000,
+      state: 'approved',
+      approvedBy: BOB,
+      approvedAt: now,
+    });
+    const r = await executeRequest(id, h.executeDeps());
+    expect(r?.state).toBe('done');
+    expect(h.runs.map((x) => x.host).sort()).toEqual(['web-1', 'web-2']);
+    expect(r?.results?.map((x) => x.host)).toEqual(['web-1', 'web-2']);
+  });
+});
+
 describe('auto-remediation', () => {
   const report = (host: string, runbook: string, actions: string[]) =>
     ({
