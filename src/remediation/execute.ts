@@ -146,8 +146,8 @@ async function execute(
         }
         const outcome = await runOnHost(request, h, deps, maxAtOnce);
         results.set(h.host, outcome);
-        if (outcome.outcome !== 'done')
-          stopAfter ??= `${h.host} ${outcome.outcome === 'failed' ? 'failed' : 'was refused'}`;
+        // Not verified is not "gone as planned": the next hosts would be as blind.
+        if (outcome.outcome !== 'done') stopAfter ??= `${h.host} ${STOP_WORDS[outcome.outcome]}`;
         if (outcome.outcome === 'refused') {
           await deps.guards.releaseCooldown(request.action, h.host, requestId).catch(() => {});
         }
@@ -267,6 +267,13 @@ async function runOnHost(
   }
 }
 
+const STOP_WORDS: Record<Exclude<HostOutcome['outcome'], 'done'>, string> = {
+  failed: 'failed',
+  refused: 'was refused',
+  unverified: 'could not be verified',
+  'not-run': 'was not run',
+};
+
 export function finalState(
   results: readonly HostOutcome[],
   stopAfter: string | undefined,
@@ -277,12 +284,15 @@ export function finalState(
     const state: RequestState = one.outcome === 'not-run' ? 'refused' : one.outcome;
     return { state, reason: one.summary };
   }
-  const parts = (['done', 'failed', 'refused', 'not-run'] as const)
+  const parts = (['done', 'unverified', 'failed', 'refused', 'not-run'] as const)
     .filter((o) => count(o) > 0)
-    .map((o) => `${count(o)} ${o}`);
+    .map((o) => `${count(o)} ${o === 'unverified' ? 'not verified (nothing to check)' : o}`);
   const text = `${parts.join(', ')}${stopAfter ? ` (stopped after ${stopAfter})` : ''}`;
+  const acted = count('done') + count('unverified');
   if (count('done') === results.length) return { state: 'done', reason: text };
-  if (count('failed') > 0 || count('done') > 0) return { state: 'failed', reason: text };
+  // Every host acted on, some without anything to check: not "done", not a failure either.
+  if (acted === results.length) return { state: 'unverified', reason: text };
+  if (count('failed') > 0 || acted > 0) return { state: 'failed', reason: text };
   return { state: 'refused', reason: text };
 }
 

@@ -12,6 +12,8 @@ export type RequestState =
   | 'approved'
   | 'running'
   | 'done'
+  /** It ran, but nothing could be checked afterwards (ProcedureResult's outcome). */
+  | 'unverified'
   | 'failed'
   | 'refused'
   | 'rejected'
@@ -21,6 +23,7 @@ export type RequestState =
 
 export const FINAL_STATES: ReadonlySet<RequestState> = new Set([
   'done',
+  'unverified',
   'failed',
   'refused',
   'rejected',

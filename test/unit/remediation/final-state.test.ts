@@ -24,6 +24,25 @@ describe('finalState', () => {
     });
     expect(finalState([r('refused'), r('not-run')], 'x').state).toBe('refused');
   });
+  it('a host with nothing to check is never counted as done', () => {
+    const r = (host: string, outcome: 'done' | 'unverified' | 'not-run') => ({
+      host,
+      outcome,
+      summary: outcome,
+    });
+    expect(finalState([r('a', 'unverified')], undefined)).toEqual({
+      state: 'unverified',
+      reason: 'unverified',
+    });
+    expect(finalState([r('a', 'done'), r('b', 'unverified')], undefined)).toEqual({
+      state: 'unverified',
+      reason: '1 done, 1 not verified (nothing to check)',
+    });
+    expect(finalState([r('a', 'unverified'), r('b', 'not-run')], 'a could not be verified')).toEqual({
+      state: 'failed',
+      reason: '1 not verified (nothing to check), 1 not-run (stopped after a could not be verified)',
+    });
+  });
 });
 
 describe('requestIdFor', () => {
