@@ -13,6 +13,11 @@ export type PolicyHost = Pick<ResolvedHost, 'name' | 'labels' | 'groups'>;
 export interface Actor {
   userId: string;
   channelId: string;
+  /**
+   * The Slack workspace (T…) or Enterprise Grid org (E…) the person belongs to, as the payload
+   * says (src/slack/actor.ts). Absent: not known, and then never taken for the app's own.
+   */
+  teamId?: string;
 }
 
 export interface RuleRef {

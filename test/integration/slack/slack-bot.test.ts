@@ -204,6 +204,46 @@ describe('the Slack bot end to end', () => {
     // The nginx line with the request is there, its secret is not.
     expect(blocksText(shown.args)).toContain('api_key=');
     expect(blocksText(shown.args)).not.toContain('hunter2secret');
+
+    // Who saw which host's output, from which report, is on record, written before it was shown.
+    const { reportId } = JSON.parse(JSON.parse(`"${value}"`)) as { reportId: string };
+    const views = await waitFor('the view to be closed in the audit log', async () => {
+      const r = (await readAudit(join(dir, 'audit.jsonl'))).filter(
+        (x) => x.kind === 'view' && x.who.userId === 'U0DAVE0001',
+      );
+      return r.some((x) => x.phase === 'completed') ? r : undefined;
+    });
+    expect(views.map((x) => x.phase)).toEqual(['started', 'completed']);
+    const [started] = views;
+    expect(started).toMatchObject({
+      what: 'raw-evidence',
+      host: 'lab-1',
+      who: { userId: 'U0DAVE0001', channelId: 'C0OPS00001', teamId: 'T1', source: 'slack' },
+      detail: { reportId, probes: expect.arrayContaining(['runtime', 'discover-fpm']) },
+    });
+    expect(Date.parse(started!.time)).toBeLessThanOrEqual(shown.at);
+  });
+
+  it('a raw evidence click the policy refuses is audited as a refusal and shows nothing', async () => {
+    const update = slack.callsOf('chat.update').find((u) => blocksText(u.args).includes('fpm-raw-evidence'));
+    const value = JSON.stringify(update!.args.blocks).match(
+      /"action_id":"fpm-raw-evidence","value":"((?:[^"\\]|\\.)*)"/,
+    )?.[1];
+    // lab-1 is prod: diagnosis (and so its raw output) is limited to #ops (C0OPS00001).
+    await post(
+      blockActionBody({
+        actionId: 'fpm-raw-evidence',
+        value: JSON.parse(`"${value}"`),
+        userId: 'U0ERIN0001',
+        channelId: 'C0RANDOM01',
+      }),
+    );
+    const told = await slack.waitFor('chat.postEphemeral', (a) => a.user === 'U0ERIN0001');
+    expect(blocksText(told.args)).not.toMatch(/Raw evidence/);
+    const records = (await readAudit(join(dir, 'audit.jsonl'))).filter((x) => x.who.userId === 'U0ERIN0001');
+    expect(records).toMatchObject([
+      { kind: 'refusal', phase: 'refused', what: 'raw-evidence', host: 'lab-1' },
+    ]);
   });
 
   it('Redis down at command time: the user is told at once; once Redis is back commands work again', async () => {
