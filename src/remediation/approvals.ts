@@ -332,6 +332,7 @@ function whoOf(actor: Actor, source: 'slack' | 'alert'): AuditWho {
   return {
     ...(actor.userId ? { userId: actor.userId } : {}),
     ...(actor.channelId ? { channelId: actor.channelId } : {}),
+    ...(actor.teamId ? { teamId: actor.teamId } : {}),
     source,
   };
 }

@@ -6,7 +6,7 @@ import { readEnv } from '../config/env.js';
 import { loadInventory } from '../config/inventory.js';
 import { Metrics } from '../http/metrics.js';
 import { healthRoutes } from '../http/routes.js';
-import { CachedGroupMembership, loadPolicy } from '../policy/policy.js';
+import { CachedGroupMembership, loadPolicy, SlackHomeWorkspace } from '../policy/policy.js';
 import { createQueues, startDiagnosisWorker, type WorkerTimings } from '../queue/index.js';
 import { loadRunbooks, runbookDirsFromEnv } from '../runbooks/index.js';
 import { createSlackApp } from '../slack/app.js';
@@ -49,9 +49,17 @@ export async function runService(
   const e = readEnv(env, { slack: roles.slack });
   const inventory = await loadInventory(e.FPM_MEDIC_INVENTORY!);
   const runbooks = await loadRunbooks({ extraDirs: runbookDirsFromEnv(env as NodeJS.ProcessEnv) });
+  const slack = new WebClient(e.SLACK_BOT_TOKEN, e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {});
+  // The app's own workspace, for rules that name nobody: the bot token's, as Slack says (unless
+  // the policy names it). Asked when first needed; a Slack outage at start-up only delays it.
+  const home = new SlackHomeWorkspace(async () => {
+    const res = await slack.auth.test();
+    return [res.team_id, res.enterprise_id];
+  });
   const policy = await loadPolicy(e.FPM_MEDIC_POLICY, {
     inventory: { hosts: inventory.hosts.keys(), groups: inventory.groups.keys() },
     runbookIds: runbooks.map((r) => r.id),
+    home,
   });
   if (roles.slack) checkAlertsConfigured(e.ALERT_WEBHOOK_TOKEN, policy);
   const metrics = new Metrics();
@@ -62,7 +70,6 @@ export async function runService(
   });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis'));
   const store = new ReportStore(redis, e.FPM_MEDIC_QUEUE_PREFIX);
-  const slack = new WebClient(e.SLACK_BOT_TOKEN, e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {});
   const runbookUrl = e.FPM_MEDIC_RUNBOOK_URL
     ? (id: string) => `${e.FPM_MEDIC_RUNBOOK_URL!.replace(/\/$/, '')}/${id}.md`
     : undefined;
@@ -162,6 +169,8 @@ export async function runService(
     });
     await app.start(e.PORT);
     stops.push(() => app.stop());
+    // Learn the workspace now rather than on the first click; a failure is retried when needed.
+    home.teams().catch((err) => logger.warn({ err: (err as Error).message }, 'slack workspace'));
     result.port = e.PORT;
     logger.info({ port: e.PORT, socketMode: Boolean(e.SLACK_APP_TOKEN) }, 'fpm-medic serve listening');
   }

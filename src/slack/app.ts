@@ -15,7 +15,7 @@ import type { GroupMembership } from '../policy/membership.js';
 import { type DiagnosisQueues, QueueUnavailableError } from '../queue/index.js';
 import type { ReportStore } from '../store/report-store.js';
 import type { Logger } from '../util/logger.js';
-import { interactionActor } from './actor.js';
+import { commandActor, interactionActor } from './actor.js';
 import { parseRawEvidenceValue, RAW_EVIDENCE_ACTION_ID } from './blocks/action-value.js';
 import type { SlackMessage } from './blocks/elements.js';
 import { helpMessage, usageMessage } from './blocks/help.js';
@@ -77,7 +77,7 @@ export function createSlackApp(deps: SlackAppDeps): App {
       const parsed = parseSlackCommand(args.command.text ?? '', deps.inventory);
       entry = await deps.audit.begin({
         kind: 'command',
-        who: { userId: args.command.user_id, channelId: args.command.channel_id, source: 'slack' },
+        who: { ...commandActor(args.command), source: 'slack' },
         what: `/fpm ${(args.command.text ?? '').trim()}`.trim(),
         ...commandWhere(parsed),
         detail: { command: parsed.kind },
@@ -232,7 +232,7 @@ async function handleCommand(
   parsed: SlackCommand,
   deps: SlackAppDeps,
 ): Promise<string> {
-  const actor = { userId: command.user_id, channelId: command.channel_id };
+  const actor = commandActor(command);
   const reply = (m: SlackMessage) => ephemeral(client, actor.channelId, actor.userId, m);
   const refuse = (host: ResolvedHost, reason: string) =>
     deps.audit.refused(

@@ -155,7 +155,7 @@ describe('the Slack bot end to end', () => {
         kind: 'refusal',
         phase: 'refused',
         host: 'lab-1',
-        who: { userId: 'U0EVE00001', channelId: 'C0RANDOM01', source: 'slack' },
+        who: { userId: 'U0EVE00001', channelId: 'C0RANDOM01', teamId: 'T1', source: 'slack' },
         outcome: expect.stringMatching(/env=prod|not allowed|limited/i),
       }),
     );
@@ -222,6 +222,21 @@ describe('the Slack bot end to end', () => {
       detail: { reportId, probes: expect.arrayContaining(['runtime', 'discover-fpm']) },
     });
     expect(Date.parse(started!.time)).toBeLessThanOrEqual(shown.at);
+  });
+
+  it('a Slack Connect guest is not let in by an open rule: refused, on record, nothing diagnosed', async () => {
+    const before = slack.callsOf('chat.postMessage').length;
+    // lab-2 (staging) is open to anyone of the workspace; the guest's own workspace is T0GUEST01.
+    await post(slashCommandBody({ text: 'diagnose lab-2', userId: 'U0GUEST001', teamId: 'T0GUEST01' }));
+    const told = await slack.waitFor('chat.postEphemeral', (a) => a.user === 'U0GUEST001');
+    expect(blocksText(told.args)).toContain('you are signed in from workspace T0GUEST01');
+    expect(slack.callsOf('chat.postMessage').length).toBe(before);
+    const records = (await readAudit(join(dir, 'audit.jsonl'))).filter((x) => x.who.userId === 'U0GUEST001');
+    expect(records.find((x) => x.phase === 'refused')).toMatchObject({
+      kind: 'refusal',
+      host: 'lab-2',
+      who: { teamId: 'T0GUEST01' },
+    });
   });
 
   it('a raw evidence click the policy refuses is audited as a refusal and shows nothing', async () => {
