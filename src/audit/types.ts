@@ -15,6 +15,8 @@ export interface AuditWho {
   channelId?: string;
   /** The Slack workspace (or Enterprise Grid org) of the user: a Slack Connect guest's is not ours. */
   teamId?: string;
+  /** Its Enterprise Grid org, where Slack says. */
+  enterpriseId?: string;
   source: AuditSource;
 }
 

@@ -19,6 +19,8 @@ export interface Actor {
    * says (src/slack/actor.ts). Absent: not known, and then never taken for the app's own.
    */
   teamId?: string;
+  /** The Enterprise Grid org of that workspace, where Slack says (slash commands). */
+  enterpriseId?: string;
 }
 
 export interface RuleRef {

@@ -78,7 +78,7 @@ export type Belonging =
   | { kind: 'unknown'; why: string };
 
 export async function belongingOf(
-  actor: { teamId?: string | undefined },
+  actor: { teamId?: string | undefined; enterpriseId?: string | undefined },
   home: HomeWorkspace | undefined,
 ): Promise<Belonging> {
   if (!home) {
@@ -94,7 +94,6 @@ export async function belongingOf(
     const why = err instanceof WorkspaceUnknownError ? err.message : String(err);
     return { kind: 'unknown', why: `${why}; try again shortly` };
   }
-  return actor.teamId !== undefined && teams.has(actor.teamId)
-    ? { kind: 'ours' }
-    : { kind: 'foreign', teamId: actor.teamId };
+  const ids = [actor.teamId, actor.enterpriseId].filter((id): id is string => id !== undefined);
+  return ids.some((id) => teams.has(id)) ? { kind: 'ours' } : { kind: 'foreign', teamId: actor.teamId };
 }

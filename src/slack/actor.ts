@@ -7,9 +7,23 @@
  */
 import type { Actor } from '../policy/rules.js';
 
-/** A slash command (`/fpm ...`): `team_id` is the workspace of the user who typed it. */
-export function commandActor(c: { user_id: string; channel_id: string; team_id?: string }): Actor {
-  return { userId: c.user_id, channelId: c.channel_id, ...teamOf(c.team_id) };
+/**
+ * A slash command (`/fpm ...`): `team_id` (and on Enterprise Grid `enterprise_id`) say where the
+ * user who typed it is signed in: their own workspace.
+ */
+export function commandActor(c: {
+  user_id: string;
+  channel_id: string;
+  team_id?: string;
+  enterprise_id?: string;
+}): Actor {
+  const enterprise = teamOf(c.enterprise_id).teamId;
+  return {
+    userId: c.user_id,
+    channelId: c.channel_id,
+    ...teamOf(c.team_id),
+    ...(enterprise ? { enterpriseId: enterprise } : {}),
+  };
 }
 
 /**

@@ -121,6 +121,15 @@ describe('open rules and Slack Connect guests', () => {
     expect((await p.canApprove(guest, PROD, members(), ask)).allowed).toBe(false);
   });
 
+  it('a slash command from a workspace of our Enterprise Grid org counts as ours by its enterprise_id', async () => {
+    const grid = parsePolicy(yaml('workspace: [E0ORG00001]', 'diagnose: [{ effect: allow }]'), 'policy.yaml');
+    const sibling = commandActor({ ...command('U0GRID0002', 'T0SIBLING1'), enterprise_id: 'E0ORG00001' });
+    expect(sibling).toMatchObject({ teamId: 'T0SIBLING1', enterpriseId: 'E0ORG00001' });
+    expect((await grid.canDiagnose(sibling, PROD, members())).allowed).toBe(true);
+    const other = commandActor({ ...command('U0GUEST003', 'T0PARTNER1'), enterprise_id: 'E0PARTNER1' });
+    expect((await grid.canDiagnose(other, PROD, members())).allowed).toBe(false);
+  });
+
   it("the policy's workspace key names the app's own, for Enterprise Grid an org id too", async () => {
     const p = parsePolicy(
       yaml(`workspace: [${HOME}, E0ORG00001]`, 'diagnose: [{ effect: allow }]'),
