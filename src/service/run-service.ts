@@ -61,6 +61,9 @@ export async function runService(
     runbookIds: runbooks.map((r) => r.id),
     home,
   });
+  // Learn it now rather than on the first command; a failure is retried when it is needed.
+  if (roles.slack)
+    home.teams().catch((err) => logger.warn({ err: (err as Error).message }, 'slack workspace'));
   if (roles.slack) checkAlertsConfigured(e.ALERT_WEBHOOK_TOKEN, policy);
   const metrics = new Metrics();
   const redis = new Redis(e.REDIS_URL, {
@@ -169,8 +172,6 @@ export async function runService(
     });
     await app.start(e.PORT);
     stops.push(() => app.stop());
-    // Learn the workspace now rather than on the first click; a failure is retried when needed.
-    home.teams().catch((err) => logger.warn({ err: (err as Error).message }, 'slack workspace'));
     result.port = e.PORT;
     logger.info({ port: e.PORT, socketMode: Boolean(e.SLACK_APP_TOKEN) }, 'fpm-medic serve listening');
   }
