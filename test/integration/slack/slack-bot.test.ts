@@ -60,9 +60,11 @@ describe('the Slack bot end to end', () => {
     dir = mkdtempSync(join(tmpdir(), 'fpm-medic-slack-'));
     const inventory = join(dir, 'inventory.yaml');
     const ssh = `{ user: ${sshd.user}, port: ${sshd.port}, privateKeyPath: ${sshd.clientKeyPath}, knownHostsPath: ${sshd.knownHostsPath} }`;
+    // The lab's own master and web server: other labs may run theirs on this machine at the same time.
+    const pinned = `fpm: { config: ${lab.paths.fpmConf} }\n    web: { kind: nginx, config: ${lab.webConfigFile}, errorLog: ${lab.logs.webError} }`;
     writeFileSync(
       inventory,
-      `hosts:\n  lab-1:\n    address: ${sshd.address}\n    ssh: ${ssh}\n    labels: { env: prod }\n  lab-2:\n    address: ${sshd.address}\n    ssh: ${ssh}\n    labels: { env: staging }\n`,
+      `hosts:\n  lab-1:\n    address: ${sshd.address}\n    ssh: ${ssh}\n    ${pinned}\n    labels: { env: prod }\n  lab-2:\n    address: ${sshd.address}\n    ssh: ${ssh}\n    ${pinned}\n    labels: { env: staging }\n`,
     );
     const policy = join(dir, 'policy.yaml');
     writeFileSync(
