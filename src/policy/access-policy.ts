@@ -116,7 +116,7 @@ export class Policy {
       }
       return {
         allowed: false,
-        reason: `with no access policy (FPM_MEDIC_POLICY), diagnose on ${host.name} is open to members of this app's own Slack workspace only; ${outsiderText(b)}`,
+        reason: `with no access policy (FPM_MEDIC_POLICY), diagnose on ${host.name} is open to members of this app's own Slack workspace only; ${outsiderText(b, NO_POLICY_FIX)}`,
       };
     }
     return this.evaluate(this.contents.diagnose, actor, host, membership, 'diagnose');
@@ -235,14 +235,15 @@ export class Policy {
   }
 }
 
-/** Why an open rule did not let this person in, in their words. */
-function outsiderText(b: Exclude<Belonging, { kind: 'ours' }>): string {
-  if (b.kind === 'unknown') return b.why;
+const OPEN_RULES_FIX =
+  'rules that name no users or user groups admit members of this workspace only; a rule naming you in users can allow it';
+const NO_POLICY_FIX = 'a policy file (FPM_MEDIC_POLICY) can let you in by naming you in users';
+
+/** Why an open rule (or "no policy") did not let this person in, in their words. */
+function outsiderText(b: Exclude<Belonging, { kind: 'ours' }>, fix = OPEN_RULES_FIX): string {
+  if (b.kind === 'unknown') return redact(b.why);
   const from = b.teamId ? `workspace ${b.teamId}` : 'a workspace Slack did not name';
-  return (
-    `you are signed in from ${from}, not this app's own (a Slack Connect guest): ` +
-    'rules that name no users or user groups admit members of this workspace only; a rule naming you in users can allow it'
-  );
+  return `you are signed in from ${from}, not this app's own (a Slack Connect guest): ${fix}`;
 }
 
 function ref(rule: Rule): RuleRef {

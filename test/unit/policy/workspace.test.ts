@@ -163,7 +163,7 @@ describe('no policy file: anyone of our workspace may diagnose', () => {
     expect((await none.canDiagnose(guest, PROD, members())).reason).toBe(
       "with no access policy (FPM_MEDIC_POLICY), diagnose on web-1 is open to members of this app's own Slack " +
         `workspace only; you are signed in from workspace ${GUEST_TEAM}, not this app's own (a Slack Connect guest): ` +
-        'rules that name no users or user groups admit members of this workspace only; a rule naming you in users can allow it',
+        'a policy file (FPM_MEDIC_POLICY) can let you in by naming you in users',
     );
   });
 
