@@ -51,7 +51,8 @@ export async function runService(
   const runbooks = await loadRunbooks({ extraDirs: runbookDirsFromEnv(env as NodeJS.ProcessEnv) });
   const slack = new WebClient(e.SLACK_BOT_TOKEN, e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {});
   // The app's own workspace, for rules that name nobody: the bot token's, as Slack says (unless
-  // the policy names it). Asked when first needed; a Slack outage at start-up only delays it.
+  // the policy names it). Asked when a rule first needs it (commands are acknowledged before any
+  // policy check, so that one round trip costs nobody a timeout); a Slack outage only delays it.
   const home = new SlackHomeWorkspace(async () => {
     const res = await slack.auth.test();
     return [res.team_id, res.enterprise_id];
@@ -61,9 +62,6 @@ export async function runService(
     runbookIds: runbooks.map((r) => r.id),
     home,
   });
-  // Learn it now rather than on the first command; a failure is retried when it is needed.
-  if (roles.slack)
-    home.teams().catch((err) => logger.warn({ err: (err as Error).message }, 'slack workspace'));
   if (roles.slack) checkAlertsConfigured(e.ALERT_WEBHOOK_TOKEN, policy);
   const metrics = new Metrics();
   const redis = new Redis(e.REDIS_URL, {
