@@ -100,7 +100,12 @@ export function formatAuditText(records: readonly AuditRecord[]): string {
 
 function formatEvent({ started, closed }: AuditEvent): string {
   const r = (started ?? closed)!;
-  const who = [r.who?.userId, r.who?.channelId ? `in ${r.who.channelId}` : undefined, `(${r.who?.source})`]
+  const who = [
+    r.who?.userId,
+    r.who?.teamId ? `of ${r.who.teamId}` : undefined,
+    r.who?.channelId ? `in ${r.who.channelId}` : undefined,
+    `(${r.who?.source})`,
+  ]
     .filter(Boolean)
     .join(' ');
   const where = r.host ? ` host=${r.host}` : r.target ? ` target=${r.target}` : '';

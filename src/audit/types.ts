@@ -1,5 +1,6 @@
 /** The audit log's record (DESIGN.md rule 5): one JSON object per line of the file. */
-export type AuditKind = 'command' | 'diagnosis' | 'approval' | 'refusal' | 'action';
+/** `view`: someone was shown what a host said (its raw probe output: configs, logs, processes). */
+export type AuditKind = 'command' | 'diagnosis' | 'approval' | 'refusal' | 'action' | 'view';
 
 /**
  * `started` is written (and fsynced) before the thing runs; `completed` or `failed` after it, with
@@ -12,6 +13,10 @@ export type AuditSource = 'slack' | 'cli' | 'alert';
 export interface AuditWho {
   userId?: string;
   channelId?: string;
+  /** The Slack workspace (or Enterprise Grid org) of the user: a Slack Connect guest's is not ours. */
+  teamId?: string;
+  /** Its Enterprise Grid org, where Slack says. */
+  enterpriseId?: string;
   source: AuditSource;
 }
 

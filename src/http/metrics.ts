@@ -43,10 +43,10 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Approved actions (src/remediation) as they end: done, failed, refused, interrupted... */
+  /** Approved actions (src/remediation) as they end: done, unverified, failed, refused, interrupted... */
   readonly actions = new Counter({
     name: 'fpm_medic_actions_total',
-    help: 'Approved actions a worker ended, by action and final state (done, failed, refused, interrupted)',
+    help: 'Approved actions a worker ended, by action and final state (done, unverified, failed, refused, interrupted)',
     labelNames: ['action', 'state'] as const,
     registers: [this.registry],
   });

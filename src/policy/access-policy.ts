@@ -17,7 +17,9 @@ import {
   type Rule,
   type RuleRef,
   selects,
+  type WhoMatch,
 } from './rules.js';
+import { type Belonging, belongingOf, type HomeWorkspace } from './workspace.js';
 
 export interface Decision {
   allowed: boolean;
@@ -81,16 +83,22 @@ export class Policy {
   readonly file: string | undefined;
   private readonly contents: PolicyContents | undefined;
   private readonly names: Names;
+  /** The app's own workspace: who open rules admit (undefined: not known, so nobody). */
+  private readonly home: HomeWorkspace | undefined;
 
-  constructor(contents: PolicyContents | undefined) {
+  constructor(contents: PolicyContents | undefined, home?: HomeWorkspace) {
     this.contents = contents;
     this.file = contents?.file;
     this.names = new Names(contents?.names ?? new Map());
+    this.home = home;
   }
 
-  /** No policy file: anyone may diagnose, nobody may approve, nothing runs on its own. */
-  static none(): Policy {
-    return new Policy(undefined);
+  /**
+   * No policy file: anyone of the app's own workspace may diagnose (a Slack Connect guest may
+   * not), nobody may approve, nothing runs on its own.
+   */
+  static none(home?: HomeWorkspace): Policy {
+    return new Policy(undefined, home);
   }
 
   get configured(): boolean {
@@ -99,9 +107,16 @@ export class Policy {
 
   async canDiagnose(actor: Actor, host: PolicyHost, membership: GroupMembership): Promise<Decision> {
     if (!this.contents) {
+      const b = await belongingOf(actor, this.home);
+      if (b.kind === 'ours') {
+        return {
+          allowed: true,
+          reason: 'no access policy is configured (FPM_MEDIC_POLICY): anyone of this workspace may diagnose',
+        };
+      }
       return {
-        allowed: true,
-        reason: 'no access policy is configured (FPM_MEDIC_POLICY): anyone may diagnose',
+        allowed: false,
+        reason: `with no access policy (FPM_MEDIC_POLICY), diagnose on ${host.name} is open to members of this app's own Slack workspace only; ${outsiderText(b, NO_POLICY_FIX)}`,
       };
     }
     return this.evaluate(this.contents.diagnose, actor, host, membership, 'diagnose');
@@ -169,10 +184,15 @@ export class Policy {
   ): Promise<Decision> {
     const covering = rules.filter((rule) => selects(rule.select, host));
     const subject = `${what} on ${host.name}`;
+    let asked: Promise<Belonging> | undefined;
+    const belonging = () => {
+      asked ??= belongingOf(actor, this.home);
+      return asked;
+    };
 
     for (const rule of covering) {
       if (rule.effect !== 'deny' || !inChannel(rule, actor)) continue;
-      const who = await isWho(rule, actor, membership);
+      const who = await isWho(rule, actor, membership, belonging);
       if (who.matched) return deny(`${subject} is denied to you by ${ruleText(rule)}`, rule);
       if (who.failures.length > 0) {
         // Fail closed: the actor may be a member of the group this rule denies.
@@ -185,12 +205,14 @@ export class Policy {
 
     const allows = covering.filter((rule) => rule.effect === 'allow');
     const failures: { groupId: string; message: string }[] = [];
+    let outsider: WhoMatch['outsider'];
     for (const rule of allows) {
       if (!inChannel(rule, actor)) continue;
-      const who = await isWho(rule, actor, membership);
+      const who = await isWho(rule, actor, membership, belonging);
       if (who.matched)
         return { allowed: true, reason: `${subject} is allowed by ${ruleText(rule)}`, rule: ref(rule) };
       failures.push(...who.failures);
+      outsider ??= who.outsider;
     }
 
     if (allows.length === 0) {
@@ -200,15 +222,28 @@ export class Policy {
     const scope = scopes.size === 1 ? [...scopes][0] : host.name;
     const audiences = [...new Set(allows.map((rule) => audienceText(rule, this.names)))];
     const limited = `${what} on ${scope} is limited to ${orList(audiences)}`;
-    return deny(
-      failures.length > 0 ? `${limited}; ${this.failureText(failures)}, try again shortly` : limited,
-    );
+    const why = [
+      ...(outsider ? [outsiderText(outsider)] : []),
+      ...(failures.length > 0 ? [`${this.failureText(failures)}, try again shortly`] : []),
+    ];
+    return deny(why.length > 0 ? `${limited}; ${why.join('; ')}` : limited);
   }
 
   private failureText(failures: readonly { groupId: string; message: string }[]): string {
     const groups = [...new Set(failures.map((f) => this.names.group(f.groupId)))];
     return `Slack could not tell whether you are in ${orList(groups)} (${redact(failures[0]?.message ?? 'unknown error')})`;
   }
+}
+
+const OPEN_RULES_FIX =
+  'rules that name no users or user groups admit members of this workspace only; a rule naming you in users can allow it';
+const NO_POLICY_FIX = 'a policy file (FPM_MEDIC_POLICY) can let you in by naming you in users';
+
+/** Why an open rule (or "no policy") did not let this person in, in their words. */
+function outsiderText(b: Exclude<Belonging, { kind: 'ours' }>, fix = OPEN_RULES_FIX): string {
+  if (b.kind === 'unknown') return redact(b.why);
+  const from = b.teamId ? `workspace ${b.teamId}` : 'a workspace Slack did not name';
+  return `you are signed in from ${from}, not this app's own (a Slack Connect guest): ${fix}`;
 }
 
 function ref(rule: Rule): RuleRef {

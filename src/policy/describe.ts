@@ -42,11 +42,12 @@ export function scopeText(select: HostSelector): string {
   return labels.length === 0 ? orList(named) : `${labels.join(', ')} on ${orList(named)}`;
 }
 
-/** Who a rule lets act, and where: "@sre-oncall in #ops-incidents", "anyone in #web". */
+/** Who a rule lets act, and where: "@sre-oncall in #ops-incidents", "anyone of this workspace in #web". */
 export function audienceText(rule: Rule, names: Names): string {
   const who = [...(rule.users ?? [])].map((u) => names.user(u));
   who.push(...(rule.userGroups ?? []).map((g) => names.group(g)));
   const where = [...(rule.channels ?? [])].map((c) => names.channel(c));
-  const whoText = who.length > 0 ? orList(who) : 'anyone';
+  // An open allow rule admits the app's own workspace only (src/policy/workspace.ts).
+  const whoText = who.length > 0 ? orList(who) : 'anyone of this workspace';
   return where.length > 0 ? `${whoText} in ${orList(where)}` : whoText;
 }

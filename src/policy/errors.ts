@@ -51,3 +51,15 @@ export class GroupMembershipError extends FpmMedicError {
     this.why = why;
   }
 }
+
+/** Slack could not say which workspace the app is installed in, and nothing is known yet. */
+export class WorkspaceUnknownError extends FpmMedicError {
+  readonly why: string;
+  constructor(cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super('WORKSPACE_UNKNOWN', `could not learn which Slack workspace this app is installed in: ${why}`, {
+      cause,
+    });
+    this.why = why;
+  }
+}

@@ -19,13 +19,20 @@ import { PolicyError, PolicyNotFoundError } from './errors.js';
 import { checkPolicyReferences, type PolicyReferences } from './references.js';
 import { compileRule, compileSelector, type Rule } from './rules.js';
 import { type PolicyFile, policySchema, type RuleSettings } from './schema.js';
+import { FixedHomeWorkspace, type HomeWorkspace } from './workspace.js';
 
 export const POLICY_ENV = 'FPM_MEDIC_POLICY';
 
 // A policy for a large organisation is a few kilobytes; anything this big is the wrong file.
 const MAX_BYTES = 1024 * 1024;
 
-export type ParsePolicyOptions = PolicyReferences;
+export type ParsePolicyOptions = PolicyReferences & {
+  /**
+   * The app's own workspace, asked of Slack (auth.test), for open rules and for "no policy file";
+   * the file's `workspace` key wins. Without either, open rules let nobody in.
+   */
+  home?: HomeWorkspace;
+};
 
 /** `fileName` is only used in messages and Policy.file. */
 export function parsePolicy(text: string, fileName: string, options: ParsePolicyOptions = {}): Policy {
@@ -51,7 +58,7 @@ export function parsePolicy(text: string, fileName: string, options: ParsePolicy
     ...checkPolicyReferences(source, data, options),
   ];
   if (!result.success || issues.length > 0) throw new PolicyError(fileName, issues);
-  return compile(fileName, result.data, source);
+  return compile(fileName, result.data, source, options.home);
 }
 
 /** No path: no policy (anyone may diagnose, nobody may approve). A path that cannot be read is an error. */
@@ -59,7 +66,7 @@ export async function loadPolicy(
   path: string | undefined,
   options: ParsePolicyOptions = {},
 ): Promise<Policy> {
-  if (path === undefined) return Policy.none();
+  if (path === undefined) return Policy.none(options.home);
   let text: string;
   try {
     const info = await stat(path);
@@ -91,7 +98,7 @@ export function policyPathFrom(env: Readonly<Record<string, string | undefined>>
   return value !== undefined && value.trim() !== '' ? value : undefined;
 }
 
-function compile(file: string, data: PolicyFile, source: YamlSource): Policy {
+function compile(file: string, data: PolicyFile, source: YamlSource, home?: HomeWorkspace): Policy {
   const rulesAt = (settings: readonly RuleSettings[], base: KeyPath): Rule[] =>
     settings.map((rule, i) => {
       const path = [...base, i];
@@ -124,13 +131,17 @@ function compile(file: string, data: PolicyFile, source: YamlSource): Policy {
     Object.entries(data.names ?? {}).map(([id, name]) => [id, name.replace(/^[#@]/, '')]),
   );
 
-  const policy = new Policy({
-    file,
-    names,
-    diagnose: rulesAt(data.diagnose ?? [], ['diagnose']),
-    actions,
-    autoRemediation,
-  });
+  const workspace = data.workspace === undefined ? undefined : [data.workspace].flat();
+  const policy = new Policy(
+    {
+      file,
+      names,
+      diagnose: rulesAt(data.diagnose ?? [], ['diagnose']),
+      actions,
+      autoRemediation,
+    },
+    workspace ? new FixedHomeWorkspace(workspace) : home,
+  );
   // The alerts section (alert-routing.ts): read with alertRoutingOf(policy).
   return data.alerts ? attachAlertRouting(policy, compileAlertRouting(data.alerts)) : policy;
 }

@@ -10,7 +10,14 @@ export {
   type Decision,
   Policy,
 } from './access-policy.js';
-export { GroupMembershipError, PolicyError, PolicyNotFoundError } from './errors.js';
+export { GroupMembershipError, PolicyError, PolicyNotFoundError, WorkspaceUnknownError } from './errors.js';
 export { loadPolicy, type ParsePolicyOptions, POLICY_ENV, parsePolicy, policyPathFrom } from './load.js';
 export { CachedGroupMembership, type GroupFetch, type GroupMembership } from './membership.js';
 export type { Actor, PolicyHost, RuleRef } from './rules.js';
+export {
+  type Belonging,
+  FixedHomeWorkspace,
+  type HomeWorkspace,
+  SlackHomeWorkspace,
+  type WorkspaceFetch,
+} from './workspace.js';

@@ -6,6 +6,7 @@ import type { ResolvedHost } from '../config/types.js';
 import { GroupMembershipError } from './errors.js';
 import type { GroupMembership } from './membership.js';
 import type { LabelSelector, RuleSettings } from './schema.js';
+import type { Belonging } from './workspace.js';
 
 /** What a rule needs of a host: the inventory's ResolvedHost has it. */
 export type PolicyHost = Pick<ResolvedHost, 'name' | 'labels' | 'groups'>;
@@ -13,6 +14,13 @@ export type PolicyHost = Pick<ResolvedHost, 'name' | 'labels' | 'groups'>;
 export interface Actor {
   userId: string;
   channelId: string;
+  /**
+   * The Slack workspace (T…) or Enterprise Grid org (E…) the person belongs to, as the payload
+   * says (src/slack/actor.ts). Absent: not known, and then never taken for the app's own.
+   */
+  teamId?: string;
+  /** The Enterprise Grid org of that workspace, where Slack says (slash commands). */
+  enterpriseId?: string;
 }
 
 export interface RuleRef {
@@ -82,11 +90,28 @@ export interface WhoMatch {
   matched: boolean;
   /** User groups whose members could not be listed: the answer may be wrong. */
   failures: { groupId: string; message: string }[];
+  /** An open allow rule did not match: the actor is not (known to be) of the app's workspace. */
+  outsider?: Exclude<Belonging, { kind: 'ours' }>;
 }
 
-/** Whether the rule's users or user groups include the actor (no users or groups: anyone). */
-export async function isWho(rule: Rule, actor: Actor, membership: GroupMembership): Promise<WhoMatch> {
-  if (!rule.users && !rule.userGroups) return { matched: true, failures: [] };
+/**
+ * Whether the rule's users or user groups include the actor. A rule naming neither: an allow rule
+ * admits anyone of the app's own workspace (not a Slack Connect guest), a deny rule denies everyone.
+ * Users named in `users` match whatever their workspace: naming someone is an explicit choice.
+ */
+export async function isWho(
+  rule: Rule,
+  actor: Actor,
+  membership: GroupMembership,
+  belonging: () => Promise<Belonging>,
+): Promise<WhoMatch> {
+  if (!rule.users && !rule.userGroups) {
+    if (rule.effect === 'deny') return { matched: true, failures: [] };
+    const b = await belonging();
+    return b.kind === 'ours'
+      ? { matched: true, failures: [] }
+      : { matched: false, failures: [], outsider: b };
+  }
   if (rule.users?.has(actor.userId)) return { matched: true, failures: [] };
   const failures: WhoMatch['failures'] = [];
   for (const groupId of rule.userGroups ?? []) {

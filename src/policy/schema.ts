@@ -12,6 +12,8 @@ import {
   CHANNEL_ID_EXPECTED,
   CHANNEL_ID_RE,
   isSlackId,
+  TEAM_ID_EXPECTED,
+  TEAM_ID_RE,
   USER_GROUP_ID_EXPECTED,
   USER_GROUP_ID_RE,
   USER_ID_EXPECTED,
@@ -150,8 +152,16 @@ export const alertsSchema = strict(
   'a map with defaultChannel and optional unmappedChannel, hostLabels, routes, windowMinutes, gatherSeconds, diagnosisWindowMinutes',
 );
 
+const teamId = text(TEAM_ID_EXPECTED, TEAM_ID_RE);
+
 export const policySchema = strict(
   {
+    // The app's own workspace(s): who open rules let in (src/policy/workspace.ts).
+    workspace: z
+      .union([teamId, list(teamId, 'Slack workspace ids')], {
+        error: `expected ${TEAM_ID_EXPECTED}, or a list of them`,
+      })
+      .optional(),
     names: namesSchema.optional(),
     diagnose: rules('say who may diagnose which hosts').optional(),
     actions: actionsSchema.optional(),
@@ -160,7 +170,7 @@ export const policySchema = strict(
       .optional(),
     alerts: alertsSchema.optional(),
   },
-  'a map with optional names, diagnose, actions, autoRemediation, alerts',
+  'a map with optional workspace, names, diagnose, actions, autoRemediation, alerts',
 );
 
 /** Drops the catch-all index signature the unknown-key check adds, so known keys keep their types. */

@@ -15,6 +15,7 @@ import {
   type ActionRequest,
   auditWhere,
   type HostOutcome,
+  oneEntryPerHost,
   type RequestHost,
   requestIdFor,
 } from './request.js';
@@ -81,8 +82,13 @@ export class Approvals {
    * does not require a second person, or the policy's auto-remediation approves it): the caller
    * then calls approve() with the same actor once the request is posted.
    */
-  async ask(ask: ActionAsk, auto?: { rule: string }): Promise<AskOutcome> {
+  async ask(asked: ActionAsk, auto?: { rule: string }): Promise<AskOutcome> {
     const { policy } = this.deps;
+    // The targets are decided here, once: each host once (its newest report), so nothing after
+    // this (cooldown, execution, the request's id) can see a host twice.
+    const ask: ActionAsk = { ...asked, hosts: oneEntryPerHost(asked.hosts) };
+    const kept = new Set(ask.hosts.map((h) => h.reportId));
+    const superseded = asked.hosts.map((h) => h.reportId).filter((id) => !kept.has(id));
     const who = whoOf(ask.actor, ask.source);
     const base = { kind: 'approval' as const, who, what: `request ${ask.action}`, ...auditWhere(ask) };
     const refuse = async (reason: string): Promise<AskOutcome> => {
@@ -141,7 +147,12 @@ export class Approvals {
     };
     const entry = await this.deps.audit.begin({
       ...base,
-      detail: { requestId: request.id, runbook: ask.runbook, reports: ask.hosts.map((h) => h.reportId) },
+      detail: {
+        requestId: request.id,
+        runbook: ask.runbook,
+        reports: ask.hosts.map((h) => h.reportId),
+        ...(superseded.length ? { superseded } : {}),
+      },
     });
     const created = await this.deps.requests.create(request);
     if (!created.created) {
@@ -221,7 +232,7 @@ export class Approvals {
     const minutes = settings.cooldownMinutes;
     const held: string[] = [];
     const cooling: HostOutcome[] = [];
-    for (const h of request.hosts) {
+    for (const h of oneEntryPerHost(request.hosts)) {
       const c = await this.deps.guards.acquireCooldown(request.action, h.host, minutes, {
         requestId,
         by: actor.userId,
@@ -321,6 +332,7 @@ function whoOf(actor: Actor, source: 'slack' | 'alert'): AuditWho {
   return {
     ...(actor.userId ? { userId: actor.userId } : {}),
     ...(actor.channelId ? { channelId: actor.channelId } : {}),
+    ...(actor.teamId ? { teamId: actor.teamId } : {}),
     source,
   };
 }

@@ -16,6 +16,7 @@ import {
   type ActionRequest,
   auditWhere,
   type HostOutcome,
+  oneEntryPerHost,
   type RequestHost,
   type RequestState,
 } from './request.js';
@@ -106,8 +107,11 @@ async function execute(
   const request = start.request!;
   const settings = deps.policy.approvalSettings(request.action) ?? AUTO_DEFAULTS;
   const maxAtOnce = Math.max(1, settings.maxHostsAtOnce);
+  // Each host once, even in a record that lists one twice (stored before requests were built
+  // one entry per host, or by hand): a second reload or kill on the same host is never intended.
+  const hosts = oneEntryPerHost(request.hosts);
   const skipped = new Set((request.results ?? []).map((r) => r.host));
-  const todo = request.hosts.filter((h) => !skipped.has(h.host));
+  const todo = hosts.filter((h) => !skipped.has(h.host));
 
   const entry = await deps.audit.begin({
     kind: 'action',
@@ -142,8 +146,8 @@ async function execute(
         }
         const outcome = await runOnHost(request, h, deps, maxAtOnce);
         results.set(h.host, outcome);
-        if (outcome.outcome !== 'done')
-          stopAfter ??= `${h.host} ${outcome.outcome === 'failed' ? 'failed' : 'was refused'}`;
+        // Not verified is not "gone as planned": the next hosts would be as blind.
+        if (outcome.outcome !== 'done') stopAfter ??= `${h.host} ${STOP_WORDS[outcome.outcome]}`;
         if (outcome.outcome === 'refused') {
           await deps.guards.releaseCooldown(request.action, h.host, requestId).catch(() => {});
         }
@@ -154,7 +158,7 @@ async function execute(
     await entry.fail(err);
     const t = await deps.requests.transition(requestId, ['running'], 'failed', {
       reason: (err as Error).message,
-      results: request.hosts.map(
+      results: hosts.map(
         (h) => results.get(h.host) ?? { host: h.host, outcome: 'not-run', summary: 'not run' },
       ),
       finishedAt: now(),
@@ -163,7 +167,7 @@ async function execute(
     return t.request;
   }
 
-  const ordered = request.hosts.map(
+  const ordered = hosts.map(
     (h) => results.get(h.host) ?? { host: h.host, outcome: 'not-run' as const, summary: 'not run' },
   );
   const { state, reason } = finalState(ordered, stopAfter);
@@ -263,6 +267,13 @@ async function runOnHost(
   }
 }
 
+const STOP_WORDS: Record<Exclude<HostOutcome['outcome'], 'done'>, string> = {
+  failed: 'failed',
+  refused: 'was refused',
+  unverified: 'could not be verified',
+  'not-run': 'was not run',
+};
+
 export function finalState(
   results: readonly HostOutcome[],
   stopAfter: string | undefined,
@@ -273,12 +284,15 @@ export function finalState(
     const state: RequestState = one.outcome === 'not-run' ? 'refused' : one.outcome;
     return { state, reason: one.summary };
   }
-  const parts = (['done', 'failed', 'refused', 'not-run'] as const)
+  const parts = (['done', 'unverified', 'failed', 'refused', 'not-run'] as const)
     .filter((o) => count(o) > 0)
-    .map((o) => `${count(o)} ${o}`);
+    .map((o) => `${count(o)} ${o === 'unverified' ? 'not verified (nothing to check)' : o}`);
   const text = `${parts.join(', ')}${stopAfter ? ` (stopped after ${stopAfter})` : ''}`;
+  const acted = count('done') + count('unverified');
   if (count('done') === results.length) return { state: 'done', reason: text };
-  if (count('failed') > 0 || count('done') > 0) return { state: 'failed', reason: text };
+  // Every host acted on, some without anything to check: not "done", not a failure either.
+  if (acted === results.length) return { state: 'unverified', reason: text };
+  if (count('failed') > 0 || acted > 0) return { state: 'failed', reason: text };
   return { state: 'refused', reason: text };
 }
 

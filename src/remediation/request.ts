@@ -12,6 +12,8 @@ export type RequestState =
   | 'approved'
   | 'running'
   | 'done'
+  /** It ran, but nothing could be checked afterwards (ProcedureResult's outcome). */
+  | 'unverified'
   | 'failed'
   | 'refused'
   | 'rejected'
@@ -21,6 +23,7 @@ export type RequestState =
 
 export const FINAL_STATES: ReadonlySet<RequestState> = new Set([
   'done',
+  'unverified',
   'failed',
   'refused',
   'rejected',
@@ -85,12 +88,31 @@ export function requestIdFor(action: ActionId, reportIds: readonly string[]): st
   return `rq-${h.digest('hex').slice(0, 24)}`;
 }
 
+/**
+ * One entry per host: an action runs at most once on a host per request, whatever the request was
+ * built from (a group button naming two reports of one host, a replayed or hand-made payload, a
+ * record stored before this rule). Of several reports of one host the newest is kept: its evidence
+ * is the freshest, and kill-stuck-workers re-checks the workers it names before acting anyway.
+ */
+export function oneEntryPerHost(hosts: readonly RequestHost[]): RequestHost[] {
+  const byHost = new Map<string, RequestHost>();
+  for (const h of hosts) {
+    const kept = byHost.get(h.host);
+    if (!kept || h.reportAt > kept.reportAt) byHost.set(h.host, h);
+  }
+  // First-seen order of the hosts, as the request listed them.
+  return [...byHost.values()].sort(
+    (a, b) => hosts.findIndex((h) => h.host === a.host) - hosts.findIndex((h) => h.host === b.host),
+  );
+}
+
 /** The audit record's host (one host) and target (the host or group) of a request. */
 export function auditWhere(r: { target: string; hosts: readonly RequestHost[] }): {
   host?: string;
   target: string;
 } {
-  return r.hosts.length === 1 ? { host: r.hosts[0]!.host, target: r.target } : { target: r.target };
+  const names = new Set(r.hosts.map((h) => h.host));
+  return names.size === 1 ? { host: r.hosts[0]!.host, target: r.target } : { target: r.target };
 }
 
 export const REQUEST_ID_RE = /^rq-[0-9a-f]{24}$/;

@@ -63,9 +63,11 @@ export interface ProcedureResult {
   /**
    * done: acted and verified. refused: a pre-check stopped it and nothing was changed (config test
    * failed, FPM already running, every worker moved on). failed: it acted, or tried to, and the
-   * verification or the act itself failed.
+   * verification or the act itself failed. unverified: it acted and nothing it could see went
+   * wrong, but there was nothing to ask whether the site answers (no pool has a ping.path or
+   * pm.status_path, no web.healthUrl): never reported as verified, and it says how to add a check.
    */
-  outcome: 'done' | 'refused' | 'failed';
+  outcome: 'done' | 'refused' | 'failed' | 'unverified';
   /** True once the host was changed (a signal sent, a command run). */
   changed: boolean;
   /** One line with numbers: "config test passed; 3 workers replaced by 3 new; ping 3 ms; health 200 in 9 ms". */

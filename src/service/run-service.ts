@@ -5,7 +5,7 @@ import { readEnv } from '../config/env.js';
 import { loadInventory } from '../config/inventory.js';
 import { Metrics } from '../http/metrics.js';
 import { healthRoutes } from '../http/routes.js';
-import { CachedGroupMembership, loadPolicy } from '../policy/policy.js';
+import { CachedGroupMembership, loadPolicy, SlackHomeWorkspace } from '../policy/policy.js';
 import { createQueues, startDiagnosisWorker, type WorkerTimings } from '../queue/index.js';
 import { loadRunbooks, runbookDirsFromEnv } from '../runbooks/index.js';
 import { createSlackApp } from '../slack/app.js';
@@ -50,12 +50,24 @@ export async function runService(
   const e = readEnv(env, { slack: roles.slack });
   const inventory = await loadInventory(e.FPM_MEDIC_INVENTORY!);
   const runbooks = await loadRunbooks({ extraDirs: runbookDirsFromEnv(env as NodeJS.ProcessEnv) });
+  const metrics = new Metrics();
+  const slack = new ChannelWebClient(e.SLACK_BOT_TOKEN, {
+    ...(e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {}),
+    onFailure: (method, error) => metrics.slackFailures.inc({ method, error }),
+  });
+  // The app's own workspace, for rules that name nobody: the bot token's, as Slack says (unless
+  // the policy names it). Asked when a rule first needs it (commands are acknowledged before any
+  // policy check, so that one round trip costs nobody a timeout); a Slack outage only delays it.
+  const home = new SlackHomeWorkspace(async () => {
+    const res = await slack.auth.test();
+    return [res.team_id, res.enterprise_id];
+  });
   const policy = await loadPolicy(e.FPM_MEDIC_POLICY, {
     inventory: { hosts: inventory.hosts.keys(), groups: inventory.groups.keys() },
     runbookIds: runbooks.map((r) => r.id),
+    home,
   });
   if (roles.slack) checkAlertsConfigured(e.ALERT_WEBHOOK_TOKEN, policy);
-  const metrics = new Metrics();
   const redis = new Redis(e.REDIS_URL, {
     maxRetriesPerRequest: 2,
     enableOfflineQueue: false,
@@ -63,10 +75,6 @@ export async function runService(
   });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis'));
   const store = new ReportStore(redis, e.FPM_MEDIC_QUEUE_PREFIX);
-  const slack = new ChannelWebClient(e.SLACK_BOT_TOKEN, {
-    ...(e.SLACK_API_URL ? { slackApiUrl: e.SLACK_API_URL } : {}),
-    onFailure: (method, error) => metrics.slackFailures.inc({ method, error }),
-  });
   const runbookUrl = e.FPM_MEDIC_RUNBOOK_URL
     ? (id: string) => `${e.FPM_MEDIC_RUNBOOK_URL!.replace(/\/$/, '')}/${id}.md`
     : undefined;

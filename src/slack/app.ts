@@ -15,6 +15,7 @@ import type { GroupMembership } from '../policy/membership.js';
 import { type DiagnosisQueues, QueueUnavailableError } from '../queue/index.js';
 import type { ReportStore } from '../store/report-store.js';
 import type { Logger } from '../util/logger.js';
+import { commandActor, interactionActor } from './actor.js';
 import { parseRawEvidenceValue, RAW_EVIDENCE_ACTION_ID } from './blocks/action-value.js';
 import type { SlackMessage } from './blocks/elements.js';
 import { helpMessage, usageMessage } from './blocks/help.js';
@@ -77,7 +78,7 @@ export function createSlackApp(deps: SlackAppDeps): App {
       const parsed = parseSlackCommand(args.command.text ?? '', deps.inventory);
       entry = await deps.audit.begin({
         kind: 'command',
-        who: { userId: args.command.user_id, channelId: args.command.channel_id, source: 'slack' },
+        who: { ...commandActor(args.command), source: 'slack' },
         what: `/fpm ${(args.command.text ?? '').trim()}`.trim(),
         ...commandWhere(parsed),
         detail: { command: parsed.kind },
@@ -108,11 +109,22 @@ export function createSlackApp(deps: SlackAppDeps): App {
 
   app.action(RAW_EVIDENCE_ACTION_ID, async ({ ack, body, action, client }) => {
     await ack();
-    const userId = body.user.id;
-    const channelId = body.channel?.id ?? '';
+    const actor = interactionActor(body);
+    const { userId, channelId } = actor;
+    const who = { ...actor, source: 'slack' as const };
     const value = action.type === 'button' ? parseRawEvidenceValue(action.value ?? '') : null;
     const stored = value ? await deps.store.get(value.reportId) : undefined;
     if (!stored) {
+      await deps.audit.refused(
+        {
+          kind: 'refusal',
+          who,
+          what: 'raw-evidence',
+          ...(value ? { host: value.host } : {}),
+          detail: { reportId: value?.reportId },
+        },
+        value ? 'the report is no longer stored (kept a day)' : 'malformed button value',
+      );
       await ephemeral(
         client,
         channelId,
@@ -122,14 +134,12 @@ export function createSlackApp(deps: SlackAppDeps): App {
       return;
     }
     const host = deps.inventory.hosts.get(stored.report.host);
-    const decision = host
-      ? await deps.policy.canDiagnose({ userId, channelId }, host, deps.membership)
-      : undefined;
-    if (!decision?.allowed) {
+    const decision = host ? await deps.policy.canDiagnose(actor, host, deps.membership) : undefined;
+    if (!host || !decision?.allowed) {
       await deps.audit.refused(
         {
           kind: 'refusal',
-          who: { userId, channelId, source: 'slack' },
+          who,
           what: 'raw-evidence',
           ...(host ? { host: host.name } : {}),
           detail: { reportId: value?.reportId },
@@ -146,7 +156,28 @@ export function createSlackApp(deps: SlackAppDeps): App {
     }
     // The clicker alone sees it, and only redacted: configs and logs carry secrets.
     const outputs = rawOutputsForSlack(stored.raw);
-    await ephemeral(client, channelId, userId, rawEvidenceMessage({ host: stored.report.host, outputs }));
+    // Who saw which host's output is on record before it is shown (DESIGN.md rule 5); an audit
+    // log that cannot be written shows nothing.
+    const entry = await deps.audit.begin({
+      kind: 'view',
+      who,
+      what: 'raw-evidence',
+      host: host.name,
+      target: host.name,
+      detail: {
+        reportId: value?.reportId,
+        collectedAt: stored.report.collectedAt,
+        probes: outputs.map((o) => o.probe),
+        rule: decision.rule ? (decision.rule.name ?? decision.rule.path) : undefined,
+      },
+    });
+    try {
+      await ephemeral(client, channelId, userId, rawEvidenceMessage({ host: stored.report.host, outputs }));
+      await entry.complete('shown', { outputs: outputs.length });
+    } catch (err) {
+      await entry.fail(err);
+      throw err;
+    }
   });
 
   if (deps.remediation) {
@@ -213,7 +244,7 @@ async function handleCommand(
   parsed: SlackCommand,
   deps: SlackAppDeps,
 ): Promise<string> {
-  const actor = { userId: command.user_id, channelId: command.channel_id };
+  const actor = commandActor(command);
   const reply = (m: SlackMessage) => ephemeral(client, actor.channelId, actor.userId, m);
   const refuse = (host: ResolvedHost, reason: string) =>
     deps.audit.refused(

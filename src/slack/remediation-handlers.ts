@@ -8,12 +8,14 @@ import type { WebClient } from '@slack/web-api';
 import type { AuditLog } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
 import type { ReportFinding } from '../diagnosis/report.js';
+import type { Actor } from '../policy/rules.js';
 import type { Approvals, ApproveOutcome } from '../remediation/approvals.js';
 import { type ActionRequest, FINAL_STATES, type RequestHost } from '../remediation/request.js';
 import type { RequestStore } from '../remediation/request-store.js';
 import type { StuckWorker } from '../remediation/types.js';
 import type { ReportStore } from '../store/report-store.js';
 import type { Logger } from '../util/logger.js';
+import { interactionActor } from './actor.js';
 import {
   ACTION_ID_PREFIX,
   APPROVE_ACTION_ID,
@@ -39,6 +41,8 @@ export interface RemediationHandlerDeps {
 interface Click {
   userId: string;
   channelId: string;
+  /** The clicker's own workspace (src/slack/actor.ts). */
+  teamId?: string;
   /** The clicked message, and the thread it is in (a report posted under an alert is a reply). */
   messageTs?: string;
   threadTs?: string;
@@ -46,18 +50,24 @@ interface Click {
 
 function clickOf(body: unknown): Click {
   const b = body as {
-    user: { id: string };
-    channel?: { id?: string };
-    container?: { channel_id?: string; message_ts?: string; thread_ts?: string };
+    container?: { message_ts?: string; thread_ts?: string };
     message?: { ts?: string; thread_ts?: string };
   };
   const messageTs = b.message?.ts ?? b.container?.message_ts;
   const threadTs = b.message?.thread_ts ?? b.container?.thread_ts ?? messageTs;
   return {
-    userId: b.user.id,
-    channelId: b.channel?.id ?? b.container?.channel_id ?? '',
+    ...interactionActor(body),
     ...(messageTs ? { messageTs } : {}),
     ...(threadTs ? { threadTs } : {}),
+  };
+}
+
+/** The policy's view of a click: who, where, and from which workspace. */
+function actorOf(click: Click): Actor {
+  return {
+    userId: click.userId,
+    channelId: click.channelId,
+    ...(click.teamId ? { teamId: click.teamId } : {}),
   };
 }
 
@@ -75,7 +85,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
   app.action(new RegExp(`^${ACTION_ID_PREFIX}`), async ({ ack, body, action, client }) => {
     await ack();
     const click = clickOf(body);
-    const actor = { userId: click.userId, channelId: click.channelId };
+    const actor = actorOf(click);
     try {
       const value = action.type === 'button' ? parseActionValue(action.value ?? '') : null;
       if (!value) {
@@ -140,10 +150,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
   async function created(client: WebClient, click: Click, request: ActionRequest, selfApprove: boolean) {
     const posted = await postRequest(client, request, deps);
     if (!selfApprove) return;
-    const approved = await deps.approvals.approve(request.id, {
-      userId: click.userId,
-      channelId: click.channelId,
-    });
+    const approved = await deps.approvals.approve(request.id, actorOf(click));
     if (approved.kind === 'refused') {
       // Nobody else can approve a request whose asker alone could: close it.
       const t = await deps.requests.transition(request.id, ['pending'], 'refused', {
@@ -158,7 +165,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
   app.action(new RegExp(`^${GROUP_ACTION_ID_PREFIX}`), async ({ ack, body, action, client }) => {
     await ack();
     const click = clickOf(body);
-    const actor = { userId: click.userId, channelId: click.channelId };
+    const actor = actorOf(click);
     try {
       const value = action.type === 'button' ? parseGroupActionValue(action.value ?? '') : null;
       const members = value ? membersOf(deps.inventory, value.target) : undefined;
@@ -208,10 +215,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
     try {
       const value = action.type === 'button' ? parseRequestValue(action.value ?? '') : null;
       if (!value) return refuse(client, click, "this button is not one of fpm-medic's: nothing was done");
-      const outcome = await deps.approvals.approve(value.requestId, {
-        userId: click.userId,
-        channelId: click.channelId,
-      });
+      const outcome = await deps.approvals.approve(value.requestId, actorOf(click));
       await renderApproval(client, click, outcome, deps);
     } catch (err) {
       deps.logger.error({ err }, 'approval failed');
@@ -225,10 +229,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
     try {
       const value = action.type === 'button' ? parseRequestValue(action.value ?? '') : null;
       if (!value) return refuse(client, click, "this button is not one of fpm-medic's: nothing was done");
-      const outcome = await deps.approvals.reject(value.requestId, {
-        userId: click.userId,
-        channelId: click.channelId,
-      });
+      const outcome = await deps.approvals.reject(value.requestId, actorOf(click));
       if (outcome.kind === 'refused') return refuse(client, click, outcome.reason);
       if (outcome.kind === 'already') return say(client, click, alreadyMessage(outcome.request));
       await updateRequest(client, outcome.request, deps);

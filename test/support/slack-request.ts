@@ -22,10 +22,12 @@ export function slashCommandBody(p: {
   userId?: string;
   channelId?: string;
   responseUrl?: string;
+  /** The user's workspace (default T1, the fake Slack's auth.test team: the app's own). */
+  teamId?: string;
 }): string {
   return new URLSearchParams({
     token: 'deprecated-verification-token',
-    team_id: 'T1',
+    team_id: p.teamId ?? 'T1',
     team_domain: 'acme',
     channel_id: p.channelId ?? 'C0OPS00001',
     channel_name: 'ops',
@@ -46,11 +48,16 @@ export function blockActionBody(p: {
   userId?: string;
   channelId?: string;
   messageTs?: string;
+  /**
+   * The clicker's own workspace (default T1, the app's). A Slack Connect guest clicks in our
+   * workspace's channel: `team` stays ours, `user.team_id` is theirs.
+   */
+  teamId?: string;
 }): string {
   const payload = {
     type: 'block_actions',
     team: { id: 'T1', domain: 'acme' },
-    user: { id: p.userId ?? 'U0ALICE001', username: 'alice', team_id: 'T1' },
+    user: { id: p.userId ?? 'U0ALICE001', username: 'alice', team_id: p.teamId ?? 'T1' },
     api_app_id: 'A1',
     token: 'deprecated-verification-token',
     container: {

@@ -5,6 +5,7 @@
  */
 import type { ActionId } from '../../runbooks/ids.js';
 import type { Transport } from '../../transport/transport.js';
+import type { StepOutcome } from '../types.js';
 import { type CheckResult, parseCheck } from './parse-check.js';
 import type { PingPlan } from './ping-targets.js';
 import { pause } from './procedure-run.js';
@@ -21,6 +22,9 @@ export interface CheckOutcome {
   error?: string;
   attempts: number;
 }
+
+/** A verify step's outcome, and whether it had nothing at all to check (then: "unverified"). */
+export type VerifyOutcome = StepOutcome & { nothingToCheck: boolean };
 
 export function checkPassed(r: CheckResult, healthUrl: string | undefined): boolean {
   return r.pings.every((p) => p.ok) && (healthUrl === undefined || r.health?.ok === true);
@@ -55,6 +59,32 @@ export async function checkUntil(
     if (last.ok || Date.now() >= deadline || signal?.aborted) return last;
     await pause(RETRY_MS, signal);
   }
+}
+
+/**
+ * The verification has nothing to ask: no pool can be pinged (no ping.path or pm.status_path, or
+ * not safely) and, where the action uses one, there is no health URL. Such a run is never called
+ * verified: a "check" of nothing always passes.
+ */
+export function nothingToCheck(plan: PingPlan, healthUrl: string | undefined): boolean {
+  return plan.pools.length === 0 && healthUrl === undefined;
+}
+
+/**
+ * "not verified: nothing to check (…why per pool…); to verify, set …": the outcome's words, with
+ * the fix. `withHealth`: the action also checks the inventory's web.healthUrl.
+ */
+export function nothingToCheckText(plan: PingPlan, host: string, withHealth: boolean): string {
+  const why = [
+    ...plan.unchecked.map((u) => `pool ${u.pool}: ${u.why}`),
+    ...(withHealth ? [`no web.healthUrl for ${host} in the inventory`] : []),
+  ];
+  const pools = plan.unchecked.map((u) => u.pool);
+  const where = pools.length > 0 ? `pool${pools.length === 1 ? '' : 's'} ${pools.join(', ')}` : 'its pools';
+  const fix =
+    `set ping.path (e.g. ping.path = /ping) or pm.status_path in ${where}` +
+    (withHealth ? `, or web.healthUrl for ${host} in the inventory` : '');
+  return `not verified: nothing to check (${why.join('; ') || 'no pool found'}); to verify, ${fix}`;
 }
 
 /** "ping unixpool 4 ms, tcppool 3 ms", or which pool did not answer and why. */

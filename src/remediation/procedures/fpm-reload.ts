@@ -5,8 +5,14 @@
  * verification that polls until every old worker is gone, the pools have workers again, each pool
  * answers its ping and the health URL answers. Bounded by ~20 s plus process_control_timeout.
  */
-import type { ProcedureResult, StepOutcome } from '../types.js';
-import { checkUntil, describeCheck } from './check.js';
+import type { ProcedureResult } from '../types.js';
+import {
+  checkUntil,
+  describeCheck,
+  nothingToCheck,
+  nothingToCheckText,
+  type VerifyOutcome,
+} from './check.js';
 import { configTestStep } from './config-test-step.js';
 import { discoverFpm } from './discover.js';
 import { type BeforeReload, type CommandRun, parseReloadRun } from './parse-command-run.js';
@@ -65,7 +71,7 @@ async function verifyReload(
   run: ProcedureRun,
   target: ReloadTarget,
   before: BeforeReload,
-): Promise<StepOutcome> {
+): Promise<VerifyOutcome> {
   const { transport, signal, host } = run.ctx;
   const started = Date.now();
   const deadline = started + VERIFY_BASE_MS + target.processControlTimeoutSec * 1000;
@@ -94,11 +100,22 @@ async function verifyReload(
   if (!back || !progress) {
     return {
       ok: false,
+      nothingToCheck: false,
       summary: `reload not verified after ${seconds(Date.now() - started)}: ${progressFailure(progress, before, error)}`,
       detail: { oldLeft: progress?.oldLeft.map((w) => w.pid) ?? [], master: progress?.master ?? null },
     };
   }
   const plan = pingPlan(target.pools);
+  const progressed = describeProgress(progress, before, logReadable);
+  if (nothingToCheck(plan, host.web.healthUrl)) {
+    // The workers were replaced, but whether the site answers was not asked: not "verified".
+    return {
+      ok: false,
+      nothingToCheck: true,
+      summary: `${progressed}; ${nothingToCheckText(plan, host.name, true)}`,
+      detail: { master: progress.master, nothingToCheck: true, unchecked: plan.unchecked.map((u) => u.pool) },
+    };
+  }
   const check = await checkUntil(
     transport,
     'fpm-reload',
@@ -107,9 +124,10 @@ async function verifyReload(
     Math.max(deadline, Date.now() + 5_000),
     signal,
   );
-  const summary = `${describeProgress(progress, before, logReadable)}; ${describeCheck(check, plan, host.web.healthUrl)}`;
+  const summary = `${progressed}; ${describeCheck(check, plan, host.web.healthUrl)}`;
   return {
     ok: check.ok,
+    nothingToCheck: false,
     summary,
     detail: {
       master: progress.master,
@@ -191,11 +209,16 @@ export async function fpmReload(run: ProcedureRun): Promise<ProcedureResult> {
   if (!reloaded.ok || !before || !sent) return run.finish('failed', `${tested.summary}; ${reloaded.summary}`);
 
   const b = before;
-  const verified = await run.step('verify', () => verifyReload(run, t, b));
+  let unchecked = false;
+  const verified = await run.step('verify', async () => {
+    const v = await verifyReload(run, t, b);
+    unchecked = v.nothingToCheck;
+    return v;
+  });
   const pct =
     t.processControlTimeoutSec === 0
       ? '; process_control_timeout is 0, so in-flight requests were cut off (set process_control_timeout = 10s in [global])'
       : '';
   const summary = `config test passed; reloaded with ${how(sent, t.masterPid, host.fpm.reload).replace(/ to master \d+$/, '')}; ${verified.summary}; ${run.elapsed()}${pct}`;
-  return run.finish(verified.ok ? 'done' : 'failed', summary);
+  return run.finish(verified.ok ? 'done' : unchecked ? 'unverified' : 'failed', summary);
 }

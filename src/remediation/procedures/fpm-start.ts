@@ -5,8 +5,14 @@
  */
 import { parseEndpoint, reaches } from '../../analysis/address.js';
 import type { FpmPoolConfig, SocketListener } from '../../facts/types.js';
-import type { ProcedureResult, StepOutcome } from '../types.js';
-import { checkUntil, describeCheck } from './check.js';
+import type { ProcedureResult } from '../types.js';
+import {
+  checkUntil,
+  describeCheck,
+  nothingToCheck,
+  nothingToCheckText,
+  type VerifyOutcome,
+} from './check.js';
 import { configTestStep } from './config-test-step.js';
 import { discoverFpm, discoveryProblem } from './discover.js';
 import { type CommandRun, parseCommandRun } from './parse-command-run.js';
@@ -42,7 +48,7 @@ export function poolsNotListening(
     .map((p) => p.name);
 }
 
-async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<StepOutcome> {
+async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<VerifyOutcome> {
   const { transport, signal, host } = run.ctx;
   const started = Date.now();
   const deadline = started + VERIFY_MS;
@@ -65,6 +71,7 @@ async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<StepOutc
   if (master === undefined) {
     return {
       ok: false,
+      nothingToCheck: false,
       summary: `no FPM master for ${plan.config} after ${seconds(Date.now() - started)}${error ? ` (${error})` : ''}`,
     };
   }
@@ -76,12 +83,23 @@ async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<StepOutc
   if (pools.length === 0) {
     return {
       ok: false,
+      nothingToCheck: false,
       summary: `master ${master} runs, but its pools could not be read: ${discoveryProblem(d)}`,
       detail: { master },
     };
   }
   const silent = poolsNotListening(pools, d.listeners);
   const ping = pingPlan(pools);
+  const listening = `master ${master}, ${pools.length - silent.length} of ${pools.length} pools listening${silent.length > 0 ? ` (not: ${silent.join(', ')})` : ''}`;
+  if (nothingToCheck(ping, host.web.healthUrl)) {
+    // Listening is not answering: without a ping, status path or health URL nothing was asked.
+    return {
+      ok: false,
+      nothingToCheck: silent.length === 0,
+      summary: `${listening}; ${nothingToCheckText(ping, host.name, true)}`,
+      detail: { master, pools: pools.map((p) => p.name), notListening: silent, nothingToCheck: true },
+    };
+  }
   const check = await checkUntil(
     transport,
     'fpm-start',
@@ -90,9 +108,9 @@ async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<StepOutc
     Math.max(deadline, Date.now() + 5_000),
     signal,
   );
-  const listening = `master ${master}, ${pools.length - silent.length} of ${pools.length} pools listening${silent.length > 0 ? ` (not: ${silent.join(', ')})` : ''}`;
   return {
     ok: silent.length === 0 && check.ok,
+    nothingToCheck: false,
     summary: `${listening}; ${describeCheck(check, ping, host.web.healthUrl)}`,
     detail: {
       master,
@@ -158,9 +176,14 @@ export async function fpmStart(run: ProcedureRun): Promise<ProcedureResult> {
   });
   if (!start.ok) return run.finish('failed', `${tested.summary}; ${start.summary}`);
 
-  const verified = await run.step('verify', () => verifyStart(run, p));
+  let unchecked = false;
+  const verified = await run.step('verify', async () => {
+    const v = await verifyStart(run, p);
+    unchecked = v.nothingToCheck;
+    return v;
+  });
   return run.finish(
-    verified.ok ? 'done' : 'failed',
+    verified.ok ? 'done' : unchecked ? 'unverified' : 'failed',
     `config test passed; started with ${p.label}; ${verified.summary}; ${run.elapsed()}`,
   );
 }

@@ -7,7 +7,7 @@
  */
 import type { FpmPoolConfig } from '../../facts/types.js';
 import type { ProcedureResult, StuckWorker } from '../types.js';
-import { checkUntil, describePings } from './check.js';
+import { checkUntil, describePings, nothingToCheck, nothingToCheckText } from './check.js';
 import { type Discovery, discoverFpm, discoveryProblem } from './discover.js';
 import { killArgs } from './kill-args.js';
 import { parseKill, type WorkerOutcome } from './parse-kill.js';
@@ -162,9 +162,20 @@ export async function killStuckWorkers(
   if (!killStep.ok) return run.finish('failed', killStep.summary);
 
   const killed = workers.filter((w) => killedPids.has(w.pid));
+  let unchecked = false;
   const verified = await run.step('verify', async () => {
     const target = poolsToVerify(killed, discovery?.pools ?? []);
     const plan = pingPlan(target.pools);
+    if (target.missing.length === 0 && nothingToCheck(plan, undefined)) {
+      // The pools are known and none can be asked: the kill happened, whether the pool serves
+      // again is not known. A pool discovery did not find is a failure, below.
+      unchecked = true;
+      return {
+        ok: false,
+        summary: nothingToCheckText(plan, run.ctx.host.name, false),
+        detail: { nothingToCheck: true, unchecked: plan.unchecked.map((u) => u.pool) },
+      };
+    }
     for (const name of target.missing) plan.unchecked.push({ pool: name, why: 'not found by discovery' });
     if (plan.pools.length === 0) {
       return {
@@ -191,5 +202,8 @@ export async function killStuckWorkers(
       detail: { pings: pings.map((p) => ({ pool: p.pool, ok: p.ok, ms: p.ms })) },
     };
   });
-  return run.finish(verified.ok ? 'done' : 'failed', `${killStep.summary}; ${verified.summary}`);
+  return run.finish(
+    verified.ok ? 'done' : unchecked ? 'unverified' : 'failed',
+    `${killStep.summary}; ${verified.summary}`,
+  );
 }

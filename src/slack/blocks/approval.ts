@@ -22,6 +22,7 @@ const STATE_EMOJI: Record<ActionRequest['state'], string> = {
   approved: ':hourglass_flowing_sand:',
   running: ':gear:',
   done: ':white_check_mark:',
+  unverified: ':grey_question:',
   failed: ':x:',
   refused: ':no_entry:',
   rejected: ':no_entry_sign:',
@@ -31,6 +32,7 @@ const STATE_EMOJI: Record<ActionRequest['state'], string> = {
 
 const OUTCOME_EMOJI = {
   done: ':white_check_mark:',
+  unverified: ':grey_question:',
   failed: ':x:',
   refused: ':no_entry:',
   'not-run': ':double_vertical_bar:',
@@ -138,6 +140,7 @@ function stateText(r: ActionRequest): string {
     approved: `*Approved*${by}: queued`,
     running: `*Running*${by}…`,
     done: `*Done*${by}: ${reason}`,
+    unverified: `*Done, not verified*${by} (nothing to check): ${reason}`,
     failed: `*Failed*${by}: ${reason}`,
     refused: `*Not run*${by}: ${reason}`,
     rejected: `*Rejected*: ${reason}`,
@@ -154,7 +157,8 @@ export function statusLine(r: ActionRequest): string {
     : '';
   const reason = r.reason ? `: ${truncate(oneLine(r.reason), 300)}` : '';
   const where = r.hosts.length === 1 ? r.hosts[0]!.host : r.target;
-  return `${ACTION_LABEL[r.action]} on ${escapeMrkdwn(where)} — ${r.state}${by}${escapeMrkdwn(reason)}`;
+  const state = r.state === 'unverified' ? 'done, not verified' : r.state;
+  return `${ACTION_LABEL[r.action]} on ${escapeMrkdwn(where)} — ${state}${by}${escapeMrkdwn(reason)}`;
 }
 
 /** The ephemeral answer to a click that came after the request had moved on. */

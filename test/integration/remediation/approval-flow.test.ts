@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionAsk } from '../../../src/remediation/approvals.js';
 import { autoRemediate } from '../../../src/remediation/auto.js';
 import { executeRequest } from '../../../src/remediation/execute.js';
-import { ALICE, BOB, CAROL, FlowHarness, OPS } from './flow-helpers.js';
+import { ALICE, BOB, CAROL, FlowHarness, HOME, OPS } from './flow-helpers.js';
 
 let h: FlowHarness;
 afterEach(async () => {
@@ -11,7 +11,7 @@ afterEach(async () => {
 
 function reloadAsk(by: string, hosts = [h.host('web-1')]): ActionAsk {
   return {
-    actor: { userId: by, channelId: OPS },
+    actor: { userId: by, channelId: OPS, teamId: HOME },
     source: 'slack',
     action: 'fpm-reload',
     runbook: 'pool-exhausted',
@@ -32,7 +32,7 @@ describe('approval', () => {
   it('refuses the requester as approver where a second person is required, and lets another approve', async () => {
     h = new FlowHarness();
     const request = await pending(ALICE);
-    const self = await h.approvals.approve(request.id, { userId: ALICE, channelId: OPS });
+    const self = await h.approvals.approve(request.id, { userId: ALICE, channelId: OPS, teamId: HOME });
     expect(self).toMatchObject({ kind: 'refused' });
     expect(self.kind === 'refused' && self.reason).toBe(
       'fpm-reload on web-1 needs a second person: someone other than the requester must approve it',
@@ -40,7 +40,7 @@ describe('approval', () => {
     expect(h.enqueued).toEqual([]);
     expect((await h.requests.get(request.id))?.state).toBe('pending');
 
-    const other = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS });
+    const other = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS, teamId: HOME });
     expect(other).toMatchObject({ kind: 'approved', request: { state: 'approved', approvedBy: BOB } });
     expect(h.enqueued).toEqual([request.id]);
 
@@ -56,7 +56,7 @@ describe('approval', () => {
   it('refuses someone the policy does not name, with its reason', async () => {
     h = new FlowHarness();
     const request = await pending(ALICE);
-    const carol = await h.approvals.approve(request.id, { userId: CAROL, channelId: OPS });
+    const carol = await h.approvals.approve(request.id, { userId: CAROL, channelId: OPS, teamId: HOME });
     expect(carol).toMatchObject({ kind: 'refused' });
     expect(carol.kind === 'refused' && carol.reason).toMatch(
       /^approving fpm-reload on every host is limited to user group S0SREONC01/,
@@ -69,7 +69,7 @@ describe('approval', () => {
     const request = await pending(ALICE);
     const clicks = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        h.approvals.approve(request.id, { userId: i % 2 ? BOB : 'U0DAVE0001', channelId: OPS }),
+        h.approvals.approve(request.id, { userId: i % 2 ? BOB : 'U0DAVE0001', channelId: OPS, teamId: HOME }),
       ),
     );
     // Dave is not in the group: refused; of Bob's five clicks one approves, four hear "already".
@@ -99,21 +99,21 @@ describe('approval', () => {
 
     const request = await pending(ALICE, [h.host('web-1', 'rep-new', 10)]);
     h.clock += 6 * 60_000; // the report is now 16 minutes old
-    const late = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS });
+    const late = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS, teamId: HOME });
     expect(late).toMatchObject({ kind: 'expired', request: { state: 'expired' } });
     expect(h.enqueued).toEqual([]);
-    const again = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS });
+    const again = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS, teamId: HOME });
     expect(again).toMatchObject({ kind: 'already', request: { state: 'expired' } });
   });
 
   it('honours the cooldown per host and action across requests, and lifts it when nothing was changed', async () => {
     h = new FlowHarness();
     const first = await pending(ALICE);
-    expect(await h.approvals.approve(first.id, { userId: BOB, channelId: OPS })).toMatchObject({
+    expect(await h.approvals.approve(first.id, { userId: BOB, channelId: OPS, teamId: HOME })).toMatchObject({
       kind: 'approved',
     });
     const second = await pending(ALICE);
-    const cooled = await h.approvals.approve(second.id, { userId: BOB, channelId: OPS });
+    const cooled = await h.approvals.approve(second.id, { userId: BOB, channelId: OPS, teamId: HOME });
     expect(cooled).toMatchObject({ kind: 'cooldown', request: { state: 'refused' } });
     expect(cooled.kind === 'cooldown' && cooled.reason).toMatch(
       new RegExp(
@@ -124,7 +124,7 @@ describe('approval', () => {
 
     // Another host is not affected; after the cooldown the same host is allowed again.
     const web2 = await pending(ALICE, [h.host('web-2')]);
-    expect(await h.approvals.approve(web2.id, { userId: BOB, channelId: OPS })).toMatchObject({
+    expect(await h.approvals.approve(web2.id, { userId: BOB, channelId: OPS, teamId: HOME })).toMatchObject({
       kind: 'approved',
     });
 
@@ -132,7 +132,7 @@ describe('approval', () => {
     h.outcomes.set('web-1', 'refused');
     await executeRequest(first.id, h.executeDeps());
     const third = await pending(ALICE);
-    expect(await h.approvals.approve(third.id, { userId: BOB, channelId: OPS })).toMatchObject({
+    expect(await h.approvals.approve(third.id, { userId: BOB, channelId: OPS, teamId: HOME })).toMatchObject({
       kind: 'approved',
     });
   });
@@ -141,7 +141,7 @@ describe('approval', () => {
 describe('execution', () => {
   async function approved(hosts?: Parameters<typeof reloadAsk>[1]) {
     const request = await pending(ALICE, hosts);
-    const a = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS });
+    const a = await h.approvals.approve(request.id, { userId: BOB, channelId: OPS, teamId: HOME });
     expect(a.kind).toBe('approved');
     return request.id;
   }
@@ -209,7 +209,7 @@ describe('execution', () => {
       const hosts = [h2.host('web-1'), h2.host('web-2'), h2.host('web-3')];
       const request = await h2.approvals.ask({ ...reloadAsk(ALICE, hosts), target: 'web' });
       if (request.kind !== 'created') throw new Error(request.kind);
-      await h2.approvals.approve(request.request.id, { userId: BOB, channelId: OPS });
+      await h2.approvals.approve(request.request.id, { userId: BOB, channelId: OPS, teamId: HOME });
       h2.outcomes.set('web-1', 'failed');
       h2.outcomes.set('web-2', 'failed');
       const single = { ...h2.executeDeps() };
@@ -252,6 +252,103 @@ describe('execution', () => {
     await h.guards.releaseGroupSlot('web', 'web-1');
     const again = await approved([h.host('web-3')]);
     expect(await executeRequest(again, h.executeDeps())).toMatchObject({ state: 'done' });
+  });
+});
+
+describe('a group request naming one host twice', () => {
+  const worker = (pid: number) => ({
+    pid,
+    startedAt: 1_700_000_000,
+    pool: 'www',
+    masterPid: 100,
+    conn: `unix:${pid}`,
+    durationSec: 90,
+  });
+  const actionSteps = (records: Awaited<ReturnType<FlowHarness['auditRecords']>>, step: string) =>
+    records.filter((r) => r.kind === 'action' && r.what.endsWith(` ${step}`) && r.phase === 'started');
+
+  it('asks for each host once (its newest report) and runs the action once on it', async () => {
+    h = new FlowHarness();
+    // Two reports of web-1 (an older and a newer diagnosis) and one of web-2 under one button.
+    const older = h.host('web-1', 'rep-web1-old', 5);
+    const newer = h.host('web-1', 'rep-web1-new', 2);
+    const asked = await h.approvals.ask({
+      ...reloadAsk(ALICE, [older, h.host('web-2'), newer]),
+      target: 'web',
+    });
+    if (asked.kind !== 'created') throw new Error(asked.kind);
+    expect(asked.request.hosts.map((x) => [x.host, x.reportId])).toEqual([
+      ['web-1', 'rep-web1-new'],
+      ['web-2', expect.any(String)],
+    ]);
+    expect(
+      await h.approvals.approve(asked.request.id, { userId: BOB, channelId: OPS, teamId: HOME }),
+    ).toMatchObject({
+      kind: 'approved',
+    });
+    const r = await executeRequest(asked.request.id, h.executeDeps());
+    expect(r?.state).toBe('done');
+    expect(r?.results?.map((x) => [x.host, x.outcome])).toEqual([
+      ['web-1', 'done'],
+      ['web-2', 'done'],
+    ]);
+    expect(h.runs.map((x) => x.host).sort()).toEqual(['web-1', 'web-2']);
+    const records = await h.auditRecords();
+    expect(
+      actionSteps(records, 'reload')
+        .map((x) => x.host)
+        .sort(),
+    ).toEqual(['web-1', 'web-2']);
+    const request = records.find((x) => x.what === 'request fpm-reload' && x.phase === 'started');
+    expect(request?.detail).toMatchObject({ superseded: ['rep-web1-old'] });
+  });
+
+  it('without a cooldown, still kills on the host once', async () => {
+    h = new FlowHarness();
+    const hosts = [
+      { ...h.host('web-1', 'rep-a', 3), workers: [worker(2911)] },
+      { ...h.host('web-1', 'rep-b', 2), workers: [worker(2911)] },
+    ];
+    const asked = await h.approvals.ask({
+      actor: { userId: ALICE, channelId: OPS, teamId: HOME },
+      source: 'slack',
+      action: 'kill-stuck-workers',
+      runbook: 'self-request-deadlock',
+      target: 'web',
+      hosts,
+    });
+    if (asked.kind !== 'created') throw new Error(asked.kind);
+    expect(asked.selfApprove).toBe(true);
+    await h.approvals.approve(asked.request.id, { userId: ALICE, channelId: OPS, teamId: HOME });
+    const r = await executeRequest(asked.request.id, h.executeDeps());
+    expect(r?.state).toBe('done');
+    expect(h.runs.map((x) => x.host)).toEqual(['web-1']);
+    expect(actionSteps(await h.auditRecords(), 'reload')).toHaveLength(1);
+  });
+
+  it('a stored request that lists a host twice (as older versions stored it) runs once on that host', async () => {
+    h = new FlowHarness();
+    const id = 'rq-0123456789abcdef01234567';
+    const now = h.clock;
+    await h.requests.create({
+      id,
+      action: 'fpm-reload',
+      runbook: 'pool-exhausted',
+      target: 'web',
+      hosts: [h.host('web-1', 'rep-x'), h.host('web-1', 'rep-y'), h.host('web-2', 'rep-z')],
+      source: 'slack',
+      requestedBy: ALICE,
+      channelId: OPS,
+      requestedAt: now,
+      expiresAt: now + 10 * 60_000,
+      state: 'approved',
+      approvedBy: BOB,
+      approvedAt: now,
+    });
+    const r = await executeRequest(id, h.executeDeps());
+    expect(r?.state).toBe('done');
+    expect(h.runs.map((x) => x.host).sort()).toEqual(['web-1', 'web-2']);
+    expect(r?.results?.map((x) => x.host)).toEqual(['web-1', 'web-2']);
   });
 });
 

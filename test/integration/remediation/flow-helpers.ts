@@ -25,6 +25,8 @@ export const BOB = 'U0BOB00001';
 export const CAROL = 'U0CAROL001';
 export const OPS = 'C0OPSINC01';
 export const SRE = 'S0SREONC01';
+/** The app's own Slack workspace (the policy's `workspace`): the people of these tests are of it. */
+export const HOME = 'T0HOME0001';
 
 export const INVENTORY = `defaults:
   ssh: { user: root, privateKeyPath: /nonexistent/id_ed25519 }
@@ -37,7 +39,8 @@ groups:
   web: [web-1, web-2, web-3]
 `;
 
-export const POLICY = `diagnose:
+export const POLICY = `workspace: ${HOME}
+diagnose:
   - effect: allow
 actions:
   fpm-reload:

@@ -3,7 +3,7 @@
  * host key and over the local transport: each change is proved by what FPM itself logs and by the
  * processes before and after, and each refusal by nothing having changed.
  */
-import { readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedHost } from '../../../src/config/types.js';
@@ -21,6 +21,7 @@ import { loadRunbooks, type Runbook } from '../../../src/runbooks/index.js';
 import { LocalTransport } from '../../../src/transport/local-transport.js';
 import { SshTransport } from '../../../src/transport/ssh-transport.js';
 import type { Transport } from '../../../src/transport/transport.js';
+import { POOL_NAMES } from '../../lab/fpm-config.js';
 import { type Lab, startLab } from '../../lab/lab.js';
 import { isAlive, readCmdline, readStat } from '../../lab/proc.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
@@ -85,6 +86,22 @@ function labHost(): ResolvedHost {
     web: { healthUrl: lab.url('/health.php') },
     groups: [],
   };
+}
+
+/**
+ * Pools nothing can ask (no pm.status_path, no ping.path), on a host with no web.healthUrl: the
+ * verification has nothing to check. The pool files on disk are what a reload (and a start) reads;
+ * lab.reset() rewrites them after the test.
+ */
+function withoutChecks(): ResolvedHost {
+  for (const pool of POOL_NAMES) {
+    const file = lab.paths.poolConf(pool);
+    const kept = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => !/^(pm\.status_path|ping\.path)\s*=/.test(l));
+    writeFileSync(file, kept.join('\n'));
+  }
+  return { ...labHost(), web: {} };
 }
 
 /** A step runner like the remediation flow's: records each step before it runs and after. */
@@ -180,6 +197,32 @@ describe('fpm-reload', () => {
       'verify:ended',
     ]);
     expect((await lab.get('/health.php')).status).toBe(200);
+  });
+
+  it('with no ping or status path on any pool and no healthUrl, the reload is reported "not verified: nothing to check", with the fix', async () => {
+    const host = withoutChecks();
+    const before = sorted(lab.workerPids());
+    const mark = markLog(lab.logs.fpm);
+    const r = await runProcedure({ action: 'fpm-reload' }, context(ssh, [], host));
+
+    // It did reload (FPM says so, the workers are new), but nothing asked whether the pools answer.
+    expect(r, r.summary).toMatchObject({ outcome: 'unverified', changed: true });
+    expect(readLog(lab.logs.fpm, mark.offset)).toMatch(/NOTICE: Reloading in progress/);
+    expect(lab.workerPids().filter((p) => before.includes(p))).toEqual([]);
+    expect(stepNames(r)).toEqual(['precheck:ok', 'config-test:ok', 'reload:ok', 'verify:failed']);
+    expect(r.summary).not.toMatch(/verified with|ping \w+ \d+ ms|health \d+/);
+    expect(r.summary).toMatch(
+      new RegExp(
+        `^config test passed; reloaded with SIGUSR2; ${before.length} old workers gone, \\d+ new up; ` +
+          'not verified: nothing to check \\(pool \\w+: no ping\\.path or pm\\.status_path to ask; ',
+      ),
+    );
+    expect(r.summary).toContain(
+      'no web.healthUrl for lab-1 in the inventory); to verify, set ping.path (e.g. ping.path = /ping) or ' +
+        'pm.status_path in pools ',
+    );
+    expect(r.summary).toContain(', or web.healthUrl for lab-1 in the inventory');
+    for (const pool of POOL_NAMES) expect(r.summary).toContain(`pool ${pool}: no ping.path`);
   });
 
   it('a broken pool config refuses the reload: the error is quoted, FPM is untouched, the site still answers', async () => {
@@ -315,6 +358,35 @@ describe('fpm-start', () => {
       expect((await lab.get('/health.php')).status).toBe(200);
     } finally {
       // Not the lab's child: stop it here, and prove nothing of it is left.
+      if (started !== undefined) {
+        process.kill(started, 'SIGTERM');
+        await waitFor(`the started master ${started} to exit`, () => !isAlive(started!));
+      }
+      await waitFor(
+        'no FPM master on the lab config but the lab own',
+        () => lab.strayFpmMasters().length === 0,
+      );
+    }
+  });
+});
+
+describe('fpm-start with nothing to check', () => {
+  it('starts FPM and says "not verified: nothing to check" when no pool has a ping or status path and there is no healthUrl', async () => {
+    await lab.induce('fpm-down', { variant: 'stopped' });
+    const host = withoutChecks();
+    let started: number | undefined;
+    try {
+      const r = await runProcedure({ action: 'fpm-start' }, context(ssh, [], host));
+      started = lab.strayFpmMasters()[0];
+      expect(r, r.summary).toMatchObject({ outcome: 'unverified', changed: true });
+      expect(stepNames(r)).toEqual(['precheck:ok', 'config-test:ok', 'start:ok', 'verify:failed']);
+      expect(r.summary).toMatch(
+        new RegExp(
+          `; master ${started}, 3 of 3 pools listening; not verified: nothing to check \\(pool \\w+: no ping\\.path`,
+        ),
+      );
+      expect(r.summary).toContain(', or web.healthUrl for lab-1 in the inventory');
+    } finally {
       if (started !== undefined) {
         process.kill(started, 'SIGTERM');
         await waitFor(`the started master ${started} to exit`, () => !isAlive(started!));

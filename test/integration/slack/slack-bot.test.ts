@@ -60,9 +60,11 @@ describe('the Slack bot end to end', () => {
     dir = mkdtempSync(join(tmpdir(), 'fpm-medic-slack-'));
     const inventory = join(dir, 'inventory.yaml');
     const ssh = `{ user: ${sshd.user}, port: ${sshd.port}, privateKeyPath: ${sshd.clientKeyPath}, knownHostsPath: ${sshd.knownHostsPath} }`;
+    // The lab's own master and web server: other labs may run theirs on this machine at the same time.
+    const pinned = `fpm: { config: ${lab.paths.fpmConf} }\n    web: { kind: nginx, config: ${lab.webConfigFile}, errorLog: ${lab.logs.webError} }`;
     writeFileSync(
       inventory,
-      `hosts:\n  lab-1:\n    address: ${sshd.address}\n    ssh: ${ssh}\n    labels: { env: prod }\n  lab-2:\n    address: ${sshd.address}\n    ssh: ${ssh}\n    labels: { env: staging }\n`,
+      `hosts:\n  lab-1:\n    address: ${sshd.address}\n    ssh: ${ssh}\n    ${pinned}\n    labels: { env: prod }\n  lab-2:\n    address: ${sshd.address}\n    ssh: ${ssh}\n    ${pinned}\n    labels: { env: staging }\n`,
     );
     const policy = join(dir, 'policy.yaml');
     writeFileSync(
@@ -155,7 +157,7 @@ describe('the Slack bot end to end', () => {
         kind: 'refusal',
         phase: 'refused',
         host: 'lab-1',
-        who: { userId: 'U0EVE00001', channelId: 'C0RANDOM01', source: 'slack' },
+        who: { userId: 'U0EVE00001', channelId: 'C0RANDOM01', teamId: 'T1', source: 'slack' },
         outcome: expect.stringMatching(/env=prod|not allowed|limited/i),
       }),
     );
@@ -204,6 +206,61 @@ describe('the Slack bot end to end', () => {
     // The nginx line with the request is there, its secret is not.
     expect(blocksText(shown.args)).toContain('api_key=');
     expect(blocksText(shown.args)).not.toContain('hunter2secret');
+
+    // Who saw which host's output, from which report, is on record, written before it was shown.
+    const { reportId } = JSON.parse(JSON.parse(`"${value}"`)) as { reportId: string };
+    const views = await waitFor('the view to be closed in the audit log', async () => {
+      const r = (await readAudit(join(dir, 'audit.jsonl'))).filter(
+        (x) => x.kind === 'view' && x.who.userId === 'U0DAVE0001',
+      );
+      return r.some((x) => x.phase === 'completed') ? r : undefined;
+    });
+    expect(views.map((x) => x.phase)).toEqual(['started', 'completed']);
+    const [started] = views;
+    expect(started).toMatchObject({
+      what: 'raw-evidence',
+      host: 'lab-1',
+      who: { userId: 'U0DAVE0001', channelId: 'C0OPS00001', teamId: 'T1', source: 'slack' },
+      detail: { reportId, probes: expect.arrayContaining(['runtime', 'discover-fpm']) },
+    });
+    expect(Date.parse(started!.time)).toBeLessThanOrEqual(shown.at);
+  });
+
+  it('a Slack Connect guest is not let in by an open rule: refused, on record, nothing diagnosed', async () => {
+    const before = slack.callsOf('chat.postMessage').length;
+    // lab-2 (staging) is open to anyone of the workspace; the guest's own workspace is T0GUEST01.
+    await post(slashCommandBody({ text: 'diagnose lab-2', userId: 'U0GUEST001', teamId: 'T0GUEST01' }));
+    const told = await slack.waitFor('chat.postEphemeral', (a) => a.user === 'U0GUEST001');
+    expect(blocksText(told.args)).toContain('you are signed in from workspace T0GUEST01');
+    expect(slack.callsOf('chat.postMessage').length).toBe(before);
+    const records = (await readAudit(join(dir, 'audit.jsonl'))).filter((x) => x.who.userId === 'U0GUEST001');
+    expect(records.find((x) => x.phase === 'refused')).toMatchObject({
+      kind: 'refusal',
+      host: 'lab-2',
+      who: { teamId: 'T0GUEST01' },
+    });
+  });
+
+  it('a raw evidence click the policy refuses is audited as a refusal and shows nothing', async () => {
+    const update = slack.callsOf('chat.update').find((u) => blocksText(u.args).includes('fpm-raw-evidence'));
+    const value = JSON.stringify(update!.args.blocks).match(
+      /"action_id":"fpm-raw-evidence","value":"((?:[^"\\]|\\.)*)"/,
+    )?.[1];
+    // lab-1 is prod: diagnosis (and so its raw output) is limited to #ops (C0OPS00001).
+    await post(
+      blockActionBody({
+        actionId: 'fpm-raw-evidence',
+        value: JSON.parse(`"${value}"`),
+        userId: 'U0ERIN0001',
+        channelId: 'C0RANDOM01',
+      }),
+    );
+    const told = await slack.waitFor('chat.postEphemeral', (a) => a.user === 'U0ERIN0001');
+    expect(blocksText(told.args)).not.toMatch(/Raw evidence/);
+    const records = (await readAudit(join(dir, 'audit.jsonl'))).filter((x) => x.who.userId === 'U0ERIN0001');
+    expect(records).toMatchObject([
+      { kind: 'refusal', phase: 'refused', what: 'raw-evidence', host: 'lab-1' },
+    ]);
   });
 
   it('Redis down at command time: the user is told at once; once Redis is back commands work again', async () => {

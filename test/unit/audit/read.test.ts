@@ -114,6 +114,22 @@ describe('formatAuditText', () => {
     ]);
   });
 
+  it("names the person's Slack workspace when the record has it (a Slack Connect guest stands out)", () => {
+    const view = rec({
+      id: 'v',
+      time: '2026-11-20T04:00:00.000Z',
+      phase: 'refused',
+      kind: 'refusal',
+      what: 'raw-evidence',
+      host: 'web-1',
+      who: { userId: 'U0GUEST001', teamId: 'T0GUEST001', channelId: 'C0OPS00001', source: 'slack' },
+      outcome: 'not ours',
+    });
+    expect(formatAuditText([view])).toBe(
+      '2026-11-20T04:00:00.000Z  refusal   U0GUEST001 of T0GUEST001 in C0OPS00001 (slack)  raw-evidence host=web-1  -> refused: not ours\n',
+    );
+  });
+
   it('a completion whose start is outside the window stands alone', () => {
     expect(formatAuditText(records.slice(1, 2))).toContain('-> completed: queued\n');
   });

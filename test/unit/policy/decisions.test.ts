@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CachedGroupMembership, loadPolicy, parsePolicy } from '../../../src/policy/policy.js';
+import {
+  CachedGroupMembership,
+  FixedHomeWorkspace,
+  loadPolicy,
+  parsePolicy,
+} from '../../../src/policy/policy.js';
 import { FakeMembership, host, PROD, STAGING, yaml } from './helpers.js';
 
 const ALICE = 'U0ALICE001';
@@ -8,21 +13,26 @@ const OPS = 'C0OPSINC01';
 const RANDOM = 'C0RANDOM01';
 const SRE = 'S0SREONC01';
 const members = () => new FakeMembership({ [SRE]: [ALICE] });
-const policy = (...lines: string[]) => parsePolicy(yaml(...lines), 'policy.yaml');
+/** The app's own workspace; the people of these tests belong to it unless a test says otherwise. */
+const HOME = 'T0HOME0001';
+const home = new FixedHomeWorkspace([HOME]);
+const policy = (...lines: string[]) => parsePolicy(yaml(...lines), 'policy.yaml', { home });
 
 describe('no policy file', () => {
   it('lets anyone diagnose any host', async () => {
-    const none = await loadPolicy(undefined);
+    const none = await loadPolicy(undefined, { home });
     expect(none.configured).toBe(false);
-    expect(await none.canDiagnose({ userId: BOB, channelId: RANDOM }, PROD, members())).toEqual({
-      allowed: true,
-      reason: 'no access policy is configured (FPM_MEDIC_POLICY): anyone may diagnose',
-    });
+    expect(await none.canDiagnose({ userId: BOB, channelId: RANDOM, teamId: HOME }, PROD, members())).toEqual(
+      {
+        allowed: true,
+        reason: 'no access policy is configured (FPM_MEDIC_POLICY): anyone of this workspace may diagnose',
+      },
+    );
   });
 
   it('lets nobody approve, and says how to enable approvals', async () => {
-    const none = await loadPolicy(undefined);
-    const decision = await none.canApprove({ userId: ALICE, channelId: OPS }, PROD, members(), {
+    const none = await loadPolicy(undefined, { home });
+    const decision = await none.canApprove({ userId: ALICE, channelId: OPS, teamId: HOME }, PROD, members(), {
       action: 'fpm-reload',
       requestedBy: BOB,
     });
@@ -38,7 +48,7 @@ describe('no policy file', () => {
 describe('diagnose rules', () => {
   it('denies by default once a file exists', async () => {
     const decision = await policy('diagnose: []').canDiagnose(
-      { userId: ALICE, channelId: OPS },
+      { userId: ALICE, channelId: OPS, teamId: HOME },
       PROD,
       members(),
     );
@@ -47,50 +57,64 @@ describe('diagnose rules', () => {
       reason: 'no rule of the access policy allows diagnose on web-1 (see docs/policy.md)',
     });
     const actionsOnly = policy('actions:', '  fpm-reload:', '    approve: [{ effect: allow }]');
-    expect((await actionsOnly.canDiagnose({ userId: ALICE, channelId: OPS }, PROD, members())).allowed).toBe(
-      false,
-    );
+    expect(
+      (await actionsOnly.canDiagnose({ userId: ALICE, channelId: OPS, teamId: HOME }, PROD, members()))
+        .allowed,
+    ).toBe(false);
   });
 
   it('matches channels: allowed in the listed channel, and the reason says where else to ask', async () => {
     const p = policy('diagnose:', '  - effect: allow', `    channels: [${OPS}]`);
-    expect(await p.canDiagnose({ userId: BOB, channelId: OPS }, PROD, members())).toEqual({
+    expect(await p.canDiagnose({ userId: BOB, channelId: OPS, teamId: HOME }, PROD, members())).toEqual({
       allowed: true,
       reason: 'diagnose on web-1 is allowed by rule diagnose[0]',
       rule: { path: 'diagnose[0]', line: 2 },
     });
-    expect(await p.canDiagnose({ userId: BOB, channelId: RANDOM }, PROD, members())).toEqual({
+    expect(await p.canDiagnose({ userId: BOB, channelId: RANDOM, teamId: HOME }, PROD, members())).toEqual({
       allowed: false,
-      reason: `diagnose on every host is limited to anyone in channel ${OPS}`,
+      reason: `diagnose on every host is limited to anyone of this workspace in channel ${OPS}`,
     });
   });
 
   it('matches users', async () => {
     const p = policy('diagnose:', '  - effect: allow', `    users: [${ALICE}]`);
-    expect((await p.canDiagnose({ userId: ALICE, channelId: RANDOM }, PROD, members())).allowed).toBe(true);
-    expect((await p.canDiagnose({ userId: BOB, channelId: RANDOM }, PROD, members())).reason).toBe(
-      `diagnose on every host is limited to user ${ALICE}`,
-    );
+    expect(
+      (await p.canDiagnose({ userId: ALICE, channelId: RANDOM, teamId: HOME }, PROD, members())).allowed,
+    ).toBe(true);
+    expect(
+      (await p.canDiagnose({ userId: BOB, channelId: RANDOM, teamId: HOME }, PROD, members())).reason,
+    ).toBe(`diagnose on every host is limited to user ${ALICE}`);
   });
 
   it('matches user groups through the membership lookup, only when users did not match', async () => {
     const p = policy('diagnose:', '  - effect: allow', `    users: [${BOB}]`, `    userGroups: [${SRE}]`);
     const lookups = members();
-    expect((await p.canDiagnose({ userId: ALICE, channelId: RANDOM }, PROD, lookups)).allowed).toBe(true);
+    expect(
+      (await p.canDiagnose({ userId: ALICE, channelId: RANDOM, teamId: HOME }, PROD, lookups)).allowed,
+    ).toBe(true);
     expect(lookups.lookups).toEqual([SRE]);
     const bobLookups = members();
-    expect((await p.canDiagnose({ userId: BOB, channelId: RANDOM }, PROD, bobLookups)).allowed).toBe(true);
+    expect(
+      (await p.canDiagnose({ userId: BOB, channelId: RANDOM, teamId: HOME }, PROD, bobLookups)).allowed,
+    ).toBe(true);
     expect(bobLookups.lookups).toEqual([]);
-    expect((await p.canDiagnose({ userId: 'U0CAROL001', channelId: RANDOM }, PROD, members())).allowed).toBe(
-      false,
-    );
+    expect(
+      (await p.canDiagnose({ userId: 'U0CAROL001', channelId: RANDOM, teamId: HOME }, PROD, members()))
+        .allowed,
+    ).toBe(false);
   });
 
   it('needs the channel and the person when a rule names both', async () => {
     const p = policy('diagnose:', '  - effect: allow', `    channels: [${OPS}]`, `    userGroups: [${SRE}]`);
-    expect((await p.canDiagnose({ userId: ALICE, channelId: OPS }, PROD, members())).allowed).toBe(true);
-    expect((await p.canDiagnose({ userId: ALICE, channelId: RANDOM }, PROD, members())).allowed).toBe(false);
-    expect((await p.canDiagnose({ userId: BOB, channelId: OPS }, PROD, members())).allowed).toBe(false);
+    expect(
+      (await p.canDiagnose({ userId: ALICE, channelId: OPS, teamId: HOME }, PROD, members())).allowed,
+    ).toBe(true);
+    expect(
+      (await p.canDiagnose({ userId: ALICE, channelId: RANDOM, teamId: HOME }, PROD, members())).allowed,
+    ).toBe(false);
+    expect(
+      (await p.canDiagnose({ userId: BOB, channelId: OPS, teamId: HOME }, PROD, members())).allowed,
+    ).toBe(false);
   });
 
   it('matches host labels, one value or a list, and says what the limit is in the named terms', async () => {
@@ -106,7 +130,7 @@ describe('diagnose rules', () => {
       '  - effect: allow',
       '    labels: { env: [staging, dev] }',
     );
-    const bobHere = { userId: BOB, channelId: RANDOM };
+    const bobHere = { userId: BOB, channelId: RANDOM, teamId: HOME };
     expect((await p.canDiagnose(bobHere, STAGING, members())).allowed).toBe(true);
     expect((await p.canDiagnose(bobHere, host('dev-1', { env: 'dev' }), members())).allowed).toBe(true);
     expect(await p.canDiagnose(bobHere, PROD, members())).toEqual({
@@ -120,7 +144,7 @@ describe('diagnose rules', () => {
 
   it('matches inventory host and group names', async () => {
     const p = policy('diagnose:', '  - effect: allow', '    hosts: [db-1]', '    groups: [web]');
-    const anyone = { userId: BOB, channelId: RANDOM };
+    const anyone = { userId: BOB, channelId: RANDOM, teamId: HOME };
     expect((await p.canDiagnose(anyone, PROD, members())).allowed).toBe(true);
     expect((await p.canDiagnose(anyone, host('db-1'), members())).allowed).toBe(true);
     expect((await p.canDiagnose(anyone, host('cache-1', {}, ['cache']), members())).allowed).toBe(false);
@@ -136,12 +160,14 @@ describe('diagnose rules', () => {
           ? ['  - effect: deny', '    name: offboarded', `    users: [${BOB}]`]
           : ['  - effect: allow', '    labels: { env: prod }'];
       const p = policy('diagnose:', ...rule(order[0]), ...rule(order[1]));
-      const decision = await p.canDiagnose({ userId: BOB, channelId: OPS }, PROD, members());
+      const decision = await p.canDiagnose({ userId: BOB, channelId: OPS, teamId: HOME }, PROD, members());
       expect(decision.allowed).toBe(false);
       expect(decision.reason).toMatch(
         /^diagnose on web-1 is denied to you by rule "offboarded" \(diagnose\[\d\]\)$/,
       );
-      expect((await p.canDiagnose({ userId: ALICE, channelId: OPS }, PROD, members())).allowed).toBe(true);
+      expect(
+        (await p.canDiagnose({ userId: ALICE, channelId: OPS, teamId: HOME }, PROD, members())).allowed,
+      ).toBe(true);
     }
   });
 
@@ -153,15 +179,21 @@ describe('diagnose rules', () => {
       '    labels: { env: prod }',
       `    channels: [${RANDOM}]`,
     );
-    expect((await p.canDiagnose({ userId: BOB, channelId: RANDOM }, PROD, members())).allowed).toBe(false);
-    expect((await p.canDiagnose({ userId: BOB, channelId: OPS }, PROD, members())).allowed).toBe(true);
-    expect((await p.canDiagnose({ userId: BOB, channelId: RANDOM }, STAGING, members())).allowed).toBe(true);
+    expect(
+      (await p.canDiagnose({ userId: BOB, channelId: RANDOM, teamId: HOME }, PROD, members())).allowed,
+    ).toBe(false);
+    expect(
+      (await p.canDiagnose({ userId: BOB, channelId: OPS, teamId: HOME }, PROD, members())).allowed,
+    ).toBe(true);
+    expect(
+      (await p.canDiagnose({ userId: BOB, channelId: RANDOM, teamId: HOME }, STAGING, members())).allowed,
+    ).toBe(true);
   });
 
   it('fails closed when a deny rule names a group whose members cannot be listed', async () => {
     const p = policy('diagnose:', '  - effect: allow', '  - effect: deny', `    userGroups: [${SRE}]`);
     const broken = new FakeMembership({}, { [SRE]: 'ratelimited' });
-    const decision = await p.canDiagnose({ userId: BOB, channelId: OPS }, PROD, broken);
+    const decision = await p.canDiagnose({ userId: BOB, channelId: OPS, teamId: HOME }, PROD, broken);
     expect(decision.allowed).toBe(false);
     expect(decision.reason).toBe(
       `diagnose on web-1 is refused: Slack could not tell whether you are in user group ${SRE} (ratelimited), ` +
@@ -174,7 +206,7 @@ describe('diagnose rules', () => {
     const membership = new CachedGroupMembership(async () => {
       throw new Error('missing_scope');
     }, 60_000);
-    expect(await p.canDiagnose({ userId: ALICE, channelId: OPS }, PROD, membership)).toEqual({
+    expect(await p.canDiagnose({ userId: ALICE, channelId: OPS, teamId: HOME }, PROD, membership)).toEqual({
       allowed: false,
       reason:
         `diagnose on every host is limited to user group ${SRE}; Slack could not tell whether you are in ` +
@@ -200,10 +232,15 @@ describe('approval rules', () => {
   );
 
   it('allows an approver the rules name, who is not the requester', async () => {
-    const decision = await approvals.canApprove({ userId: ALICE, channelId: OPS }, PROD, members(), {
-      action: 'fpm-reload',
-      requestedBy: BOB,
-    });
+    const decision = await approvals.canApprove(
+      { userId: ALICE, channelId: OPS, teamId: HOME },
+      PROD,
+      members(),
+      {
+        action: 'fpm-reload',
+        requestedBy: BOB,
+      },
+    );
     expect(decision).toEqual({
       allowed: true,
       reason: 'approving fpm-reload on web-1 is allowed by rule actions.fpm-reload.approve[0]',
@@ -212,10 +249,15 @@ describe('approval rules', () => {
   });
 
   it('refuses the requester when a second person is required (the default)', async () => {
-    const decision = await approvals.canApprove({ userId: ALICE, channelId: OPS }, PROD, members(), {
-      action: 'fpm-reload',
-      requestedBy: ALICE,
-    });
+    const decision = await approvals.canApprove(
+      { userId: ALICE, channelId: OPS, teamId: HOME },
+      PROD,
+      members(),
+      {
+        action: 'fpm-reload',
+        requestedBy: ALICE,
+      },
+    );
     expect(decision).toEqual({
       allowed: false,
       reason: 'fpm-reload on web-1 needs a second person: someone other than the requester must approve it',
@@ -229,10 +271,15 @@ describe('approval rules', () => {
   });
 
   it('lets the requester approve when the action does not require a second person', async () => {
-    const decision = await approvals.canApprove({ userId: ALICE, channelId: OPS }, PROD, members(), {
-      action: 'kill-stuck-workers',
-      requestedBy: ALICE,
-    });
+    const decision = await approvals.canApprove(
+      { userId: ALICE, channelId: OPS, teamId: HOME },
+      PROD,
+      members(),
+      {
+        action: 'kill-stuck-workers',
+        requestedBy: ALICE,
+      },
+    );
     expect(decision.allowed).toBe(true);
     expect(approvals.approvalSettings('kill-stuck-workers')).toEqual({
       requireSecondPerson: false,
@@ -243,13 +290,20 @@ describe('approval rules', () => {
   });
 
   it('refuses people and hosts the rules do not name, and actions the policy does not enable', async () => {
-    const bob = { userId: BOB, channelId: OPS };
+    const bob = { userId: BOB, channelId: OPS, teamId: HOME };
     const reload = { action: 'fpm-reload' as const, requestedBy: 'U0CAROL001' };
     expect((await approvals.canApprove(bob, PROD, members(), reload)).reason).toBe(
       `approving fpm-reload on env=prod is limited to user group ${SRE}`,
     );
     expect(
-      (await approvals.canApprove({ userId: ALICE, channelId: OPS }, STAGING, members(), reload)).allowed,
+      (
+        await approvals.canApprove(
+          { userId: ALICE, channelId: OPS, teamId: HOME },
+          STAGING,
+          members(),
+          reload,
+        )
+      ).allowed,
     ).toBe(false);
     expect(
       await approvals.canApprove(bob, PROD, members(), { action: 'fpm-start', requestedBy: 'U0CAROL001' }),

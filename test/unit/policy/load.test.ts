@@ -44,7 +44,7 @@ describe('policy problems: file:line:col, key path, expectation, value found', (
     ).toEqual([
       'policy.yaml:3:5: diagnose[0].chanels: unknown key; did you mean "channels"? expected one of: effect, name, ' +
         'hosts, groups, labels, channels, users, userGroups',
-      'policy.yaml:4:1: diagnos: unknown key; did you mean "diagnose"? expected one of: names, diagnose, actions, ' +
+      'policy.yaml:4:1: diagnos: unknown key; did you mean "diagnose"? expected one of: workspace, names, diagnose, actions, ' +
         'autoRemediation, alerts',
     ]);
   });
@@ -160,7 +160,7 @@ describe('policy problems: file:line:col, key path, expectation, value found', (
         '(to deny everything on purpose, write "diagnose: []")',
     ]);
     expect(problems('- effect: allow\n')).toEqual([
-      'policy.yaml:1:1: expected a map with optional names, diagnose, actions, autoRemediation, alerts, got a list',
+      'policy.yaml:1:1: expected a map with optional workspace, names, diagnose, actions, autoRemediation, alerts, got a list',
     ]);
   });
 });

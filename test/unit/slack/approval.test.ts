@@ -81,6 +81,29 @@ describe('approval message', () => {
     );
   });
 
+  it('a run with nothing to check says so, with the fix, and never "Done" alone', () => {
+    const reason =
+      'config test passed; reloaded with SIGUSR2; 2 old workers gone, 2 new up; not verified: nothing to check ' +
+      '(pool www: no ping.path or pm.status_path to ask; no web.healthUrl for web-1 in the inventory); to verify, ' +
+      'set ping.path (e.g. ping.path = /ping) or pm.status_path in pool www, or web.healthUrl for web-1 in the inventory';
+    const r: ActionRequest = {
+      ...base,
+      action: 'fpm-reload',
+      state: 'unverified',
+      approvedBy: 'U0BOB00001',
+      reason,
+      results: [{ host: 'web-1', outcome: 'unverified', summary: reason }],
+    };
+    const t = text(approvalMessage(r));
+    expect(t).toContain(
+      ':grey_question: *Done, not verified* · approved by <@U0BOB00001> (nothing to check)',
+    );
+    expect(t).toContain('set ping.path (e.g. ping.path = /ping) or pm.status_path in pool www');
+    expect(statusLine(r)).toMatch(
+      /^Reload PHP-FPM on web-1 — done, not verified, approved by <@U0BOB00001>: /,
+    );
+  });
+
   it('tells a late clicker what already happened', () => {
     expect(alreadyMessage({ ...base, state: 'running', approvedBy: 'U0BOB00001' }).text).toBe(
       ':gear: Already approved by <@U0BOB00001> and running: the thread will show the result.',

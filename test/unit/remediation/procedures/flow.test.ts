@@ -10,14 +10,18 @@ import type { ProcedureContext, StepName, StepOutcome } from '../../../../src/re
 import type { RunResult, RunScriptOptions, Transport } from '../../../../src/transport/transport.js';
 import { actionFixture, CONF } from './helpers.js';
 
-function bundle(): string {
+/** Pools as FPM prints them with neither pm.status_path nor ping.path set. */
+const withoutPingPaths = (text: string) =>
+  text.replace(/(pm\.status_path|ping\.path) = \S+/g, '$1 = undefined');
+
+function bundle(discoverFpm: (text: string) => string = (t) => t): string {
   // What one round of runtime + discover-fpm prints: each probe's captured output between markers.
   return [
     '@@probe runtime start=1000',
     actionFixture('discover-runtime.txt'),
     '@@probe-end runtime rc=0 end=1010',
     '@@probe discover-fpm start=1010',
-    actionFixture('discover-fpm.txt'),
+    discoverFpm(actionFixture('discover-fpm.txt')),
     '@@probe-end discover-fpm rc=0 end=1100',
     '',
   ].join('\n');
@@ -33,13 +37,16 @@ class ReplayTransport implements Transport {
   readonly host = 'capture';
   readonly calls: Call[] = [];
   current: StepName | undefined;
-  constructor(private readonly answer: (action: string, phase: string, n: number) => string) {}
+  constructor(
+    private readonly answer: (action: string, phase: string, n: number) => string,
+    private readonly discoverFpm?: (text: string) => string,
+  ) {}
 
   async runScript(script: string, args: readonly string[], _o: RunScriptOptions): Promise<RunResult> {
     const action = /^# (fpm-reload|fpm-start|kill-stuck-workers)\.sh PHASE/m.exec(script)?.[1] ?? 'probes';
     this.calls.push({ action, args, inStep: this.current });
     const n = this.calls.filter((c) => c.action === action && c.args[0] === args[0]).length;
-    const stdout = action === 'probes' ? bundle() : this.answer(action, args[0] ?? '', n);
+    const stdout = action === 'probes' ? bundle(this.discoverFpm) : this.answer(action, args[0] ?? '', n);
     return { stdout, stderr: '', code: 0, timedOut: false, truncated: false, ms: 5, bytes: stdout.length };
   }
 
@@ -62,10 +69,11 @@ const host: ResolvedHost = {
 function context(
   transport: ReplayTransport,
   audit: { name: StepName; phase: string; ok?: boolean }[],
+  on: ResolvedHost = host,
 ): ProcedureContext {
   return {
     transport,
-    host,
+    host: on,
     step: async <T extends StepOutcome>(name: StepName, run: () => Promise<T>): Promise<T> => {
       audit.push({ name, phase: 'started' });
       transport.current = name;
@@ -132,6 +140,26 @@ describe('fpm-reload flow', () => {
     expect(reload.args).toHaveLength(4);
   });
 
+  it('with no ping or status path and no healthUrl: reloaded, "not verified: nothing to check", no empty check run', async () => {
+    const t = new ReplayTransport((_action, phase, n) => {
+      if (phase === 'config-test') return actionFixture('config-test-ok.txt');
+      if (phase === 'reload') return actionFixture('reload-signal.txt');
+      if (phase === 'state')
+        return actionFixture(n === 1 ? 'reload-state-early.txt' : 'reload-state-done.txt');
+      throw new Error(`unexpected ${phase}`);
+    }, withoutPingPaths);
+    const r = await runProcedure({ action: 'fpm-reload' }, context(t, [], { ...host, web: {} }));
+    expect(r).toMatchObject({ outcome: 'unverified', changed: true });
+    expect(r.summary).toMatch(
+      /^config test passed; reloaded with SIGUSR2; 4 old workers gone, 4 new up; master pid \d+ -> \d+; not verified: nothing to check \(/,
+    );
+    expect(r.summary).toContain(
+      'to verify, set ping.path (e.g. ping.path = /ping) or pm.status_path in pools ',
+    );
+    expect(r.steps.at(-1)).toMatchObject({ name: 'verify', ok: false });
+    expect(t.calls.map((c) => c.args[0])).not.toContain('check');
+  });
+
   it('an audit failure stops the procedure with a result, not an exception', async () => {
     const t = new ReplayTransport(() => actionFixture('config-test-ok.txt'));
     const ctx: ProcedureContext = {
@@ -161,6 +189,27 @@ describe('fpm-start and kill-stuck-workers flows', () => {
     expect(r).toMatchObject({ outcome: 'refused', changed: false });
     expect(r.summary).toMatch(/^FPM is running, pid \d+: use fpm-reload; nothing changed$/);
     expect(t.calls.map((c) => c.args[0])).toEqual(['precheck']);
+  });
+
+  it('kill-stuck-workers whose pool has no ping or status path: killed, "not verified: nothing to check"', async () => {
+    const t = new ReplayTransport((_action, phase) => {
+      if (phase === 'kill') return actionFixture('kill-mixed.txt');
+      throw new Error(`unexpected ${phase}`);
+    }, withoutPingPaths);
+    const worker = {
+      pid: 557,
+      startedAt: 1_795_222_875,
+      pool: 'unixpool',
+      masterPid: 124,
+      conn: 'unix:123456',
+      durationSec: 80,
+    };
+    const r = await runProcedure({ action: 'kill-stuck-workers', workers: [worker] }, context(t, []));
+    expect(r, r.summary).toMatchObject({ outcome: 'unverified', changed: true });
+    expect(r.summary).toMatch(
+      /; not verified: nothing to check \(pool unixpool: no ping\.path or pm\.status_path to ask\); to verify, set ping\.path \(e\.g\. ping\.path = \/ping\) or pm\.status_path in pool unixpool$/,
+    );
+    expect(t.calls.map((c) => c.args[0])).not.toContain('check');
   });
 
   it('kill-stuck-workers with no worker named is refused without touching the host', async () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkPassed, describeCheck } from '../../../../src/remediation/procedures/check.js';
+import {
+  checkPassed,
+  describeCheck,
+  nothingToCheck,
+  nothingToCheckText,
+} from '../../../../src/remediation/procedures/check.js';
 import { describeConfigTest } from '../../../../src/remediation/procedures/config-test-step.js';
 import { discoveryFrom } from '../../../../src/remediation/procedures/discover.js';
 import { encodeConn, killArgs } from '../../../../src/remediation/procedures/kill-args.js';
@@ -246,6 +251,31 @@ describe('verification text', () => {
     const bad = { ok: false, result: parseCheck(sections('check-failing.txt')), attempts: 3 };
     expect(describeCheck(bad, plan, 'http://127.0.0.1:19309/health.php')).toMatch(
       /ping gone failed: No such file or directory \(2\).*; health failed: no answer \(curl: \(7\)/,
+    );
+  });
+
+  it('nothing to check: no pool with a ping or status path and no health URL; the text says how to add one', () => {
+    const strip = (p: ReturnType<typeof discovery>['pools'][number]) => ({
+      ...p,
+      pingPath: undefined,
+      statusPath: undefined,
+    });
+    const pools = discovery().pools.sort((a, b) => b.name.localeCompare(a.name));
+    const bare = pingPlan(pools.map(strip));
+    expect(nothingToCheck(bare, undefined)).toBe(true);
+    // A health URL, or one pool that can be pinged, is something to check.
+    expect(nothingToCheck(bare, 'http://127.0.0.1/health.php')).toBe(false);
+    expect(nothingToCheck(pingPlan([strip(pools[0]!), pools[1]!]), undefined)).toBe(false);
+    expect(nothingToCheckText(bare, 'web-1', true)).toBe(
+      'not verified: nothing to check (pool unixpool: no ping.path or pm.status_path to ask; ' +
+        'pool tcppool: no ping.path or pm.status_path to ask; no web.healthUrl for web-1 in the inventory); ' +
+        'to verify, set ping.path (e.g. ping.path = /ping) or pm.status_path in pools unixpool, tcppool, ' +
+        'or web.healthUrl for web-1 in the inventory',
+    );
+    // kill-stuck-workers pings its pools only: the fix names no health URL.
+    expect(nothingToCheckText(pingPlan([strip(pools[0]!)]), 'web-1', false)).toBe(
+      'not verified: nothing to check (pool unixpool: no ping.path or pm.status_path to ask); ' +
+        'to verify, set ping.path (e.g. ping.path = /ping) or pm.status_path in pool unixpool',
     );
   });
 
