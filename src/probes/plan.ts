@@ -133,12 +133,12 @@ export function planGaps(input: PlanGapInput): ProbeFailure[] {
   return gaps;
 }
 
-/** The discovery failure about one of these targets, else the first one: why something is unknown. */
+/** The discovery failure about the first of these targets that has one: why something is unknown. */
 function causeFor(failures: readonly ProbeFailure[], targets: readonly string[]): ProbeFailure | undefined {
   for (const target of targets) {
     const about = failures.filter((f) => f.target === target);
     const found = about.find((f) => f.reason === 'permission') ?? about[0];
     if (found) return found;
   }
-  return failures[0];
+  return undefined;
 }

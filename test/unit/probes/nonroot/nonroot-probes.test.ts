@@ -113,6 +113,25 @@ describe('probes as a non-root SSH user without sudo (captured on the lab)', () 
     ).toEqual([]);
   });
 
+  it("plan: each master's gap carries its own cause, never another master's", () => {
+    // Captured as nobody by capture/fpm.sh: two masters, both refused.
+    const d = parseFpmDiscovery(fixtureSections('discover-nobody.txt'));
+    const aboutFirst = d.failures.filter((f) => f.target === 'pid 116' || f.target.includes('/a/'));
+    const gaps = planGaps({ masters: d.masters, pools: [], fpmFailures: aboutFirst, webFailures: [] });
+    expect(gaps.map((g) => [g.target, g.reason])).toEqual([
+      ['pools of master 116', 'permission'],
+      ['FPM logs of master 116', 'permission'],
+      ['pools of master 131', 'error'],
+      ['FPM logs of master 131', 'error'],
+    ]);
+    expect(gaps[2]!.detail).toBe(
+      'pool status not read: the pools of master 131 are unknown because the config test of /tmp/fpm-medic-fpm-capture/c/php-fpm.conf listed no pool',
+    );
+    expect(gaps[2]!.fix).toBe(
+      'run the config test by hand: php-fpm -tt -y /tmp/fpm-medic-fpm-capture/c/php-fpm.conf',
+    );
+  });
+
   it('every failure carries a fix that names the SSH user', () => {
     const failures = nonrootFailures().filter((f) => f.reason === 'permission');
     expect(failures.length).toBeGreaterThanOrEqual(6);
