@@ -53,12 +53,16 @@ describe('diagnose the real lab as a non-root SSH user without sudo', () => {
     commandTimeoutMs: 30_000,
     labels: { env: 'lab' },
     selfAddresses: [],
-    fpm: {},
+    // Pinned: other engineers' labs may run FPM masters on this machine, and what cannot be read
+    // about those must not decide this host's verdict.
+    fpm: { config: fpmConfig() },
     // Named because other engineers' labs may run nginx on this machine; the error log too, as
     // an operator does when the web server's config cannot be read without root.
     web: { kind: 'nginx', config: lab.webConfigFile, errorLog: lab.logs.webError },
     groups: [],
   });
+
+  const fpmConfig = () => join(lab.dir, 'etc/php-fpm.conf');
 
   const diagnose = (transport: SshTransport, sinceMs: number): Promise<Diagnosis> =>
     diagnoseHost(host(), runbooks, {
@@ -102,6 +106,7 @@ describe('diagnose the real lab as a non-root SSH user without sudo', () => {
         '  lab-1:',
         `    address: ${sshd.address}`,
         `    ssh: { user: ${USER}, port: ${sshd.port}, privateKeyPath: ${sshd.clientKeyPath}, knownHostsPath: ${sshd.knownHostsPath} }`,
+        `    fpm: { config: ${fpmConfig()} }`,
         `    web: { kind: nginx, config: ${lab.webConfigFile}, errorLog: ${lab.logs.webError} }`,
         '',
       ].join('\n'),

@@ -6,6 +6,7 @@ import { parseKernelProbe } from '../../../../src/probes/parsers/oom.js';
 import { parseRuntime } from '../../../../src/probes/parsers/sys-runtime.js';
 import { parseWebDiscovery } from '../../../../src/probes/parsers/web-discovery.js';
 import { planGaps } from '../../../../src/probes/plan.js';
+import { restrictFpm } from '../../../../src/probes/restrict.js';
 import { fixtureSections } from '../fpm/fixtures.js';
 import { nonrootFailures, nonrootSections } from './fixtures.js';
 
@@ -130,6 +131,16 @@ describe('probes as a non-root SSH user without sudo (captured on the lab)', () 
     expect(gaps[2]!.fix).toBe(
       'run the config test by hand: php-fpm -tt -y /tmp/fpm-medic-fpm-capture/c/php-fpm.conf',
     );
+  });
+
+  it('a host pinned to one master (fpm.config) keeps only the failures about that master', () => {
+    const d = parseFpmDiscovery(fixtureSections('discover-nobody.txt'));
+    const pinned = restrictFpm(d, '/tmp/fpm-medic-fpm-capture/a/php-fpm.conf');
+    expect(pinned.masters.map((m) => m.pid)).toEqual([116]);
+    expect(pinned.failures.map((f) => f.target)).toEqual([
+      'pid 116',
+      '/tmp/fpm-medic-fpm-capture/a/php-fpm.conf',
+    ]);
   });
 
   it('every failure carries a fix that names the SSH user', () => {
