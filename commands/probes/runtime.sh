@@ -45,12 +45,12 @@ if fm_have ss; then
   fm_section ss-conn kind=tcp "root=$root"
   timeout 5 ss -Htnp 2>&1 | grep -E "$keep" | head -n "$max"
   # Without root, ss -p names only the SSH user's own processes (it reads /proc/PID/fd): the
-  # other users' workers' sockets above are missing, and "no connection" must not read as
-  # "no worker waits on anything". Listen queues (ss -l) stay exact without -p.
+  # sockets of FPM processes of other users are missing above, and "no connection" must not read
+  # as "no worker waits on anything". Listen queues (ss -l) stay exact without -p.
   if [ "$root" = 0 ]; then
-    others=$(ps -e -o uid=,comm= 2>/dev/null | awk -v me="$(id -u)" '$1 != me && $2 ~ /^(php-fpm|php[0-9.]*-fpm|nginx|apache2|httpd)/' | wc -l | tr -d ' ')
+    others=$(ps -e -o uid=,comm= 2>/dev/null | awk -v me="$(id -u)" '$1 != me && $2 ~ /^(php-fpm|php[0-9.]*-fpm)/' | wc -l | tr -d ' ')
     if [ "${others:-0}" -gt 0 ]; then
-      fm_error ss-conn permission "ss -p cannot name the sockets of $others PHP-FPM/web server processes of other users as $(id -un) (their /proc/PID/fd): which worker waits on which connection is unknown" \
+      fm_error ss-conn permission "ss -p cannot name the sockets of $others PHP-FPM processes of other users as $(id -un) (their /proc/PID/fd): which worker waits on which connection is unknown" \
         "user=$(fm_val "$(id -un)")"
     fi
   fi
