@@ -48,7 +48,7 @@ if fm_have ss; then
   # sockets of FPM processes of other users are missing above, and "no connection" must not read
   # as "no worker waits on anything". Listen queues (ss -l) stay exact without -p.
   if [ "$root" = 0 ]; then
-    others=$(ps -e -o uid=,comm= 2>/dev/null | awk -v me="$(id -u)" '$1 != me && $2 ~ /^(php-fpm|php[0-9.]*-fpm)/' | wc -l | tr -d ' ')
+    others=$(timeout 5 ps -e -o uid=,comm= 2>/dev/null | awk -v me="$(id -u)" '$1 != me && $2 ~ /^(php-fpm|php[0-9.]*-fpm)/' | wc -l | tr -d ' ')
     if [ "${others:-0}" -gt 0 ]; then
       fm_error ss-conn permission "ss -p cannot name the sockets of $others PHP-FPM processes of other users as $(id -un) (their /proc/PID/fd): which worker waits on which connection is unknown" \
         "user=$(fm_val "$(id -un)")"
