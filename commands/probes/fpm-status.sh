@@ -82,8 +82,11 @@ query() {
       fm_error "$FM_NAME" not-found "$listen: No such file or directory (2): nothing listens there" $attrs "ms=$ms" errno=2 >"$out"
       ;;
     13)
-      # shellcheck disable=SC2086
-      fm_error "$FM_NAME" permission "$listen: Permission denied (13) as $(id -un)" $attrs "ms=$ms" errno=13 >"$out"
+      # Connecting needs write permission on the socket (listen.owner/group/mode, 0660 by
+      # default): its group is the least privilege that opens the status page.
+      # shellcheck disable=SC2086,SC2046 # key=value words without spaces
+      fm_error "$FM_NAME" permission "$listen: Permission denied (13) as $(id -un) (socket mode $(stat -c '%a %U:%G' "$listen" 2>/dev/null))" \
+        $attrs "ms=$ms" errno=13 $(fm_who_may "$listen" w) >"$out"
       ;;
     111)
       # shellcheck disable=SC2086

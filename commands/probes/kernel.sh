@@ -19,6 +19,10 @@ printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$(cat /proc/u
 from=$(awk -v w="$window" '{ s = $1 - w * 60; if (s < 0) s = 0; printf "%d\n", s }' /proc/uptime)
 
 dmesg_ok=0
+# Why dmesg failed: reported below only when the journal cannot stand in for it either, so a
+# kernel log read through journalctl is a complete look.
+dmesg_why=
+dmesg_detail=
 if fm_have dmesg; then
   # dmesg prints nothing useful on failure, so stderr is kept apart to tell why.
   err=$( { timeout 10 dmesg >/dev/null; } 2>&1)
@@ -30,19 +34,30 @@ if fm_have dmesg; then
       awk -v from="$from" '{ t = $0; sub(/^<[0-9]+>/, "", t); if (match(t, /^\[ *[0-9]+\.[0-9]+\]/)) { s = substr(t, 2, RLENGTH - 2) + 0; if (s < from) next } print }' |
       tail -c "$max"
   elif [ "$rc" = 124 ]; then
-    fm_error kernel-log timeout "dmesg did not finish within 10s" tool=dmesg
+    dmesg_why=timeout dmesg_detail="dmesg did not finish within 10s"
   else
     case $err in
     *"not permitted"* | *"ermission denied"*)
-      fm_error kernel-log permission "dmesg: $err (kernel.dmesg_restrict=$(cat /proc/sys/kernel/dmesg_restrict 2>/dev/null))" tool=dmesg \
-        "fix=$(fm_val 'run the probes as root, or set sysctl kernel.dmesg_restrict=0, or add the user to the systemd-journal/adm group so journalctl -k works')"
+      # kernel.dmesg_restrict=1 (Debian's default) keeps the kernel log from users without CAP_SYSLOG.
+      dmesg_why=permission
+      dmesg_detail="dmesg not readable as $(id -un) (kernel.dmesg_restrict=$(cat /proc/sys/kernel/dmesg_restrict 2>/dev/null)): $err"
       ;;
-    *) fm_error kernel-log error "dmesg failed ($rc): $err" tool=dmesg ;;
+    *) dmesg_why=error dmesg_detail="dmesg failed ($rc): $err" ;;
     esac
   fi
 else
-  fm_error kernel-log missing-tool "dmesg not found" tool=dmesg
+  dmesg_why=missing-tool dmesg_detail="dmesg not found"
 fi
+
+# dmesg_error [key=value ...]: dmesg's failure, with what would open the kernel log to this user.
+dmesg_error() {
+  if [ "$dmesg_why" = permission ]; then
+    fm_error kernel-log permission "$dmesg_detail" tool=dmesg "user=$(fm_val "$(id -un)")" \
+      "sysctl=$(fm_val kernel.dmesg_restrict=0)" "$@"
+  else
+    fm_error kernel-log "$dmesg_why" "$dmesg_detail" tool=dmesg
+  fi
+}
 
 if [ "$dmesg_ok" = 0 ]; then
   if fm_have journalctl; then
@@ -50,7 +65,17 @@ if [ "$dmesg_ok" = 0 ]; then
     out=$(timeout 10 journalctl -k --no-pager -o short-iso --since "-${window}min" 2>&1)
     rc=$?
     case $rc:$out in
-    0:*"No journal files"*) fm_error kernel-log not-found "journalctl: no journal files (journald is not running or does not keep the kernel log)" tool=journalctl ;;
+    # A user outside adm/systemd-journal sees only their own journal, and journalctl still exits
+    # 0, even with "-- No entries --": that must not read as "no OOM kills" either.
+    *"not seeing messages"*)
+      dmesg_error group=adm
+      fm_error kernel-log permission "journalctl -k shows $(id -un) only their own messages: $(printf '%s' "$out" | grep -m 1 'not seeing')" \
+        tool=journalctl "user=$(fm_val "$(id -un)")" group=adm
+      ;;
+    0:*"No journal files"*)
+      dmesg_error
+      fm_error kernel-log not-found "journalctl: no journal files (journald is not running or does not keep the kernel log)" tool=journalctl
+      ;;
     0:*"-- No entries --"*)
       fm_section kernel-log source=journal
       ;;
@@ -58,11 +83,22 @@ if [ "$dmesg_ok" = 0 ]; then
       fm_section kernel-log source=journal
       printf '%s\n' "$out" | grep -E "$oom" | tail -c "$max"
       ;;
-    124:*) fm_error kernel-log timeout "journalctl -k did not finish within 10s" tool=journalctl ;;
-    *"ermission"* | *"not seeing messages"*) fm_error kernel-log permission "journalctl: $(printf '%s' "$out" | head -n 3)" tool=journalctl ;;
-    *) fm_error kernel-log error "journalctl failed ($rc): $(printf '%s' "$out" | head -n 3)" tool=journalctl ;;
+    124:*)
+      dmesg_error
+      fm_error kernel-log timeout "journalctl -k did not finish within 10s" tool=journalctl
+      ;;
+    *"ermission"*)
+      dmesg_error group=adm
+      fm_error kernel-log permission "journalctl -k not readable as $(id -un): $(printf '%s' "$out" | head -n 3)" \
+        tool=journalctl "user=$(fm_val "$(id -un)")" group=adm
+      ;;
+    *)
+      dmesg_error
+      fm_error kernel-log error "journalctl failed ($rc): $(printf '%s' "$out" | head -n 3)" tool=journalctl
+      ;;
     esac
   else
+    dmesg_error
     fm_error kernel-log missing-tool "neither a readable dmesg nor journalctl" tool=journalctl
   fi
 fi

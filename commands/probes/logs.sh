@@ -46,8 +46,11 @@ while [ $# -ge 2 ]; do
     continue
   fi
   if [ ! -r "$path" ] || ! head -c 0 "$path" 2>/dev/null; then
-    fm_error "$FM_NAME" permission "cannot read $path as $(id -un); run the probe as root or add the user to group adm" \
-      "kind=$kind" "path=$(fm_val "$path")"
+    # Debian's logs are 0640 root:adm (nginx: www-data:adm): the file's group is the least
+    # privilege that opens them, and fpm-medic's fix names it.
+    # shellcheck disable=SC2046 # fm_who_may prints key=value words without spaces
+    fm_error "$FM_NAME" permission "cannot read $path as $(id -un) (mode $(stat -c '%a %U:%G' "$path" 2>/dev/null))" \
+      "kind=$kind" "path=$(fm_val "$path")" $(fm_who_may "$path" r)
     continue
   fi
   size=$(wc -c <"$path" | tr -d ' ')

@@ -1,7 +1,7 @@
 # runtime.sh [MAXLINES]: one snapshot of the live state, taken as close to one moment as possible.
 # MAXLINES bounds each table (default 20000).
 #
-#   @@section clock                      "now EPOCH", "offset +HHMM", "uptime SECONDS IDLE"
+#   @@section clock user=U               "now EPOCH", "offset +HHMM", "uptime SECONDS IDLE"; U = id -un
 #   @@section ps root=0|1                ps -eo pid,ppid,user,stat,rss,vsz,etimes,pcpu,wchan,args
 #   @@section ss-listen kind=unix|tcp    ss -Hl[x|t]np: listeners, Recv-Q = queued, Send-Q = backlog
 #   @@section ss-conn kind=unix|tcp      ss -H[x|t]np, only PHP-FPM and web server processes
@@ -15,7 +15,8 @@ max=${1:-20000}
 root=0
 [ "$(id -u)" = 0 ] && root=1
 
-fm_section clock
+# user=: who the probes run as, so every permission fix can name them (sudoers line, usermod).
+fm_section clock "user=$(fm_val "$(id -un)")"
 printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$(cat /proc/uptime)"
 
 if fm_have ps; then
@@ -43,6 +44,16 @@ if fm_have ss; then
   timeout 5 ss -Hxnp 2>&1 | grep -E "$keep" | head -n "$max"
   fm_section ss-conn kind=tcp "root=$root"
   timeout 5 ss -Htnp 2>&1 | grep -E "$keep" | head -n "$max"
+  # Without root, ss -p names only the SSH user's own processes (it reads /proc/PID/fd): the
+  # sockets of FPM processes of other users are missing above, and "no connection" must not read
+  # as "no worker waits on anything". Listen queues (ss -l) stay exact without -p.
+  if [ "$root" = 0 ]; then
+    others=$(timeout 5 ps -e -o uid=,comm= 2>/dev/null | awk -v me="$(id -u)" '$1 != me && $2 ~ /^(php-fpm|php[0-9.]*-fpm)/' | wc -l | tr -d ' ')
+    if [ "${others:-0}" -gt 0 ]; then
+      fm_error ss-conn permission "ss -p cannot name the sockets of $others PHP-FPM processes of other users as $(id -un) (their /proc/PID/fd): which worker waits on which connection is unknown" \
+        "user=$(fm_val "$(id -un)")"
+    fi
+  fi
 else
   fm_error ss-listen missing-tool "ss not found: no listen queues or connections" tool=ss \
     "fix=$(fm_val 'install iproute2 (apt-get install iproute2 / dnf install iproute)')"

@@ -73,6 +73,7 @@ export function formatReportText(r: HostReport, style: TextStyle, runbookDir = '
     );
     out.push(`    fix: ${x.fix}`);
   }
+  out.push(...coverageLines(r, style));
   const ok = r.probes.filter((p) => p.ok).length;
   out.push(
     paint(
@@ -82,4 +83,21 @@ export function formatReportText(r: HostReport, style: TextStyle, runbookDir = '
     ),
   );
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A partial report says what it could not rule out, and why, once per cause: the engineer reads
+ * which diagnoses are still possible on what was seen and which need more access.
+ */
+function coverageLines(r: HostReport, style: TextStyle): string[] {
+  const c = r.coverage;
+  if (!c || c.blind.length === 0) return [];
+  const total = c.blind.length + c.checked.length;
+  const causes = [...new Set(c.blind.flatMap((b) => b.because))];
+  const lines = [
+    `  ${paint(style, 'yellow', `could not check ${c.blind.length} of ${total} runbooks:`)} ${c.blind.map((b) => b.runbook).join(', ')}`,
+    ...causes.map((because) => `    because ${because}`),
+  ];
+  if (c.checked.length) lines.push(`  ruled out on what could be seen: ${c.checked.join(', ')}`);
+  return lines;
 }

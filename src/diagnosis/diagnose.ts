@@ -50,6 +50,7 @@ export async function diagnoseHost(
       findings,
       unreachable: collected.unreachable,
       durationMs: performance.now() - started,
+      runbooks,
       // What kill-stuck-workers needs to act on exactly these workers later.
       stuckWorkers: (runbook) => stuckWorkers(collected.facts, runbook, { selfAddresses }),
     });

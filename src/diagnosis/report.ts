@@ -1,6 +1,7 @@
 import type { HostFacts, ProbeFailure, ProbeRun } from '../facts/types.js';
 import type { StuckWorker } from '../remediation/types.js';
-import type { Finding } from '../runbooks/index.js';
+import { type Coverage, runbookCoverage } from '../runbooks/coverage.js';
+import type { Finding, Runbook } from '../runbooks/index.js';
 
 /**
  * The JSON report of DESIGN.md ("CLI"): one object per host. Alerts, dashboards and scripts key on
@@ -29,6 +30,13 @@ export interface HostReport {
   /** What could not be read, why, and the fix: a thin report says so. */
   failures: ProbeFailure[];
   /**
+   * Which diagnoses this look at the host could make: `complete` when nothing was hidden; else
+   * the runbooks that could still be ruled out (`checked`) and those that could not (`blind`,
+   * each with what hid its evidence). Always set by buildHostReport; absent in reports stored
+   * before it existed.
+   */
+  coverage?: Coverage;
+  /**
    * FPM's process_control_timeout (the smallest, with several masters): how long a reload lets
    * in-flight requests finish; 0 cuts them off (REFERENCE §8.4). Absent when no config was read.
    */
@@ -36,18 +44,20 @@ export interface HostReport {
 }
 
 /**
- * healthy only when every probe ran: a host we could not fully look at with no finding is
- * "unknown" (exit 3), never "healthy".
+ * The worst finding's severity; with none, `healthy` only when the host was fully examined. A
+ * failure that hid evidence (coverage.complete false: see analysis/blind-spots.ts, per reason)
+ * makes "no finding" mean "nothing found in what could be seen": `unknown` (exit 3), never
+ * `healthy` (DESIGN.md rule 9).
  */
 export function reportVerdict(
   findings: readonly Finding[],
-  facts: HostFacts,
+  coverage: Pick<Coverage, 'complete'>,
   unreachable: boolean,
 ): ReportVerdict {
   if (unreachable) return 'unknown';
   if (findings.some((f) => f.severity === 'critical')) return 'critical';
   if (findings.some((f) => f.severity === 'warning')) return 'warning';
-  return facts.probes.every((p) => p.ok) ? 'healthy' : 'unknown';
+  return coverage.complete ? 'healthy' : 'unknown';
 }
 
 export function buildHostReport(input: {
@@ -57,11 +67,14 @@ export function buildHostReport(input: {
   durationMs: number;
   /** The workers kill-stuck-workers would end for a runbook (src/remediation/stuck-workers.ts). */
   stuckWorkers?: (runbook: string) => StuckWorker[];
+  /** The runbooks evaluated: coverage names those the failures kept from being judged. */
+  runbooks?: readonly Pick<Runbook, 'id' | 'when' | 'needs'>[];
 }): HostReport {
   const { facts, findings } = input;
+  const coverage = runbookCoverage(input.runbooks ?? [], facts, findings);
   const report: HostReport = {
     host: facts.host,
-    verdict: reportVerdict(findings, facts, input.unreachable),
+    verdict: reportVerdict(findings, coverage, input.unreachable),
     durationMs: Math.round(input.durationMs),
     collectedAt: facts.collectedAt,
     windowMinutes: facts.window.minutes,
@@ -72,6 +85,7 @@ export function buildHostReport(input: {
     }),
     probes: facts.probes.map(({ id, ok, ms, bytes }) => ({ id, ok, ms, bytes })),
     failures: facts.failures,
+    coverage,
   };
   const pct = facts.fpm.globals.map((g) => g.processControlTimeoutSec);
   if (pct.length > 0) report.processControlTimeoutSec = Math.min(...pct);

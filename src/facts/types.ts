@@ -7,7 +7,14 @@
  * leaves a ProbeFailure instead of an empty list, so "no evidence" and "could not look" differ.
  */
 
-export type ProbeFailureReason = 'permission' | 'missing-tool' | 'timeout' | 'not-found' | 'error';
+export type ProbeFailureReason =
+  | 'permission'
+  | 'missing-tool'
+  | 'timeout'
+  | 'not-found'
+  | 'error'
+  /** A process or file the host presented that fpm-medic refused to believe (issue 10, part 1). */
+  | 'untrusted';
 
 /** "could not read X because Y, fix: Z" — never silence. */
 export interface ProbeFailure {

@@ -3,7 +3,7 @@ import type { HostClock, HostFacts, ProbeFailure } from '../facts/types.js';
 import type { Transport } from '../transport/transport.js';
 import type { ProbeCall } from './bundle.js';
 import type { ProbeId } from './catalog.js';
-import { probeFailure } from './failure-fix.js';
+import { nameTheUser, probeFailure } from './failure-fix.js';
 import { parseLogSections, tailCoversWindow } from './parse-logs.js';
 import type { ParseContext } from './parsers/context.js';
 import { parseFpmDiscovery } from './parsers/fpm-discovery.js';
@@ -11,7 +11,7 @@ import { parseFpmStatusSections } from './parsers/fpm-status.js';
 import { parseKernelProbe } from './parsers/oom.js';
 import { parseRuntime } from './parsers/sys-runtime.js';
 import { parseWebDiscovery } from './parsers/web-discovery.js';
-import { type LogTarget, logProbeArgs, logTargets, statusProbeArgs } from './plan.js';
+import { type LogTarget, logProbeArgs, logTargets, planGaps, statusProbeArgs } from './plan.js';
 import { pickWebServer, restrictFpm } from './restrict.js';
 import { type ProbeOutput, runProbes } from './run-probe.js';
 import type { Section } from './sections.js';
@@ -125,15 +125,27 @@ export async function collectFacts(
     : { fpmLog: [], slowLog: [], accessLog: [], webErrors: [], failures: [] };
 
   const outputs = [dFpm, dWeb, rt, kern, status, logs].filter((o): o is ProbeOutput => o !== undefined);
-  const failures: ProbeFailure[] = [
-    ...outputs.flatMap((o) => o.failures),
-    ...fpm.failures,
-    ...webFound.failures,
-    ...runtime.failures,
-    ...kernel.failures,
-    ...statusParsed.failures,
-    ...logParsed.failures,
-  ];
+  const failures: ProbeFailure[] = nameTheUser(
+    [
+      ...outputs.flatMap((o) => o.failures),
+      ...fpm.failures,
+      ...webFound.failures,
+      ...runtime.failures,
+      ...kernel.failures,
+      ...statusParsed.failures,
+      ...logParsed.failures,
+      // What round 2 could not even ask for, because discovery could not see it.
+      ...planGaps({
+        masters: fpm.masters,
+        pools: fpm.pools,
+        fpmFailures: fpm.failures,
+        ...(web ? { web } : {}),
+        webFailures: webFound.failures,
+        ...(host.web.errorLog ? { webErrorLog: host.web.errorLog } : {}),
+      }),
+    ],
+    runtime.user,
+  );
   if (!runtime.clock && rt.run.ok) {
     failures.push(
       probeFailure('runtime', 'clock', 'error', "the host clock could not be read; using this machine's"),

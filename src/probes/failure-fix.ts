@@ -1,13 +1,31 @@
 import type { ProbeFailure, ProbeFailureReason } from '../facts/types.js';
 
 /**
+ * Who was refused and what would have let them in, as a probe reports it next to a permission
+ * failure (attributes `user=`, `group=`, `grant=`): the fix then names the concrete ways in.
+ */
+export interface AccessHint {
+  /** The SSH user the probe ran as. */
+  user?: string;
+  /** A group whose members may read the target (a log of mode 0640 root:adm, a socket 0660 www-data). */
+  group?: string;
+  /** A kernel setting that opens the target to every user (kernel.dmesg_restrict=0 for dmesg). */
+  sysctl?: string;
+}
+
+/**
  * What an engineer should do when a probe could not read something. A probe that could not run is
  * reported with why and the fix, never read as "no problem".
  */
-export function fixFor(reason: ProbeFailureReason, probe: string, target: string): string {
+export function fixFor(
+  reason: ProbeFailureReason,
+  probe: string,
+  target: string,
+  access: AccessHint = {},
+): string {
   switch (reason) {
     case 'permission':
-      return `run fpm-medic as root on this host (inventory ssh.user: root) or grant read access to ${target}`;
+      return permissionFix(access);
     case 'missing-tool':
       return missingToolFix(target);
     case 'timeout':
@@ -18,7 +36,41 @@ export function fixFor(reason: ProbeFailureReason, probe: string, target: string
       return `${target} does not exist on the host: check the path in the FPM/web server config or set it in the inventory`;
     case 'error':
       return `the ${probe} probe failed; run it by hand to see why: cat commands/probes/lib/common.sh commands/probes/<probe>.sh | sh -s -- ARGS`;
+    case 'untrusted':
+      return `${target} was not believed: see the detail, and name the binary or config in the inventory`;
   }
+}
+
+/** Stands for the SSH user in a fix written before the user was known (see nameTheUser). */
+const UNNAMED_USER = 'USER';
+
+/**
+ * Fills in the SSH user where a probe's permission failure could not name it (discovery reports
+ * what the config test refused, not who ran it): the sudoers line and usermod are then exact.
+ */
+export function nameTheUser(failures: readonly ProbeFailure[], user: string | undefined): ProbeFailure[] {
+  if (!user) return [...failures];
+  return failures.map((f) =>
+    f.reason === 'permission' ? { ...f, fix: f.fix.replace(/\bUSER\b/g, user) } : f,
+  );
+}
+
+/**
+ * The ways in, least privilege first: a group that grants exactly this, a kernel setting, then
+ * running the probes as root through sudo (Ansible's become), then a root login. The sudoers line
+ * is the one `ssh.become: sudo` needs (README, docs/security.md).
+ */
+export function permissionFix(access: AccessHint = {}): string {
+  const user = access.user ?? UNNAMED_USER;
+  const ways: string[] = [];
+  if (access.group && access.group !== 'root')
+    ways.push(`add ${user} to group ${access.group} (usermod -aG ${access.group} ${user})`);
+  if (access.sysctl) ways.push(`set sysctl ${access.sysctl}`);
+  ways.push(
+    `set ssh.become: sudo in the inventory, with the sudoers line "${user} ALL=(root) NOPASSWD: /bin/sh"`,
+  );
+  ways.push('log in as root (ssh.user: root)');
+  return `${ways.slice(0, -1).join('; or ')}; or ${ways.at(-1)}`;
 }
 
 const TOOL_PACKAGES: Record<string, string> = {
@@ -40,6 +92,21 @@ export function probeFailure(
   target: string,
   reason: ProbeFailureReason,
   detail: string,
+  access: AccessHint = {},
 ): ProbeFailure {
-  return { probe, target, reason, detail, fix: fixFor(reason, probe, target) };
+  return { probe, target, reason, detail, fix: fixFor(reason, probe, target, access) };
+}
+
+/**
+ * The line of a failure's detail that says what went wrong: a tool's output often starts with
+ * warnings (nginx -T: 'the "user" directive makes sense only if...') before the refusal.
+ */
+export function failureHeadline(detail: string, max = 240): string {
+  const lines = detail
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const line =
+    lines.find((l) => /denied|not permitted|cannot|failed|error|unknown|not read/i.test(l)) ?? lines[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -11,8 +11,12 @@ export function restrictFpm(found: FpmDiscovery, config: string | undefined): Fp
   const pids = new Set([0, ...masters.map((m) => m.pid)]);
   const globals = found.globals.filter((g) => g.configPath === config && pids.has(g.masterPid));
   const keptPids = new Set(globals.map((g) => g.masterPid));
+  // What could not be read about a master the host is not judged on hides nothing of this one.
+  const dropped = found.masters.filter((m) => !pids.has(m.pid));
+  const elsewhere = new Set(dropped.flatMap((m) => [`pid ${m.pid}`, m.configPath]));
   return {
     ...found,
+    failures: found.failures.filter((f) => !elsewhere.has(f.target) || f.target === config),
     masters,
     idleConfigs: found.idleConfigs.filter((c) => c.configPath === config),
     globals,

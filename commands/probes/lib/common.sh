@@ -94,3 +94,16 @@ fm_fpm_memcgs() {
       done
     done
 }
+
+# fm_who_may PATH r|w: key=value words that let fpm-medic's fix name the least privilege for a
+# file the probe was refused: user= (who was refused), owner= (mode owner:group, e.g.
+# 640%20root:adm) and group= when the file's group may read (r) or write (w) it.
+fm_who_may() {
+  printf 'user=%s' "$(fm_val "$(id -un)")"
+  perms=$(stat -c '%A %a %U:%G' "$1" 2>/dev/null) || return 0
+  printf ' owner=%s' "$(fm_val "${perms#* }")"
+  g=${perms##*:}
+  case $2:${perms%% *} in
+  r:????r* | w:?????w*) printf ' group=%s' "$(fm_val "$g")" ;;
+  esac
+}

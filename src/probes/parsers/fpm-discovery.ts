@@ -10,6 +10,7 @@ import type {
   ProbeFailure,
   ProbeFailureReason,
 } from '../../facts/types.js';
+import { permissionFix } from '../failure-fix.js';
 import type { Section } from '../sections.js';
 import { parseFpmConfigDump } from './fpm-config.js';
 import { parsePhpIni } from './php-ini.js';
@@ -31,11 +32,12 @@ export interface FpmDiscovery {
 }
 
 const FIX: Record<ProbeFailureReason, string> = {
-  permission: 'run fpm-medic as root on this host (ssh user root, or sudo)',
+  permission: permissionFix(),
   'missing-tool': 'install the PHP-FPM package (php8.2-fpm) or fix the config path in the inventory',
   timeout: 'php-fpm -tt hung: check the config includes (NFS?) by running it by hand',
   'not-found': 'fix fpm.config in the inventory, or remove it to rely on discovery',
   error: 'see the detail',
+  untrusted: 'name the binary and config in the inventory (fpm.config)',
 };
 
 export function parseFpmDiscovery(sections: readonly Section[]): FpmDiscovery {
@@ -89,6 +91,16 @@ export function parseFpmDiscovery(sections: readonly Section[]): FpmDiscovery {
       if (dump.ok) {
         out.globals.push(dump.global);
         out.pools.push(...dump.pools);
+      } else if (dump.pools.length === 0 && dump.errors.some((e) => /Permission denied \(13\)/.test(e))) {
+        // Not a broken config: FPM's test opens the error log and every included file, which a
+        // user other than root may not. The pools stay unknown, and the report must say so.
+        out.failures.push({
+          probe: 'discover-fpm',
+          target: configPath,
+          reason: 'permission',
+          detail: `the config test (php-fpm -tt) of ${configPath} was refused to this user: ${dump.errors.join('; ')}`,
+          fix: permissionFix(),
+        });
       } else {
         out.configErrors.push({ masterPid: pid, configPath, errors: dump.errors });
         // A failed test still dumps nothing useful; keep whatever was parsed.

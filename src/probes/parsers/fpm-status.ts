@@ -6,6 +6,8 @@
  * hipages/php-fpm_exporter's JSONResponseFixer does.
  */
 import type { FpmStatus, FpmStatusProcess, PoolStatusResult, ProbeFailure } from '../../facts/types.js';
+import { permissionFix } from '../failure-fix.js';
+import { accessHint } from '../section-failures.js';
 import type { Section } from '../sections.js';
 import { monthIndex } from './time.js';
 
@@ -148,10 +150,7 @@ export function countProcessStates(status: FpmStatus): { idle: number; busy: num
   return { idle, busy: status.processes.length - idle };
 }
 
-const FIX: Record<string, string> = {
-  'missing-tool': 'apt-get install libfcgi-bin (Debian/Ubuntu) or dnf install fcgi (RHEL)',
-  permission: 'run the probe as root, or as a user in the socket group (listen.owner/listen.group)',
-};
+const MISSING_CGI_FCGI_FIX = 'apt-get install libfcgi-bin (Debian/Ubuntu) or dnf install fcgi (RHEL)';
 
 /**
  * The fpm-status sections -> one result per pool, in probe order. Failures that mean "could
@@ -212,7 +211,8 @@ export function parseFpmStatusSections(sections: readonly Section[]): {
         target: pool,
         reason,
         detail,
-        fix: FIX[reason] ?? '',
+        // The socket's group (listen.group) is the least privilege that opens the status page.
+        fix: reason === 'permission' ? permissionFix(accessHint(s.attrs)) : MISSING_CGI_FCGI_FIX,
       });
     }
   }

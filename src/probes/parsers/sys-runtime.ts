@@ -17,6 +17,8 @@ import { parseSsConnections, parseSsListeners } from './ss.js';
 
 export interface RuntimeFacts {
   clock?: HostClock;
+  /** The user the probes ran as (`id -un`), for the fixes of what it could not read. */
+  user?: string;
   processes: ProcessInfo[];
   listeners: SocketListener[];
   connections: SocketConnection[];
@@ -40,6 +42,8 @@ export function parseRuntime(output: string | Section[]): RuntimeFacts {
     failures: sectionFailures('runtime', sections),
   };
   if (clock) facts.clock = clock;
+  const user = ok.find((s) => s.name === 'clock')?.attrs.user;
+  if (user) facts.user = user;
   const ps = body('ps');
   if (ps !== undefined && clock) facts.processes = parsePs(ps, clock);
   for (const s of ok) {

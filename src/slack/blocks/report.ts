@@ -260,6 +260,12 @@ function footBlocks(report: HostReport, options: ReportMessageOptions): KnownBlo
     if (rest > 0) shown.push(`…and ${rest} more could-not-read (Raw evidence)`);
     blocks.push(context(shown, 'report-failures'));
   }
+  const blind = report.coverage?.blind ?? [];
+  if (blind.length) {
+    // One line: which diagnoses this report could not rule out (the why is in the lines above).
+    const names = blind.map((b) => b.runbook).join(', ');
+    blocks.push(context([`:mag: could not check: ${escapeMrkdwn(truncate(names, 300))}`], 'report-coverage'));
+  }
   const ok = report.probes.filter((p) => p.ok).length;
   const failed = report.probes.filter((p) => !p.ok).map((p) => p.id);
   const window =

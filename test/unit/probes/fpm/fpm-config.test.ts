@@ -129,13 +129,21 @@ describe('discover-fpm.sh edge cases', () => {
     expect(d.failures).toEqual([]);
   });
 
-  it('not root: permission failures, and the config test fails to open the error log', () => {
+  it('not root: permission failures, and a config test refused the error log is one of them, not a broken config', () => {
     const d = parseFpmDiscovery(fixtureSections('discover-nobody.txt'));
-    expect(d.failures.length).toBe(2);
-    expect(d.failures[0]).toMatchObject({ probe: 'discover-fpm', reason: 'permission' });
+    expect(d.failures.map((f) => [f.target, f.reason])).toEqual([
+      ['pid 116', 'permission'],
+      ['/tmp/fpm-medic-fpm-capture/a/php-fpm.conf', 'permission'],
+      ['pid 131', 'permission'],
+      ['/tmp/fpm-medic-fpm-capture/c/php-fpm.conf', 'permission'],
+    ]);
     expect(d.failures[0]!.detail).toMatch(/cannot read \/proc\/\d+\/exe as nobody/);
+    expect(d.failures[1]!.detail).toMatch(/failed to open error_log .*Permission denied \(13\)/);
+    expect(d.failures[1]!.fix).toContain('ssh.become: sudo');
     expect(d.masters.length).toBe(2);
-    expect(d.configErrors[0]!.errors[0]).toMatch(/failed to open error_log .*Permission denied \(13\)/);
+    // The config is not broken: a reload's config test as root would pass.
+    expect(d.configErrors).toEqual([]);
+    expect(d.pools).toEqual([]);
   });
 });
 
