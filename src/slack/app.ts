@@ -113,45 +113,34 @@ export function createSlackApp(deps: SlackAppDeps): App {
     const { userId, channelId } = actor;
     const who = { ...actor, source: 'slack' as const };
     const value = action.type === 'button' ? parseRawEvidenceValue(action.value ?? '') : null;
-    const stored = value ? await deps.store.get(value.reportId) : undefined;
-    if (!stored) {
+    /** A click that shows nothing is on record too, with why; the clicker is told. */
+    const refuse = async (reason: string, told: SlackMessage, hostName?: string): Promise<void> => {
       await deps.audit.refused(
         {
           kind: 'refusal',
           who,
           what: 'raw-evidence',
-          ...(value ? { host: value.host } : {}),
+          ...(hostName ? { host: hostName } : {}),
           detail: { reportId: value?.reportId },
         },
-        value ? 'the report is no longer stored (kept a day)' : 'malformed button value',
+        reason,
       );
-      await ephemeral(
-        client,
-        channelId,
-        userId,
+      await ephemeral(client, channelId, userId, told);
+    };
+    const stored = value ? await deps.store.get(value.reportId) : undefined;
+    if (!stored) {
+      await refuse(
+        value ? 'the report is no longer stored (kept a day)' : 'malformed button value',
         errorMessage({ kind: 'failed', detail: 'that report has expired; run the diagnosis again' }),
+        value?.host,
       );
       return;
     }
     const host = deps.inventory.hosts.get(stored.report.host);
     const decision = host ? await deps.policy.canDiagnose(actor, host, deps.membership) : undefined;
     if (!host || !decision?.allowed) {
-      await deps.audit.refused(
-        {
-          kind: 'refusal',
-          who,
-          what: 'raw-evidence',
-          ...(host ? { host: host.name } : {}),
-          detail: { reportId: value?.reportId },
-        },
-        decision?.reason ?? 'unknown host',
-      );
-      await ephemeral(
-        client,
-        channelId,
-        userId,
-        errorMessage({ kind: 'not-allowed', what: decision?.reason ?? 'unknown host' }),
-      );
+      const reason = decision?.reason ?? 'unknown host';
+      await refuse(reason, errorMessage({ kind: 'not-allowed', what: reason }), host?.name);
       return;
     }
     // The clicker alone sees it, and only redacted: configs and logs carry secrets.
