@@ -2,7 +2,14 @@ import type { ProbeFailure, ProbeFailureReason } from '../facts/types.js';
 import { probeFailure } from './failure-fix.js';
 import type { Section } from './sections.js';
 
-const REASONS = new Set<ProbeFailureReason>(['permission', 'missing-tool', 'timeout', 'not-found', 'error']);
+const REASONS = new Set<ProbeFailureReason>([
+  'permission',
+  'missing-tool',
+  'timeout',
+  'not-found',
+  'error',
+  'untrusted',
+]);
 
 /** A probe's own @@error sections -> typed failures, keeping a fix the script gave. */
 export function sectionFailures(probe: string, sections: readonly Section[]): ProbeFailure[] {
