@@ -109,7 +109,11 @@ describe('planted masters: fpm-medic runs nothing of them', () => {
       expect(masters).toContain(lab.fpmMasterPid);
       for (const p of [plants.fpm.pid, plants.writableFpm.pid]) expect(masters).not.toContain(p);
       const labPools = facts.fpm.pools.filter((p) => p.masterPid === lab.fpmMasterPid).map((p) => p.name);
-      expect(labPools.sort(), JSON.stringify(facts.failures, null, 1)).toEqual(['odpool', 'tcppool', 'unixpool']);
+      expect(labPools.sort(), JSON.stringify(facts.failures, null, 1)).toEqual([
+        'odpool',
+        'tcppool',
+        'unixpool',
+      ]);
       expect(facts.fpm.pools.some((p) => p.masterPid === plants.writableFpm.pid)).toBe(false);
       expect(facts.web?.kind).toBe('nginx');
       expect(facts.web?.pid).not.toBe(plants.nginx.pid);
