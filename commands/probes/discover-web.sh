@@ -50,7 +50,7 @@ masters() {
 dump_nginx() {
   pid=$1 bin=$2 conf=$3 prefix=$4
   if [ "$conf" = - ]; then
-    conf=$("$bin" -V 2>&1 | tr ' ' '\n' | sed -n 's/^--conf-path=//p')
+    conf=$(timeout 10 "$bin" -V 2>&1 | tr ' ' '\n' | sed -n 's/^--conf-path=//p')
   fi
   case $conf in /*) ;; *) [ "$prefix" != - ] && conf="${prefix%/}/$conf" ;; esac
   if [ "$prefix" = - ]; then
@@ -152,7 +152,7 @@ dump_apache() {
   root=$droot
   case $conf in /*) ;; *)
     # Relative -f (or none) is resolved against -d, else the compiled-in HTTPD_ROOT.
-    v=$("$bin" -V 2>/dev/null)
+    v=$(timeout 10 "$bin" -V 2>/dev/null)
     [ "$conf" = - ] && conf=$(printf '%s\n' "$v" | sed -n 's/.*SERVER_CONFIG_FILE="\(.*\)"/\1/p')
     [ "$root" = - ] && root=$(printf '%s\n' "$v" | sed -n 's/.*HTTPD_ROOT="\(.*\)"/\1/p')
     case $conf in /*) ;; *) conf="${root%/}/$conf" ;; esac

@@ -169,7 +169,9 @@ fm_trusted_file() {
       return 1
     fi
     [ "$fm_tp" = / ] && break
-    fm_tp=$(dirname "$fm_tp")
+    # The parent directory, without a dirname(1) per level (the path is canonical: no // or /.).
+    fm_tp=${fm_tp%/*}
+    [ -n "$fm_tp" ] || fm_tp=/
   done
   printf '%s\n' "$fm_tf"
 }

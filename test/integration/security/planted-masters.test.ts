@@ -31,8 +31,8 @@ describe('planted masters: fpm-medic runs nothing of them', () => {
   let dir: string;
   let inventory: string;
 
-  function cli(args: string[]) {
-    const r = spawnSync(process.execPath, [bin, ...args, '-i', inventory, '--format', 'json'], {
+  function cli(args: string[], format: 'json' | 'text' = 'json') {
+    const r = spawnSync(process.execPath, [bin, ...args, '-i', inventory, '--format', format], {
       encoding: 'utf8',
       env: {
         ...process.env,
@@ -143,6 +143,11 @@ describe('planted masters: fpm-medic runs nothing of them', () => {
         expectIgnoredNamed(report.failures);
         expect(ignoredLines(report.failures)).toContain(
           `ignored php-fpm master ${decoy.pid}: runs as uid 65534`,
+        );
+        // What the engineer reads: the process was left alone, not "could not read".
+        const text = cli(['diagnose', host, '--since', since], 'text').stdout;
+        expect(text).toContain(
+          `ignored php-fpm master ${decoy.pid} (discover-fpm): untrusted: ignored php-fpm master ${decoy.pid}: runs as uid 65534`,
         );
       } finally {
         await s.end();
