@@ -112,7 +112,8 @@ titled=$(ps -eo pid=,etimes=,comm=,args= 2>/dev/null | awk 'index($0, "php-fpm: 
 # A process is a master only when it runs as root or as this user and its binary may be run
 # (fm_master_exe, docs/security.md): anything else that calls itself "php-fpm: master process" is
 # reported and left alone: not counted, nothing of it run, its config not read. A trusted master
-# whose /proc/PID/exe cannot be read (not root) is still a master, examined without its binary.
+# whose /proc/PID/exe cannot be read (not root), or was deleted since it started, is still a
+# master, examined without its binary.
 masters=
 while read -r pid etimes comm rest; do
   [ -n "$pid" ] || continue
@@ -122,7 +123,15 @@ while read -r pid etimes comm rest; do
     [ -e "/proc/$pid" ] && fm_error "$FM_NAME" untrusted "ignored php-fpm master $pid: $exe" "pid=$pid"
     continue
     ;;
-  2) exe=- ;;
+  2)
+    fm_error "$FM_NAME" permission "$exe: the binary of master $pid is not run, so its config and php.ini were not read; run the probe as root" \
+      "pid=$pid"
+    exe=-
+    ;;
+  3)
+    fm_error "$FM_NAME" error "$exe, so its config and php.ini were not read; reload FPM to run the new binary" "pid=$pid"
+    exe=-
+    ;;
   esac
   masters="$masters$pid $etimes $exe $comm $rest
 "
@@ -152,8 +161,6 @@ while read -r pid etimes exe comm rest; do
   if [ "$exe" = - ]; then
     fm_section fpm-master "pid=$pid" "binary=$(fm_val "$comm")" "config=$(fm_val "$config")" \
       "started=$((now - etimes))"
-    fm_error "$FM_NAME" permission "cannot read /proc/$pid/exe as $(id -un): the binary of master $pid is not run, so its config and php.ini were not read; run the probe as root" \
-      "pid=$pid"
     continue
   fi
   fm_section fpm-master "pid=$pid" "binary=$(fm_val "$comm")" "exe=$(fm_val "$exe")" \

@@ -214,6 +214,10 @@ while read -r k pid bin conf extra; do
 "
     ;;
   1) fm_error discover-web untrusted "ignored $k master $pid: $exe" "pid=$pid" "kind=$k" ;;
+  3)
+    fm_error "$k-config" error "$exe, so its config was not read; restart $k to run the new binary" "pid=$pid"
+    unreadable="$unreadable$k "
+    ;;
   *)
     fm_error "$k-config" permission "$exe: the $k binary of master $pid is not run, so its config was not read; run the probe as root" "pid=$pid"
     unreadable="$unreadable$k "

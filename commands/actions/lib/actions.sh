@@ -77,7 +77,8 @@ fa_titled_masters() {
 
 # fa_masters: one line "PID TICKS CONFIG" per FPM master fpm-medic may act on, CONFIG as its title
 # shows it: a process running as root or as this user, whose binary is not another user's
-# (fm_master_exe; one whose /proc/PID/exe cannot be read is still listed: it is root's).
+# (fm_master_exe; one whose /proc/PID/exe cannot be read, or was deleted since it started, is still
+# listed: it is root's).
 fa_masters() {
   fa_titled_masters | while read -r mpid mconfig; do
     fm_master_exe "$mpid" >/dev/null

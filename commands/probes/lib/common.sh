@@ -179,7 +179,9 @@ fm_trusted_file() {
 # fm_master_exe PID: the binary a master runs, when it may be run: the canonical path of
 # /proc/PID/exe of a trusted process, itself a trusted file. Never a path from the title or argv.
 # Otherwise prints why and fails: 1 = not to be trusted ("runs as uid 65534", "binary /tmp/x/nginx
-# is writable by uid 65534"), 2 = cannot tell (/proc/PID/exe unreadable: not root).
+# is writable by uid 65534"), 2 = cannot tell (/proc/PID/exe unreadable: not root), 3 = a trusted
+# master whose binary was deleted or replaced since it started (a package upgrade): still a master,
+# but what is at that path now is not what it runs.
 fm_master_exe() {
   fm_tw=$(fm_trusted_pid "$1") || {
     printf '%s\n' "$fm_tw"
@@ -192,8 +194,9 @@ fm_master_exe() {
   fi
   case $fm_tx in
   *' (deleted)')
-    printf 'binary %s: the file it was started from was deleted or replaced, so it is not run\n' "$fm_tx"
-    return 1
+    printf 'master %s runs %s, deleted or replaced since it started (a package upgrade?): it is not run\n' \
+      "$1" "$fm_tx"
+    return 3
     ;;
   esac
   fm_tw=$(fm_trusted_file "$fm_tx") || {
