@@ -87,6 +87,8 @@ describe('fpm-reload and fpm-start with a planted master', () => {
     const r = await runProcedure({ action: 'fpm-reload' }, context(ssh));
     expect(r, r.summary).toMatchObject({ outcome: 'done', changed: true });
     expect(r.steps[0]?.summary).toMatch(new RegExp(`^master ${master} \\(`));
+    // The approver sees what called itself a master and was not counted.
+    expect(r.steps[0]?.summary).toContain(`ignored php-fpm master ${decoy.pid}: runs as uid 65534`);
     expect(plants.ran()).toBe(false);
     expect(isAlive(decoy.pid)).toBe(true);
   });
@@ -101,6 +103,7 @@ describe('fpm-reload and fpm-start with a planted master', () => {
       expect(r, r.summary).toMatchObject({ outcome: 'done', changed: true });
       expect(readCmdline(started!)).toBe(`php-fpm: master process (${lab.paths.fpmConf})`);
       expect(started).not.toBe(decoy.pid);
+      expect(r.steps[0]?.summary).toContain(`ignored php-fpm master ${decoy.pid}: runs as uid 65534`);
       expect(plants.ran()).toBe(false);
     } finally {
       if (started !== undefined) {

@@ -10,6 +10,7 @@ import { parseRuntime } from '../../../src/probes/parsers/sys-runtime.js';
 import { parseWebDiscovery } from '../../../src/probes/parsers/web-discovery.js';
 import { splitSections } from '../../../src/probes/sections.js';
 import { distrustProcesses } from '../../../src/probes/untrusted.js';
+import { parseStartPrecheck } from '../../../src/remediation/procedures/parse-start-precheck.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/trust/${name}`, import.meta.url), 'utf8');
@@ -103,5 +104,17 @@ describe('distrustProcesses', () => {
     const labWorkers = after.filter((p) => p.ppid === capture.labFpmMaster);
     expect(labWorkers.length).toBeGreaterThan(0);
     expect(labWorkers.every((p) => p.role === 'fpm-worker' && p.pool)).toBe(true);
+  });
+});
+
+describe('fpm-start precheck next to planted masters', () => {
+  const p = parseStartPrecheck(splitSections(fixture('start-precheck.txt')))!;
+
+  it('counts the real master only, and keeps why each other one was not counted', () => {
+    expect(p.masters.map((m) => m.pid)).toEqual([capture.labFpmMaster]);
+    expect(p.ignored).toEqual([
+      `ignored php-fpm master ${capture.plantedFpm}: runs as uid 65534`,
+      `ignored php-fpm master ${capture.writableFpm}: binary ${capture.writableFpmExe} is in ${capture.writableDir}, which is world-writable`,
+    ]);
   });
 });
