@@ -124,12 +124,12 @@ while read -r pid etimes comm rest; do
     continue
     ;;
   2)
-    fm_error "$FM_NAME" permission "$exe: the binary of master $pid is not run, so its config and php.ini were not read; run the probe as root" \
+    fm_error "$FM_NAME" permission "$exe: its own binary is not run, so its config is read only when the inventory names it (fpm.config), with the system's php-fpm; run the probe as root" \
       "pid=$pid"
     exe=-
     ;;
   3)
-    fm_error "$FM_NAME" error "$exe, so its config and php.ini were not read; reload FPM to run the new binary" "pid=$pid"
+    fm_error "$FM_NAME" error "$exe, so its config is read only when the inventory names it (fpm.config); reload FPM to run the new binary" "pid=$pid"
     exe=-
     ;;
   esac
@@ -144,12 +144,19 @@ count=0
 fm_section fpm-masters "count=$count"
 printf '%s' "$masters" | awk '{ $3 = ""; sub(/  /, " "); print }'
 
-# The configs the trusted masters' titles show.
+# The configs the trusted masters' titles show, and "PID CONFIG" of those whose binary could not
+# be examined (not root, or deleted).
 running_configs=' '
+unexamined=
 while read -r pid etimes exe comm rest; do
   [ -n "$pid" ] || continue
   config=$(printf '%s' "$rest" | sed -n 's/.*php-fpm: master process (\(.*\))[[:space:]]*$/\1/p')
-  running_configs="$running_configs$config "
+  if [ "$exe" = - ]; then
+    unexamined="$unexamined$pid $config
+"
+  else
+    running_configs="$running_configs$config "
+  fi
   # A relative -y path was resolved against the master's working directory when it started.
   case $config in
     /*) ;;
@@ -175,8 +182,9 @@ done <<EOF
 $masters
 EOF
 
-# Configs named by the inventory that no trusted master runs: tested with the binary the system
-# itself installs (guess_exe), never one a process title names.
+# Configs named by the inventory that no examined master runs: tested with the binary the system
+# itself installs (guess_exe), never one a process title names. A config a trusted master runs
+# whose binary could not be examined is tested the same way, as that master's.
 seen=' '
 for config in "$@"; do
   case $running_configs in
@@ -186,10 +194,16 @@ for config in "$@"; do
     *" $config "*) continue ;;
   esac
   seen="$seen$config "
+  owner=$(printf '%s' "$unexamined" | awk -v c="$config" '{ p = $1; sub(/^[0-9]+ /, ""); if ($0 == c) { print p; exit } }')
   exe=$(guess_exe "$config")
   if [ -z "$exe" ]; then
-    fm_error "$FM_NAME" missing-tool "no php-fpm binary found to test $config (looked in the system's sbin and bin directories for one owned by root and writable by no one else)" "pid=0" \
+    fm_error "$FM_NAME" missing-tool "no php-fpm binary found to test $config (looked in the system's sbin and bin directories for one owned by root and writable by no one else)" "pid=${owner:-0}" \
       "config=$(fm_val "$config")"
+    continue
+  fi
+  if [ -n "$owner" ]; then
+    dump_config "$owner" "$exe" "$config"
+    dump_ini "$owner" "$exe"
     continue
   fi
   fm_section fpm-master "pid=0" "binary=$(fm_val "${exe##*/}")" "exe=$(fm_val "$exe")" \

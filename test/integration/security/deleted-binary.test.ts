@@ -50,7 +50,7 @@ describe('a master whose binary was deleted since it started', () => {
     const f = d.failures.find((x) => x.target === `pid ${child.pid}`);
     expect(f?.reason).toBe('error');
     expect(f?.detail).toBe(
-      `master ${child.pid} runs ${dir}/php-fpm (deleted), deleted or replaced since it started (a package upgrade?): it is not run, so its config and php.ini were not read; reload FPM to run the new binary`,
+      `master ${child.pid} runs ${dir}/php-fpm (deleted), deleted or replaced since it started (a package upgrade?): it is not run, so its config is read only when the inventory names it (fpm.config); reload FPM to run the new binary`,
     );
     expect(
       out!.sections.find((s) => s.name === 'fpm-master' && s.attrs.pid === String(child.pid))?.attrs.exe,
