@@ -6,6 +6,8 @@
 #   config-test EXE CONFIG
 #     @@section config-test rc= ms= exe= config=     body: what `EXE -t --fpm-config CONFIG` wrote
 #                                                    (rc 0 = ok, 78 = broken; REFERENCE §8.4)
+#     @@error config-test reason=untrusted|not-found EXE is not run: missing, or a file another
+#                                                    user can write (docs/security.md)
 #   reload MASTER_PID LOG TIMEOUT_SEC [COMMAND WORD ...]
 #     @@section before master= ticks= log-size=      body: "PID TICKS POOL" per worker, right before acting
 #     @@section reload method=command|systemd|signal rc= ms= [unit=]   body: the command's output
@@ -15,6 +17,7 @@
 #   state MASTER_PID LOG OFFSET
 #     @@section master pid= alive=0|1 [ticks=]       MASTER_PID: still an FPM master?
 #     @@section masters count=N                      body: "PID TICKS CONFIG" per master now
+#                                                    (@@error masters reason=untrusted per ignored one)
 #     @@section workers master=                      per master: "PID TICKS POOL" per worker
 #     @@section log path= readable=0|1 [from= size=] body: FPM's reload lines written since OFFSET
 #     A master that daemonizes (daemonize = yes, or started with --daemonize) forks again when it
@@ -45,13 +48,14 @@ case $phase in
   reload)
     master=$1 log=$2 limit=$3
     shift 3
-    case $(fa_args "$master") in
-      'php-fpm: master process'*) ;;
-      *)
-        fm_error reload not-found "process $master is not a PHP-FPM master (any more)" "master=$master"
-        exit 0
-        ;;
-    esac
+    # A master is signalled only while it is one fpm-medic may act on (docs/security.md).
+    if ! why=$(fa_trusted_master "$master"); then
+      case $why in
+        ignored*) fm_error reload untrusted "$why" "master=$master" ;;
+        *) fm_error reload not-found "$why" "master=$master" ;;
+      esac
+      exit 0
+    fi
     unit=
     [ $# -gt 0 ] || unit=$(systemd_unit "$master")
     # The state the verification compares with, taken as late as possible.

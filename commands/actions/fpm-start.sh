@@ -3,11 +3,13 @@
 # `config-test` passed.
 #
 #   precheck CONFIG|none
-#     @@section masters count=N                body: "PID TICKS CONFIG" per running master (from its title)
+#     @@section masters count=N                body: "PID TICKS CONFIG" per running master (from its title),
+#                                              trusted ones only (@@error masters reason=untrusted per other)
 #     @@section systemd running=0|1
 #     @@section candidate config= [exe=] [unit=]
 #        one per config that could be started: CONFIG itself, or with "none" the distributions'
-#        default locations that exist. exe: the binary its path implies; unit: the systemd service
+#        default locations that exist. exe: the binary its path implies (a trusted system one, or
+#        none); unit: the systemd service
 #        that starts it, when systemd runs.
 #   config-test EXE CONFIG                     as in fpm-reload.sh
 #   start TIMEOUT_SEC command WORD...          the inventory's fpm.start, run as given
@@ -74,8 +76,13 @@ case $phase in
         out=$(fa_run "$limit" systemctl start "$unit")
         ;;
       binary)
+        # The binary is checked again right before it runs: only a trusted file (fa_exe).
+        if ! exe=$(fa_exe "$1"); then
+          fm_error start untrusted "$exe" "exe=$(fm_val "$1")"
+          exit 0
+        fi
         # --daemonize whatever the config says: the master must outlive this session.
-        out=$(fa_run "$limit" "$(fa_exe "$1")" --daemonize --fpm-config "$2")
+        out=$(fa_run "$limit" "$exe" --daemonize --fpm-config "$2")
         ;;
       *)
         fm_error start error "unknown start method '$method'"

@@ -84,6 +84,11 @@ kill_one() {
     fm_section worker "pid=$1" result=skipped reason=not-a-worker "ppid=$ppid" "title=$(fm_val "$title")"
     return
   fi
+  # A worker of a process that only calls itself a master (another user's) is not FPM's to end.
+  if ! why=$(fa_trusted_master "$2"); then
+    fm_section worker "pid=$1" result=skipped reason=error "detail=$(fm_val "$why")"
+    return
+  fi
   started=$(fa_start_epoch "$ticks")
   if ! fa_within "$started" "$3" 2; then
     fm_section worker "pid=$1" result=skipped reason=restarted "started=$started"

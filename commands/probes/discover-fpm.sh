@@ -5,7 +5,10 @@
 # not running" is exactly what fpm-down looks like.
 #
 # Prints:
-#   @@section fpm-masters count=N            body: the master lines from ps (count=0 is evidence)
+#   @@section fpm-masters count=N            body: the trusted master lines from ps (count=0 is evidence)
+#   @@error discover-fpm reason=untrusted pid=   body: "ignored php-fpm master PID: WHY": a process
+#                                            titled as a master that runs as another user, or from a
+#                                            binary another user can write (docs/security.md)
 #   @@section fpm-master pid= binary= exe= config= started=<epoch> version=
 #   @@section fpm-config pid= config= rc=    body: stderr of `exe -tt -y config` (rc 78 = broken)
 #   @@section php-ini pid=                   body: the `exe -i` lines that matter
@@ -84,20 +87,15 @@ dump_ini() {
   printf '%s\n' "$out" | grep -E "$INI_KEYS"
 }
 
-# The exe for a config with no master: the versioned binary its Debian path implies, else any.
+# The exe for a config with no master: the versioned binary its Debian path implies, else any,
+# from the system's own directories and only when it is a trusted file (fm_system_bin).
 guess_exe() {
   ver=$(printf '%s' "$1" | sed -n 's|^/etc/php/\([0-9][0-9.]*\)/fpm/.*|\1|p')
-  for cand in ${ver:+"php-fpm$ver"} php-fpm; do
-    for dir in /usr/sbin /usr/local/sbin /usr/bin /usr/local/bin; do
-      if [ -x "$dir/$cand" ]; then
-        printf '%s\n' "$dir/$cand"
-        return
-      fi
-    done
-  done
+  fm_system_bin ${ver:+"php-fpm$ver"} php-fpm && return
   for f in /usr/sbin/php-fpm* /usr/local/sbin/php-fpm*; do
-    if [ -x "$f" ]; then
-      printf '%s\n' "$f"
+    [ -x "$f" ] || continue
+    if exe=$(fm_trusted_file "$f"); then
+      printf '%s\n' "$exe"
       return
     fi
   done
@@ -109,25 +107,55 @@ if ! fm_have ps; then
 fi
 
 # The pattern is split so this awk never matches its own command line.
-masters=$(ps -eo pid=,etimes=,comm=,args= 2>/dev/null | awk 'index($0, "php-fpm: master" " process (")')
-count=0
-if [ -n "$masters" ]; then
-  count=$(printf '%s\n' "$masters" | wc -l | tr -d ' ')
-fi
-fm_section fpm-masters "count=$count"
-[ -n "$masters" ] && printf '%s\n' "$masters"
+titled=$(ps -eo pid=,etimes=,comm=,args= 2>/dev/null | awk 'index($0, "php-fpm: master" " process (")')
 
-seen=' '
-printf '%s\n' "$masters" | while read -r pid etimes comm rest; do
+# A process is a master only when it runs as root or as this user and its binary may be run
+# (fm_master_exe, docs/security.md): anything else that calls itself "php-fpm: master process" is
+# reported and left alone: not counted, nothing of it run, its config not read. A trusted master
+# whose /proc/PID/exe cannot be read (not root), or was deleted since it started, is still a
+# master, examined without its binary.
+masters=
+while read -r pid etimes comm rest; do
+  [ -n "$pid" ] || continue
+  exe=$(fm_master_exe "$pid")
+  case $? in
+  1)
+    [ -e "/proc/$pid" ] && fm_error "$FM_NAME" untrusted "ignored php-fpm master $pid: $exe" "pid=$pid"
+    continue
+    ;;
+  2)
+    fm_error "$FM_NAME" permission "$exe: its own binary is not run, so its config is read only when the inventory names it (fpm.config), with the system's php-fpm; run the probe as root" \
+      "pid=$pid"
+    exe=-
+    ;;
+  3)
+    fm_error "$FM_NAME" error "$exe, so its config is read only when the inventory names it (fpm.config); reload FPM to run the new binary" "pid=$pid"
+    exe=-
+    ;;
+  esac
+  masters="$masters$pid $etimes $exe $comm $rest
+"
+done <<EOF
+$titled
+EOF
+
+count=0
+[ -n "$masters" ] && count=$(printf '%s' "$masters" | wc -l | tr -d ' ')
+fm_section fpm-masters "count=$count"
+printf '%s' "$masters" | awk '{ $3 = ""; sub(/  /, " "); print }'
+
+# The configs the trusted masters' titles show, and "PID CONFIG" of those whose binary could not
+# be examined (not root, or deleted).
+running_configs=' '
+unexamined=
+while read -r pid etimes exe comm rest; do
   [ -n "$pid" ] || continue
   config=$(printf '%s' "$rest" | sed -n 's/.*php-fpm: master process (\(.*\))[[:space:]]*$/\1/p')
-  exe=$(readlink "/proc/$pid/exe" 2>/dev/null)
-  if [ -z "$exe" ]; then
-    if [ -e "/proc/$pid" ]; then
-      fm_error "$FM_NAME" permission "cannot read /proc/$pid/exe as $(id -un); run the probe as root" \
-        "pid=$pid"
-    fi
-    exe=$(command -v "$comm" 2>/dev/null || guess_exe "$config")
+  if [ "$exe" = - ]; then
+    unexamined="$unexamined$pid $config
+"
+  else
+    running_configs="$running_configs$config "
   fi
   # A relative -y path was resolved against the master's working directory when it started.
   case $config in
@@ -137,33 +165,45 @@ printf '%s\n' "$masters" | while read -r pid etimes comm rest; do
       [ -n "$cwd" ] && config="$cwd/$config"
       ;;
   esac
-  fm_section fpm-master "pid=$pid" "binary=$(fm_val "$comm")" "exe=$(fm_val "$exe")" \
-    "config=$(fm_val "$config")" "started=$((now - etimes))" "version=$(fm_val "$(fpm_version "$exe")")"
-  if [ -z "$exe" ] || [ ! -x "$exe" ]; then
-    fm_error "$FM_NAME" not-found "php-fpm binary for master $pid not found" "pid=$pid"
+  if [ "$exe" = - ]; then
+    fm_section fpm-master "pid=$pid" "binary=$(fm_val "$comm")" "config=$(fm_val "$config")" \
+      "started=$((now - etimes))"
     continue
   fi
+  fm_section fpm-master "pid=$pid" "binary=$(fm_val "$comm")" "exe=$(fm_val "$exe")" \
+    "config=$(fm_val "$config")" "started=$((now - etimes))" "version=$(fm_val "$(fpm_version "$exe")")"
   if [ -z "$config" ]; then
     fm_error "$FM_NAME" error "master $pid shows no config path in its process title" "pid=$pid"
   else
     dump_config "$pid" "$exe" "$config"
   fi
   dump_ini "$pid" "$exe"
-done
+done <<EOF
+$masters
+EOF
 
-# Configs named by the inventory that no running master uses.
+# Configs named by the inventory that no examined master runs: tested with the binary the system
+# itself installs (guess_exe), never one a process title names. A config a trusted master runs
+# whose binary could not be examined is tested the same way, as that master's.
+seen=' '
 for config in "$@"; do
-  case " $(printf '%s\n' "$masters" | sed -n 's/.*master process (\(.*\))[[:space:]]*$/\1/p' | tr '\n' ' ') " in
+  case $running_configs in
     *" $config "*) continue ;;
   esac
   case $seen in
     *" $config "*) continue ;;
   esac
   seen="$seen$config "
+  owner=$(printf '%s' "$unexamined" | awk -v c="$config" '{ p = $1; sub(/^[0-9]+ /, ""); if ($0 == c) { print p; exit } }')
   exe=$(guess_exe "$config")
   if [ -z "$exe" ]; then
-    fm_error "$FM_NAME" missing-tool "no php-fpm binary found to test $config" "pid=0" \
+    fm_error "$FM_NAME" missing-tool "no php-fpm binary found to test $config (looked in the system's sbin and bin directories for one owned by root and writable by no one else)" "pid=${owner:-0}" \
       "config=$(fm_val "$config")"
+    continue
+  fi
+  if [ -n "$owner" ]; then
+    dump_config "$owner" "$exe" "$config"
+    dump_ini "$owner" "$exe"
     continue
   fi
   fm_section fpm-master "pid=0" "binary=$(fm_val "${exe##*/}")" "exe=$(fm_val "$exe")" \

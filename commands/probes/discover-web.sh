@@ -8,7 +8,11 @@
 #   @@section apache-vhosts pid=P                               body: -S
 #   @@section apache-file pid=P path=F   body: "LINE<TAB>text" for each non-comment, non-blank line
 # and "@@section web-absent kind=K" for a kind with no master (only when discovering).
-# Read-only: nginx -T and apache2 -t only parse the configuration.
+#   @@error discover-web reason=untrusted pid=P kind=K   body: "ignored K master P: WHY"
+# Read-only: nginx -T and apache2 -t only parse the configuration. Only a master running as root or
+# as this user is examined, with its own /proc/PID/exe when that is a trusted file (fm_master_exe,
+# docs/security.md); its -c/-p/-f/-d are used only then. A config the inventory names with no
+# master is tested with the system's own binary (fm_system_bin). Apache's envvars is read as data.
 
 want_kind=${1:-}
 want_conf=${2:-}
@@ -43,28 +47,10 @@ masters() {
     END { for (p in apid) if (!(appid[p] in apid)) print line[p] }'
 }
 
-# The binary a master runs: the path it was started with when absolute, else what /proc says
-# (root only), else the first one on PATH.
-resolve_bin() {
-  pid=$1 bin=$2
-  shift 2
-  case $bin in /*) [ -x "$bin" ] && { echo "$bin"; return; } ;; esac
-  if [ -n "$pid" ] && exe=$(readlink "/proc/$pid/exe" 2>/dev/null) && [ -x "$exe" ]; then
-    echo "$exe"
-    return
-  fi
-  for b in "$bin" "$@"; do
-    if p=$(command -v "$(basename "$b")" 2>/dev/null); then
-      echo "$p"
-      return
-    fi
-  done
-}
-
 dump_nginx() {
   pid=$1 bin=$2 conf=$3 prefix=$4
   if [ "$conf" = - ]; then
-    conf=$("$bin" -V 2>&1 | tr ' ' '\n' | sed -n 's/^--conf-path=//p')
+    conf=$(timeout 10 "$bin" -V 2>&1 | tr ' ' '\n' | sed -n 's/^--conf-path=//p')
   fi
   case $conf in /*) ;; *) [ "$prefix" != - ] && conf="${prefix%/}/$conf" ;; esac
   if [ "$prefix" = - ]; then
@@ -93,23 +79,72 @@ dump_nginx() {
 
 # Debian's apache2.conf uses ${APACHE_RUN_DIR} and friends from /etc/apache2/envvars; the running
 # master already has them, so take them from its environment (root), else from envvars.
+# apache_env PID CONF: "NAME=value" lines, APACHE_* (and LANG) only.
 apache_env() {
-  pid=$1 conf=$2
-  if [ -n "$pid" ] && [ -r "/proc/$pid/environ" ]; then
-    vars=$(tr '\0' '\n' <"/proc/$pid/environ" | grep '^APACHE_[A-Z0-9_]*=')
+  if [ -n "$1" ] && [ -r "/proc/$1/environ" ]; then
+    vars=$(tr '\0' '\n' <"/proc/$1/environ" | grep '^APACHE_[A-Z0-9_]*=')
     if [ -n "$vars" ]; then
-      while IFS= read -r kv; do
-        export "${kv?}"
-      done <<EOF
-$vars
-EOF
+      printf '%s\n' "$vars"
       return
     fi
   fi
-  envvars="$(dirname "$conf")/envvars"
-  # shellcheck disable=SC1090
-  [ -r "$envvars" ] && . "$envvars"
+  envvars="$(dirname "$2")/envvars"
+  [ -r "$envvars" ] && envvars_values "$envvars"
   return 0
+}
+
+# envvars_values FILE: envvars read as data, never sourced: its `export NAME=value` / `NAME=value`
+# lines for APACHE_* and LANG, quotes removed, $VAR and ${VAR} replaced by values read before
+# (Debian's SUFFIX, which the file computes from APACHE_CONFDIR, is computed the same way here).
+# Nothing is evaluated: a value holding a command substitution or a backslash is dropped.
+envvars_values() {
+  awk -v confdir="$(dirname "$1")" '
+    function subst(s,   out, name) {
+      out = ""
+      while (match(s, /\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*/)) {
+        name = substr(s, RSTART, RLENGTH)
+        gsub(/[${}]/, "", name)
+        out = out substr(s, 1, RSTART - 1) ((name in v) ? v[name] : "")
+        s = substr(s, RSTART + RLENGTH)
+      }
+      return out s
+    }
+    BEGIN { v["SUFFIX"] = (confdir ~ /^\/etc\/apache2-/) ? "-" substr(confdir, 14) : "" }
+    {
+      line = $0
+      sub(/^[ \t]+/, "", line)
+      sub(/^export[ \t]+/, "", line)
+      if (!match(line, /^(APACHE_[A-Z0-9_]*|LANG)=/)) next
+      name = substr(line, 1, RLENGTH - 1)
+      val = substr(line, RLENGTH + 1)
+      if (substr(val, 1, 1) == "\047") {
+        val = substr(val, 2)
+        if (!sub(/\047.*$/, "", val)) next
+      } else {
+        if (substr(val, 1, 1) == "\"") {
+          val = substr(val, 2)
+          if (!sub(/".*$/, "", val)) next
+        } else sub(/[ \t;#&|<>].*$/, "", val)
+        if (val ~ /[`\\]/ || index(val, "$(")) next
+        val = subst(val)
+      }
+      v[name] = val
+      order[name] = ++n
+    }
+    END { for (k in order) print k "=" v[k] }' "$1"
+}
+
+# apache_run ENV BIN ARG...: BIN ARG... under `env NAME=value ...` with ENV's lines, cut off at 20 s.
+# The values are words handed to env(1), never shell text.
+apache_run() {
+  run_env=$1
+  shift
+  while IFS= read -r kv; do
+    [ -n "$kv" ] && set -- "$kv" "$@"
+  done <<EOF
+$run_env
+EOF
+  timeout 20 env "$@"
 }
 
 dump_apache() {
@@ -117,7 +152,7 @@ dump_apache() {
   root=$droot
   case $conf in /*) ;; *)
     # Relative -f (or none) is resolved against -d, else the compiled-in HTTPD_ROOT.
-    v=$("$bin" -V 2>/dev/null)
+    v=$(timeout 10 "$bin" -V 2>/dev/null)
     [ "$conf" = - ] && conf=$(printf '%s\n' "$v" | sed -n 's/.*SERVER_CONFIG_FILE="\(.*\)"/\1/p')
     [ "$root" = - ] && root=$(printf '%s\n' "$v" | sed -n 's/.*HTTPD_ROOT="\(.*\)"/\1/p')
     case $conf in /*) ;; *) conf="${root%/}/$conf" ;; esac
@@ -127,7 +162,8 @@ dump_apache() {
   [ "$droot" != - ] && set -- -d "$droot" "$@"
   attrs="pid=${pid:--} binary=$(fm_val "$bin") config=$(fm_val "$conf")"
   [ "$droot" != - ] && attrs="$attrs root=$(fm_val "$droot")"
-  includes=$( (apache_env "$pid" "$conf" && timeout 20 "$bin" "$@" -t -D DUMP_INCLUDES) 2>&1 | head -c "$max")
+  env_lines=$(apache_env "$pid" "$conf")
+  includes=$(apache_run "$env_lines" "$bin" "$@" -t -D DUMP_INCLUDES 2>&1 | head -c "$max")
   if ! printf '%s\n' "$includes" | grep -q '^Included configuration files:'; then
     reason=error
     case $includes in
@@ -147,7 +183,7 @@ dump_apache() {
     fm_error apache-config error "$(printf '%s\n' "$includes" | grep 'Syntax error' | head -n 5)" $attrs
   fi
   fm_section apache-vhosts "pid=${pid:--}"
-  (apache_env "$pid" "$conf" && timeout 20 "$bin" "$@" -S) 2>&1 | head -c 200000
+  apache_run "$env_lines" "$bin" "$@" -S 2>&1 | head -c 200000
   printf '%s\n' "$includes" | sed -n 's/^ *([0-9*]*) \(\/.*\)$/\1/p' | awk '!seen[$0]++' | while IFS= read -r f; do
     if [ ! -r "$f" ]; then
       fm_error apache-file permission "cannot read $f as $(id -un)" "pid=${pid:--}" "path=$(fm_val "$f")"
@@ -164,9 +200,36 @@ if ! fm_have ps; then
 fi
 
 found=$(masters)
+# Only trusted masters, "KIND PID EXE CONFIG PREFIX" with EXE their own binary; every other one is
+# reported and left alone, its -c/-f never read. A trusted master whose binary cannot be read (not
+# root) is reported too, and its kind is not "absent".
+trusted=
+unreadable=' '
+while read -r k pid bin conf extra; do
+  [ -n "$k" ] || continue
+  exe=$(fm_master_exe "$pid")
+  case $? in
+  0)
+    trusted="$trusted$k $pid $exe $conf $extra
+"
+    ;;
+  1) fm_error discover-web untrusted "ignored $k master $pid: $exe" "pid=$pid" "kind=$k" ;;
+  3)
+    fm_error "$k-config" error "$exe, so its config was not read; restart $k to run the new binary" "pid=$pid"
+    unreadable="$unreadable$k "
+    ;;
+  *)
+    fm_error "$k-config" permission "$exe: the $k binary of master $pid is not run, so its config was not read; run the probe as root" "pid=$pid"
+    unreadable="$unreadable$k "
+    ;;
+  esac
+done <<EOF
+$found
+EOF
+
 for kind in nginx apache; do
   [ -n "$want_kind" ] && [ "$want_kind" != "$kind" ] && continue
-  lines=$(printf '%s\n' "$found" | awk -v k="$kind" '$1 == k')
+  lines=$(printf '%s' "$trusted" | awk -v k="$kind" '$1 == k')
   if [ -n "$want_conf" ]; then
     # The inventory names the config: use the master running it, or any master of that kind
     # started without -c/-f (it runs the compiled-in default, which may be this file).
@@ -175,12 +238,17 @@ for kind in nginx apache; do
     if [ -n "$match" ]; then
       lines=$(printf '%s\n' "$match" | awk -v c="$want_conf" '{ $4 = c; print }')
     else
-      case $kind in nginx) b=nginx ;; *) b=apache2 ;; esac
-      command -v "$b" >/dev/null 2>&1 || b=httpd
+      case $kind in nginx) b=$(fm_system_bin nginx) ;; *) b=$(fm_system_bin apache2 httpd) ;; esac
+      if [ -z "$b" ]; then
+        fm_error "$kind-config" missing-tool "no $kind binary owned by root and writable by no one else in the system's sbin and bin directories, to test $want_conf" \
+          "tool=$kind" "config=$(fm_val "$want_conf")"
+        continue
+      fi
       lines="$kind - $b $want_conf -"
     fi
   fi
   if [ -z "$lines" ]; then
+    case $unreadable in *" $kind "*) continue ;; esac
     fm_section web-absent "kind=$kind"
     echo "no $kind master process found"
     continue
@@ -188,16 +256,8 @@ for kind in nginx apache; do
   printf '%s\n' "$lines" | while read -r k pid bin conf extra; do
     [ "$pid" = - ] && pid=
     case $k in
-    nginx) rbin=$(resolve_bin "$pid" "$bin" nginx) ;;
-    *) rbin=$(resolve_bin "$pid" "$bin" apache2 httpd) ;;
-    esac
-    if [ -z "$rbin" ]; then
-      fm_error "$k-config" missing-tool "cannot find the $k binary ($bin)" "tool=$(fm_val "$bin")" "pid=${pid:--}"
-      continue
-    fi
-    case $k in
-    nginx) dump_nginx "$pid" "$rbin" "$conf" "$extra" ;;
-    *) dump_apache "$pid" "$rbin" "$conf" "$extra" ;;
+    nginx) dump_nginx "$pid" "$bin" "$conf" "$extra" ;;
+    *) dump_apache "$pid" "$bin" "$conf" "$extra" ;;
     esac
   done
 done

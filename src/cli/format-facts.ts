@@ -73,8 +73,11 @@ export function formatFactsText(f: HostFacts): string {
       `  memory: ${Math.round(f.memory.memAvailableKb / 1024)} MiB available of ${Math.round(f.memory.memTotalKb / 1024)} MiB`,
     );
   }
-  for (const x of f.failures)
-    out.push(`  could not read ${x.target} (${x.probe}): ${x.reason}: ${x.detail}; fix: ${x.fix}`);
+  for (const x of f.failures) {
+    // An untrusted process was read and deliberately left alone (docs/security.md).
+    const what = x.reason === 'untrusted' ? 'ignored' : 'could not read';
+    out.push(`  ${what} ${x.target} (${x.probe}): ${x.reason}: ${x.detail}; fix: ${x.fix}`);
+  }
   out.push(`  probes: ${f.probes.map((p) => `${p.id} ${p.ok ? 'ok' : 'FAILED'} ${p.ms}ms`).join(', ')}`);
   return `${out.join('\n')}\n`;
 }

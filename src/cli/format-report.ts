@@ -69,7 +69,8 @@ export function formatReportText(r: HostReport, style: TextStyle, runbookDir = '
   }
   for (const x of r.failures) {
     out.push(
-      `  ${paint(style, 'yellow', 'could not read')} ${x.target} (${x.probe}): ${x.reason}: ${x.detail}`,
+      // An untrusted process was read and deliberately left alone (docs/security.md).
+      `  ${paint(style, 'yellow', x.reason === 'untrusted' ? 'ignored' : 'could not read')} ${x.target} (${x.probe}): ${x.reason}: ${x.detail}`,
     );
     out.push(`    fix: ${x.fix}`);
   }

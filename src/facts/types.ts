@@ -7,13 +7,16 @@
  * leaves a ProbeFailure instead of an empty list, so "no evidence" and "could not look" differ.
  */
 
+/**
+ * `untrusted`: a process that calls itself an FPM/nginx/Apache master but runs as another user, or
+ * from a binary another user can write, was left alone (docs/security.md): nothing of it ran.
+ */
 export type ProbeFailureReason =
   | 'permission'
   | 'missing-tool'
   | 'timeout'
   | 'not-found'
   | 'error'
-  /** A process or file the host presented that fpm-medic refused to believe (issue 10, part 1). */
   | 'untrusted';
 
 /** "could not read X because Y, fix: Z" — never silence. */
@@ -199,6 +202,7 @@ export interface ProcessInfo {
   cpuPercent: number;
   /** Full command line / proctitle, e.g. "php-fpm: pool www". */
   args: string;
+  /** A process discovery ignored as untrusted (and its children) is 'other', whatever its title. */
   role: 'fpm-master' | 'fpm-worker' | 'web' | 'other';
   /** For fpm-worker: pool name from the proctitle. */
   pool?: string;

@@ -15,6 +15,7 @@ import { type LogTarget, logProbeArgs, logTargets, planGaps, statusProbeArgs } f
 import { pickWebServer, restrictFpm } from './restrict.js';
 import { type ProbeOutput, runProbes } from './run-probe.js';
 import type { Section } from './sections.js';
+import { distrustProcesses } from './untrusted.js';
 
 export interface CollectOptions {
   /** How far back logs are read, from the host's clock when the probes ran. */
@@ -160,7 +161,7 @@ export async function collectFacts(
     fpm: { masters: fpm.masters, globals: fpm.globals, pools: fpm.pools, php: fpm.php },
     ...(web ? { web } : {}),
     status: statusParsed.results,
-    processes: runtime.processes,
+    processes: distrustProcesses(runtime.processes, new Set([...fpm.ignoredPids, ...webFound.ignoredPids])),
     listeners: runtime.listeners,
     connections: runtime.connections,
     fpmLog: logParsed.fpmLog,

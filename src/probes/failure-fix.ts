@@ -34,10 +34,10 @@ export function fixFor(
         : `the ${probe} probe did not finish in time: the host may be overloaded or a command hangs; retry, or run it by hand (commands/probes)`;
     case 'not-found':
       return `${target} does not exist on the host: check the path in the FPM/web server config or set it in the inventory`;
+    case 'untrusted':
+      return `${target} looks like a master but runs as another user, or from a binary another user can write, so fpm-medic ran nothing of it and did not count it: find out who started it (ps -o user,pid,args -p PID; ls -l /proc/PID/exe), it may be a planted program; a real master runs as root (or as the SSH user) from a binary owned by root in directories only root can write`;
     case 'error':
       return `the ${probe} probe failed; run it by hand to see why: cat commands/probes/lib/common.sh commands/probes/<probe>.sh | sh -s -- ARGS`;
-    case 'untrusted':
-      return `${target} was not believed: see the detail, and name the binary or config in the inventory`;
   }
 }
 

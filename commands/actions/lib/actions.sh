@@ -68,24 +68,56 @@ fa_workers() {
     done
 }
 
-# fa_masters: one line "PID TICKS CONFIG" per FPM master, CONFIG as its title shows it
-# ("php-fpm: master process (CONFIG)").
-fa_masters() {
+# fa_titled_masters: one line "PID CONFIG" per process titled "php-fpm: master process (CONFIG)",
+# whoever runs it: a title is only a claim.
+fa_titled_masters() {
   ps -eo pid=,args= 2>/dev/null | awk '$2 == "php-fpm:" && $3 == "master" && $4 == "process" {
-    c = $0; sub(/^[^(]*\(/, "", c); sub(/\)[[:space:]]*$/, "", c); print $1, c }' |
-    while read -r mpid mconfig; do
-      mticks=$(fa_ticks "$mpid") || continue
-      [ -n "$mticks" ] && printf '%s %s %s\n' "$mpid" "$mticks" "$mconfig"
-    done
+    c = $0; sub(/^[^(]*\(/, "", c); sub(/\)[[:space:]]*$/, "", c); print $1, c }'
 }
 
-# fa_masters_section: the masters, as a section.
+# fa_masters: one line "PID TICKS CONFIG" per FPM master fpm-medic may act on, CONFIG as its title
+# shows it: a process running as root or as this user, whose binary is not another user's
+# (fm_master_exe; one whose /proc/PID/exe cannot be read, or was deleted since it started, is still
+# listed: it is root's).
+fa_masters() {
+  fa_titled_masters | while read -r mpid mconfig; do
+    fm_master_exe "$mpid" >/dev/null
+    [ $? = 1 ] && continue
+    mticks=$(fa_ticks "$mpid") || continue
+    [ -n "$mticks" ] && printf '%s %s %s\n' "$mpid" "$mticks" "$mconfig"
+  done
+}
+
+# fa_masters_section: the masters, as a section, after one @@error per process that calls itself
+# a master and is not one fpm-medic may act on (reason=untrusted).
 fa_masters_section() {
+  fa_titled_masters | while read -r mpid mconfig; do
+    why=$(fm_master_exe "$mpid")
+    [ $? = 1 ] && [ -e "/proc/$mpid" ] &&
+      fm_error masters untrusted "ignored php-fpm master $mpid: $why" "pid=$mpid"
+  done
   found=$(fa_masters)
   count=0
   [ -n "$found" ] && count=$(printf '%s\n' "$found" | wc -l | tr -d ' ')
   fm_section masters "count=$count"
   [ -n "$found" ] && printf '%s\n' "$found"
+}
+
+# fa_trusted_master PID: PID is an FPM master fpm-medic may act on; otherwise prints why and fails.
+fa_trusted_master() {
+  case $(fa_args "$1") in
+    'php-fpm: master process'*) ;;
+    *)
+      printf 'process %s is not a PHP-FPM master (any more)\n' "$1"
+      return 1
+      ;;
+  esac
+  why=$(fm_master_exe "$1")
+  if [ $? = 1 ]; then
+    printf 'ignored php-fpm master %s: %s\n' "$1" "$why"
+    return 1
+  fi
+  return 0
 }
 
 # fa_master_section MASTER: is MASTER (still) an FPM master, and its identity.
@@ -144,26 +176,37 @@ fa_log_section() {
     tail -n 40 | fa_body
 }
 
-# fa_exe EXE: an absolute path as it is, a program name (fpm.binary: php-fpm8.2) from PATH.
+# fa_exe EXE: the binary to run for EXE (the inventory's fpm.binary, or the exe discovery took from
+# a trusted master): an absolute path as it is, a program name (php-fpm8.2) from PATH; in both
+# cases only a trusted file (fm_trusted_file: owned by root or this user, in directories no one
+# else can write). Prints the canonical path, or why not and fails.
 fa_exe() {
   case $1 in
-    /*) printf '%s\n' "$1" ;;
-    *) command -v "$1" 2>/dev/null ;;
+    /*) fa_x=$1 ;;
+    *)
+      if ! fa_x=$(command -v "$1" 2>/dev/null) || [ -z "$fa_x" ]; then
+        printf 'php-fpm binary %s not found\n' "$1"
+        return 1
+      fi
+      ;;
   esac
+  if [ ! -x "$fa_x" ]; then
+    printf 'php-fpm binary %s not found or not executable\n' "$fa_x"
+    return 1
+  fi
+  if ! fa_x=$(fm_trusted_file "$fa_x"); then
+    printf 'binary %s: not run\n' "$fa_x"
+    return 2
+  fi
+  printf '%s\n' "$fa_x"
 }
 
 # fa_guess_exe CONFIG: the binary that starts CONFIG when no master shows it: the versioned one
-# Debian's layout implies (/etc/php/8.2/fpm/... -> php-fpm8.2), else the only php-fpm there is.
+# Debian's layout implies (/etc/php/8.2/fpm/... -> php-fpm8.2), else the only php-fpm there is;
+# from the system's own directories and only a trusted file (fm_system_bin).
 fa_guess_exe() {
   ver=$(printf '%s' "$1" | sed -n 's|^/etc/php/\([0-9][0-9.]*\)/fpm/.*|\1|p')
-  for cand in ${ver:+"php-fpm$ver"} php-fpm; do
-    for dir in /usr/sbin /usr/local/sbin /usr/bin /usr/local/bin; do
-      if [ -x "$dir/$cand" ]; then
-        printf '%s\n' "$dir/$cand"
-        return
-      fi
-    done
-  done
+  fm_system_bin ${ver:+"php-fpm$ver"} php-fpm && return
   [ -n "$ver" ] && return
   found=
   for f in /usr/sbin/php-fpm* /usr/local/sbin/php-fpm*; do
@@ -172,17 +215,26 @@ fa_guess_exe() {
     [ -n "$found" ] && return
     found=$f
   done
-  [ -n "$found" ] && printf '%s\n' "$found"
+  if [ -n "$found" ] && found=$(fm_trusted_file "$found"); then
+    printf '%s\n' "$found"
+  fi
 }
 
 # fa_config_test EXE CONFIG: `php-fpm -t` writes its verdict to stderr and exits 0 (ok) or 78
 # (REFERENCE §8.4). The test is what makes a reload safe: a master that re-reads a broken config exits.
 fa_config_test() {
   exe=$(fa_exe "$1")
-  if [ -z "$exe" ] || [ ! -x "$exe" ]; then
-    fm_error config-test not-found "php-fpm binary $1 not found or not executable" "exe=$(fm_val "$1")"
-    return
-  fi
+  case $? in
+    0) ;;
+    2)
+      fm_error config-test untrusted "$exe" "exe=$(fm_val "$1")"
+      return
+      ;;
+    *)
+      fm_error config-test not-found "$exe" "exe=$(fm_val "$1")"
+      return
+      ;;
+  esac
   if [ ! -r "$2" ]; then
     fm_error config-test not-found "cannot read $2 as $(id -un)" "config=$(fm_val "$2")"
     return

@@ -10,7 +10,7 @@ import type {
   ProbeFailure,
   ProbeFailureReason,
 } from '../../facts/types.js';
-import { permissionFix } from '../failure-fix.js';
+import { fixFor, permissionFix } from '../failure-fix.js';
 import type { Section } from '../sections.js';
 import { parseFpmConfigDump } from './fpm-config.js';
 import { parsePhpIni } from './php-ini.js';
@@ -28,16 +28,20 @@ export interface FpmDiscovery {
   phpByPid: Record<number, PhpIniValues>;
   /** Config tests that failed: a reload of this master would fail too. */
   configErrors: { masterPid: number; configPath: string; errors: string[] }[];
+  /**
+   * Processes titled as masters that discovery ignored (another user's, or a binary another user
+   * can write): never masters, and their children are no pool's workers.
+   */
+  ignoredPids: number[];
   failures: ProbeFailure[];
 }
 
-const FIX: Record<ProbeFailureReason, string> = {
+const FIX: Record<Exclude<ProbeFailureReason, 'untrusted'>, string> = {
   permission: permissionFix(),
   'missing-tool': 'install the PHP-FPM package (php8.2-fpm) or fix the config path in the inventory',
   timeout: 'php-fpm -tt hung: check the config includes (NFS?) by running it by hand',
   'not-found': 'fix fpm.config in the inventory, or remove it to rely on discovery',
   error: 'see the detail',
-  untrusted: 'name the binary and config in the inventory (fpm.config)',
 };
 
 export function parseFpmDiscovery(sections: readonly Section[]): FpmDiscovery {
@@ -49,15 +53,29 @@ export function parseFpmDiscovery(sections: readonly Section[]): FpmDiscovery {
     php: {},
     phpByPid: {},
     configErrors: [],
+    ignoredPids: [],
     failures: [],
   };
   const configByPid = new Map<number, string>();
   for (const s of sections) {
     if (s.name === 'discover-fpm' && s.kind === 'error') {
       const reason = (s.attrs['reason'] ?? 'error') as ProbeFailureReason;
+      const target = s.attrs['config'] ?? (s.attrs['pid'] ? `pid ${s.attrs['pid']}` : 'php-fpm');
+      if (reason === 'untrusted') {
+        const pid = Number(s.attrs['pid']);
+        if (Number.isInteger(pid) && pid > 0) out.ignoredPids.push(pid);
+        out.failures.push({
+          probe: 'discover-fpm',
+          target: `php-fpm master ${s.attrs['pid'] ?? '?'}`,
+          reason,
+          detail: s.body.trim(),
+          fix: fixFor(reason, 'discover-fpm', `php-fpm master ${s.attrs['pid'] ?? '?'}`),
+        });
+        continue;
+      }
       out.failures.push({
         probe: 'discover-fpm',
-        target: s.attrs['config'] ?? (s.attrs['pid'] ? `pid ${s.attrs['pid']}` : 'php-fpm'),
+        target,
         reason,
         detail: s.body.trim(),
         fix: FIX[reason] ?? FIX.error,

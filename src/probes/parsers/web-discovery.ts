@@ -1,4 +1,5 @@
 import type { ProbeFailure, WebServerConfig, WebServerKind } from '../../facts/types.js';
+import { probeFailure } from '../failure-fix.js';
 import { sectionFailures } from '../section-failures.js';
 import { type Section, splitSections } from '../sections.js';
 import { parseApacheConfig } from './apache-config.js';
@@ -8,6 +9,8 @@ export interface WebDiscovery {
   servers: WebServerConfig[];
   /** Kinds discovery looked for and found no master of (not a failure: just not there). */
   absent: WebServerKind[];
+  /** Processes that looked like masters and were ignored as untrusted (docs/security.md). */
+  ignoredPids: number[];
   failures: ProbeFailure[];
 }
 
@@ -29,11 +32,22 @@ function meta(attrs: Record<string, string>) {
 /** The whole output of discover-web.sh -> one WebServerConfig per master, and what failed. */
 export function parseWebDiscovery(output: string | Section[]): WebDiscovery {
   const sections = typeof output === 'string' ? splitSections(output) : output;
+  const untrusted = sections.filter((s) => s.kind === 'error' && s.attrs.reason === 'untrusted');
   const result: WebDiscovery = {
     servers: [],
     absent: [],
-    failures: sectionFailures('discover-web', sections),
+    ignoredPids: [],
+    failures: sectionFailures(
+      'discover-web',
+      sections.filter((s) => !untrusted.includes(s)),
+    ),
   };
+  for (const s of untrusted) {
+    const pid = pidOf(s.attrs);
+    if (pid !== undefined) result.ignoredPids.push(pid);
+    const target = `${s.attrs.kind ?? 'web server'} master ${s.attrs.pid ?? '?'}`;
+    result.failures.push(probeFailure('discover-web', target, 'untrusted', s.body.trim()));
+  }
   for (let i = 0; i < sections.length; i++) {
     const s = sections[i]!;
     if (s.kind === 'error') continue;

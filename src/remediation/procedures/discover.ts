@@ -15,6 +15,7 @@ import { parseRuntime } from '../../probes/parsers/sys-runtime.js';
 import { restrictFpm } from '../../probes/restrict.js';
 import { type ProbeOutput, runProbes } from '../../probes/run-probe.js';
 import type { Section } from '../../probes/sections.js';
+import { distrustProcesses } from '../../probes/untrusted.js';
 import type { Transport } from '../../transport/transport.js';
 
 export interface FoundMaster extends FpmMaster {
@@ -60,7 +61,7 @@ export function discoveryFrom(rt: ProbeOutput, dFpm: ProbeOutput, config: string
     idleConfigs: fpm.idleConfigs,
     globals: fpm.globals,
     pools: fpm.pools,
-    processes: runtime.processes,
+    processes: distrustProcesses(runtime.processes, new Set(fpm.ignoredPids)),
     listeners: runtime.listeners,
     configErrors: fpm.configErrors,
     failures: [...rt.failures, ...dFpm.failures, ...fpm.failures, ...runtime.failures],

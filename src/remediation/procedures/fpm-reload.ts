@@ -151,13 +151,22 @@ export async function fpmReload(run: ProcedureRun): Promise<ProcedureResult> {
       ...(signal ? { signal } : {}),
     });
     const picked = pickReloadTarget(d, host);
-    if (!picked.ok) return { ok: false, summary: picked.summary };
+    // Whoever approves should see what calls itself FPM on this host and was not counted.
+    const ignored = d.failures.filter((f) => f.reason === 'untrusted').map((f) => f.detail);
+    const noted = ignored.length > 0 ? ` (${ignored.join('; ')})` : '';
+    if (!picked.ok) return { ok: false, summary: `${picked.summary}${noted}` };
     target = picked.target;
     const t = picked.target;
     return {
       ok: true,
-      summary: `master ${t.masterPid} (${t.config}), ${t.pools.length} pool${t.pools.length === 1 ? '' : 's'}: ${t.pools.map((p) => p.name).join(', ')}; process_control_timeout ${t.processControlTimeoutSec}s`,
-      detail: { master: t.masterPid, exe: t.exe, config: t.config, pools: t.pools.map((p) => p.name) },
+      summary: `master ${t.masterPid} (${t.config}), ${t.pools.length} pool${t.pools.length === 1 ? '' : 's'}: ${t.pools.map((p) => p.name).join(', ')}; process_control_timeout ${t.processControlTimeoutSec}s${noted}`,
+      detail: {
+        master: t.masterPid,
+        exe: t.exe,
+        config: t.config,
+        pools: t.pools.map((p) => p.name),
+        ignored,
+      },
     };
   });
   if (!target) return run.finish('refused', `${pre.summary}; nothing changed`);

@@ -134,13 +134,19 @@ export async function fpmStart(run: ProcedureRun): Promise<ProcedureResult> {
     const found = r.ok ? parseStartPrecheck(r.sections) : undefined;
     if (!found) return { ok: false, summary: `could not look at the host: ${r.error ?? 'no answer'}` };
     const picked = pickStart(found, host);
+    // Whoever approves should see what calls itself FPM on this host and was not counted.
+    const ignored = found.ignored.length > 0 ? ` (${found.ignored.join('; ')})` : '';
     if (!picked.ok)
-      return { ok: false, summary: picked.summary, detail: { running: found.masters.map((m) => m.pid) } };
+      return {
+        ok: false,
+        summary: `${picked.summary}${ignored}`,
+        detail: { running: found.masters.map((m) => m.pid), ignored: found.ignored },
+      };
     plan = picked.target;
     return {
       ok: true,
-      summary: `FPM is not running for ${plan.config}; will start it with ${plan.label}`,
-      detail: { config: plan.config, exe: plan.exe, method: plan.method },
+      summary: `FPM is not running for ${plan.config}; will start it with ${plan.label}${ignored}`,
+      detail: { config: plan.config, exe: plan.exe, method: plan.method, ignored: found.ignored },
     };
   });
   if (!plan) return run.finish('refused', `${pre.summary}; nothing changed`);

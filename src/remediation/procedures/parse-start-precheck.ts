@@ -12,6 +12,8 @@ export interface StartCandidate {
 
 export interface StartPrecheck {
   masters: MasterRef[];
+  /** Processes titled as masters that the script would not count (docs/security.md), with why. */
+  ignored: string[];
   systemd: boolean;
   candidates: StartCandidate[];
 }
@@ -19,8 +21,16 @@ export interface StartPrecheck {
 export function parseStartPrecheck(sections: readonly Section[]): StartPrecheck | undefined {
   const masters = sections.find((x) => x.kind === 'section' && x.name === 'masters');
   if (!masters) return undefined;
-  const out: StartPrecheck = { masters: parseMasterLines(masters.body), systemd: false, candidates: [] };
+  const out: StartPrecheck = {
+    masters: parseMasterLines(masters.body),
+    ignored: [],
+    systemd: false,
+    candidates: [],
+  };
   for (const s of sections) {
+    if (s.kind === 'error' && s.name === 'masters' && s.attrs['reason'] === 'untrusted') {
+      out.ignored.push(s.body.trim());
+    }
     if (s.kind !== 'section') continue;
     if (s.name === 'systemd') out.systemd = s.attrs['running'] === '1';
     if (s.name === 'candidate' && s.attrs['config']) {

@@ -125,6 +125,7 @@ describe('fpm-start', () => {
   it('precheck with nothing running: the pinned config and the binary its location implies', () => {
     expect(parseStartPrecheck(sections('start-precheck-stopped.txt'))).toEqual({
       masters: [],
+      ignored: [],
       systemd: false,
       candidates: [{ config: CONF, exe: '/usr/sbin/php-fpm8.2' }],
     });
