@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatReportText } from '../../../src/cli/format-report.js';
 import type { ResolvedHost } from '../../../src/config/types.js';
 import { diagnoseHost } from '../../../src/diagnosis/diagnose.js';
+import { redactDeep } from '../../../src/redact/redact.js';
 import { loadRunbooks } from '../../../src/runbooks/index.js';
 import { reportMessage } from '../../../src/slack/blocks/report.js';
 import { sudoersLine } from '../../../src/transport/become.js';
@@ -55,6 +56,8 @@ describe('a sudo that will not start the root shell', () => {
       },
     ]);
     expect(report.probes.every((p) => !p.ok)).toBe(true);
+    // What is shown is redacted first: the sudoers line (its NOPASSWD tag) survives that.
+    expect(redactDeep(report)).toEqual(report);
     const text = formatReportText(report, { color: false });
     expect(text).toMatch(/^web-1: UNKNOWN — /);
     expect(text).toContain('fix: add to sudoers on web-1: deploy ALL=(root) NOPASSWD: /bin/sh');
