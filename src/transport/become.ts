@@ -16,8 +16,8 @@
  *   marker reports (the shell exec's timeout). A kill therefore signals both groups, as root: the
  *   SSH user may signal sudo (its real uid stays the user's) but never root's processes.
  * - The remote backstop runs inside sudo, as root, for the same reason: GNU timeout kills its
- *   whole group with kill(0, ...), which as the SSH user would skip every root process, and sudo
- *   neither relays KILL nor signals from its own process group.
+ *   whole group with kill(0, ...), which as the SSH user would skip every root process; sudo
+ *   cannot relay KILL, and a TERM it relays reaches only the root shell, not its children.
  */
 import type { BecomeFailure } from './errors.js';
 
