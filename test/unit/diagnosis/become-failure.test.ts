@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatFactsText } from '../../../src/cli/format-facts.js';
 import { formatReportText } from '../../../src/cli/format-report.js';
 import type { ResolvedHost } from '../../../src/config/types.js';
 import { diagnoseHost } from '../../../src/diagnosis/diagnose.js';
@@ -65,5 +66,14 @@ describe('a sudo that will not start the root shell', () => {
     const slack = JSON.stringify(reportMessage(report, { reportId: 'r-1' }));
     expect(slack).toContain('add to sudoers on web-1: deploy ALL=(root) NOPASSWD: /bin/sh');
     expect(slack).not.toMatch(/No problem found/);
+  });
+
+  it('fpm-medic probe says sudo refused, with the fix, and claims nothing about the host', async () => {
+    const { collected } = await diagnoseHost(host, [], { windowSec: 900, transport: new RefusingSudo() });
+    expect(collected.unreachable).toBe(true);
+    const text = formatFactsText(collected.facts);
+    expect(text).toContain('  SUDO REFUSED: host web-1: ssh.become: sudo as deploy');
+    expect(text).toContain('  fix: add to sudoers on web-1: deploy ALL=(root) NOPASSWD: /bin/sh');
+    expect(text).not.toContain('no master');
   });
 });
