@@ -87,6 +87,7 @@ export function classifyBecomeFailure(stderr: string, code: number | null): Beco
     )
   )
     return 'not-allowed';
+  if (/must have a tty|requiretty/i.test(stderr)) return 'tty-required';
   if (code === 127 || /sudo: (command )?not found|sudo: No such file/i.test(stderr)) return 'sudo-missing';
   return 'failed';
 }

@@ -134,7 +134,7 @@ export class SshError extends FpmMedicError {
 }
 
 /** Why `ssh.become: sudo` could not start the root shell (BecomeError.reason; stable, in reports). */
-export type BecomeFailure = 'password-required' | 'not-allowed' | 'sudo-missing' | 'failed';
+export type BecomeFailure = 'password-required' | 'not-allowed' | 'tty-required' | 'sudo-missing' | 'failed';
 
 export interface BecomeDetails {
   /** Inventory name of the host. */
@@ -151,6 +151,7 @@ export interface BecomeDetails {
 const BECOME_WHY: Record<BecomeFailure, string> = {
   'password-required': 'sudo wants a password (fpm-medic never types one: it runs sudo -n)',
   'not-allowed': 'sudo refuses',
+  'tty-required': 'sudo insists on a terminal (Defaults requiretty) and fpm-medic never asks for one',
   'sudo-missing': 'sudo is not installed',
   failed: 'sudo failed',
 };
@@ -165,8 +166,9 @@ export class BecomeError extends FpmMedicError {
   readonly fix: string;
   constructor(details: BecomeDetails) {
     const install = details.reason === 'sudo-missing' ? 'install sudo (apt-get install sudo), then ' : '';
+    const tty = details.reason === 'tty-required' ? ` and Defaults:${details.user} !requiretty` : '';
     const fix =
-      `${install}add to sudoers on ${details.host}: ${details.sudoersLine} ` +
+      `${install}add to sudoers on ${details.host}: ${details.sudoersLine}${tty} ` +
       '(visudo -f /etc/sudoers.d/fpm-medic; it grants root: sh as root can do anything), ' +
       'or set ssh.become: false for a partial report';
     super(

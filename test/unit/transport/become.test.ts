@@ -80,6 +80,7 @@ describe('classifyBecomeFailure: what sudo printed', () => {
     ["Sorry, user deploy is not allowed to execute '/bin/sh -c ...' as root on web-1.\n", 1, 'not-allowed'],
     ['deploy is not in the sudoers file.\n', 1, 'not-allowed'],
     ['sudo: account validation failure, is your account locked?\n', 1, 'failed'],
+    ['sudo: sorry, you must have a tty to run sudo\n', 1, 'tty-required'],
     ['sh: 1: exec: sudo: not found\n', 127, 'sudo-missing'],
     ['bash: sudo: command not found\n', 127, 'sudo-missing'],
     ['', 127, 'sudo-missing'],
@@ -111,6 +112,10 @@ describe('BecomeError', () => {
     expect(err.fix).toMatch(/^add to sudoers on web-1: deploy ALL=\(root\) NOPASSWD: \/bin\/sh \(visudo/);
     const missing = new BecomeError({ ...err.details, reason: 'sudo-missing' });
     expect(missing.fix).toMatch(/^install sudo \(apt-get install sudo\), then add to sudoers/);
+    const tty = new BecomeError({ ...err.details, reason: 'tty-required' });
+    expect(tty.fix).toMatch(
+      /^add to sudoers on web-1: deploy ALL=\(root\) NOPASSWD: \/bin\/sh and Defaults:deploy !requiretty /,
+    );
   });
 });
 
