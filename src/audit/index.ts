@@ -8,4 +8,5 @@ export {
   parseAudit,
   readAudit,
 } from './read.js';
+export { becomeDetail } from './run-as.js';
 export type * from './types.js';

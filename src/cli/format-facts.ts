@@ -1,4 +1,5 @@
 import type { HostFacts, ListenAddress } from '../facts/types.js';
+import { BECOME_PROBE } from '../probes/run-probe.js';
 
 /** `fpm-medic probe --format text`: a compact, human summary of what the probes found. */
 
@@ -17,10 +18,11 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): string {
 export function formatFactsText(f: HostFacts): string {
   const out: string[] = [];
   out.push(`${f.host}  collected ${f.collectedAt}, window ${f.window.minutes}m`);
-  const unreachable = f.failures.find((x) => x.probe === 'connect');
+  const unreachable = f.failures.find((x) => x.probe === 'connect' || x.probe === BECOME_PROBE);
   if (unreachable) {
     // Nothing below would be a fact about the host, only about our failure to look.
-    out.push(`  UNREACHABLE: ${unreachable.detail}`, `  fix: ${unreachable.fix}`);
+    const what = unreachable.probe === BECOME_PROBE ? 'SUDO REFUSED' : 'UNREACHABLE';
+    out.push(`  ${what}: ${unreachable.detail}`, `  fix: ${unreachable.fix}`);
     return `${out.join('\n')}\n`;
   }
   if (f.fpm.masters.length === 0) out.push('  FPM: no master process running');

@@ -89,6 +89,16 @@ const jumpSchema = z.union(
   { error: `expected ${JUMP_EXPECTED}` },
 );
 
+const BECOME_EXPECTED =
+  '"sudo" (run each script as root through `sudo -n`) or false (run as the SSH user, the default)';
+const becomeSchema = z.union(
+  [
+    z.literal('sudo', { error: `expected ${BECOME_EXPECTED}` }),
+    z.literal(false, { error: `expected ${BECOME_EXPECTED}` }),
+  ],
+  { error: `expected ${BECOME_EXPECTED}` },
+);
+
 export const sshSchema = strict(
   {
     user: userSchema.optional(),
@@ -106,6 +116,7 @@ export const sshSchema = strict(
     // OpenSSH's default MaxSessions is 10; one is left free for a person who logs in by hand.
     maxChannels: intBetween(1, 9).optional(),
     jump: jumpSchema.optional(),
+    become: becomeSchema.optional(),
   },
   'a map of SSH settings',
 );

@@ -259,6 +259,7 @@ export function resolveInventory(
       local,
       ssh: local ? null : sshFor(name),
       commandTimeoutMs: draft.ssh.commandTimeoutMs?.value ?? SSH_DEFAULTS.commandTimeoutMs,
+      become: draft.ssh.become?.value ?? SSH_DEFAULTS.become,
       labels: draft.labels,
       selfAddresses: (host.selfAddresses ?? []).map((a) => parseSelfAddress(a)!),
       fpm: {

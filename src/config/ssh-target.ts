@@ -12,7 +12,9 @@ export function sshTargetOf(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): SshTarget | null {
   if (host.local || !host.ssh) return null;
-  return target(host.name, host.address, host.ssh, env);
+  const t = target(host.name, host.address, host.ssh, env);
+  if (host.become) t.become = host.become;
+  return t;
 }
 
 function target(

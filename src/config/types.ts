@@ -33,6 +33,12 @@ export interface ResolvedJump {
   ssh: ResolvedSsh;
 }
 
+/**
+ * How scripts run on the host: false as the SSH user (or fpm-medic's own user for `address: local`),
+ * 'sudo' as root through `sudo -n` (Ansible's `become`).
+ */
+export type Become = 'sudo' | false;
+
 export interface ResolvedHost {
   name: string;
   /** Hostname or IP; "local" when `local` is true. */
@@ -43,6 +49,11 @@ export interface ResolvedHost {
   ssh: ResolvedSsh | null;
   /** Hard limit for every command run on this host, SSH or local. */
   commandTimeoutMs: number;
+  /**
+   * ssh.become, for SSH and local hosts alike (like commandTimeoutMs); never applies to a jump
+   * host. The inventory always sets it; absent (a host built by hand) is false.
+   */
+  become?: Become;
   labels: Readonly<Record<string, string>>;
   selfAddresses: readonly SelfAddress[];
   /** Every field absent is discovered on the host. */
@@ -80,4 +91,5 @@ export const SSH_DEFAULTS = {
   connectTimeoutMs: 10_000,
   commandTimeoutMs: 30_000,
   maxChannels: 8,
+  become: false,
 } as const;

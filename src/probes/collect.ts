@@ -13,7 +13,7 @@ import { parseRuntime } from './parsers/sys-runtime.js';
 import { parseWebDiscovery } from './parsers/web-discovery.js';
 import { type LogTarget, logProbeArgs, logTargets, planGaps, statusProbeArgs } from './plan.js';
 import { pickWebServer, restrictFpm } from './restrict.js';
-import { type ProbeOutput, runProbes } from './run-probe.js';
+import { BECOME_PROBE, type ProbeOutput, runProbes } from './run-probe.js';
 import type { Section } from './sections.js';
 import { distrustProcesses } from './untrusted.js';
 
@@ -178,8 +178,13 @@ export async function collectFacts(
   for (const o of outputs) raw[o.run.id as ProbeId] = o.raw;
   const unreachable = [dFpm, dWeb, rt, kern].every((o) => !o.run.ok && o.sections.length === 0);
   // Four probes failing on one refused connection is one problem: say it once.
-  if (unreachable)
-    facts.failures = [unreachableFailure(host.name, dFpm.failures[0]?.detail ?? 'no probe ran')];
+  if (unreachable) {
+    const first = dFpm.failures[0];
+    // A sudo that would not start the root shell already says so, with the sudoers line as fix.
+    facts.failures = [
+      first?.probe === BECOME_PROBE ? first : unreachableFailure(host.name, first?.detail ?? 'no probe ran'),
+    ];
+  }
   return { facts, raw, unreachable };
 }
 

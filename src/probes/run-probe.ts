@@ -1,4 +1,5 @@
 import type { ProbeFailure, ProbeRun } from '../facts/types.js';
+import { BecomeError } from '../transport/errors.js';
 import type { Transport } from '../transport/transport.js';
 import { buildBundle, type ProbeCall, splitBundle } from './bundle.js';
 import { PROBES, type ProbeId } from './catalog.js';
@@ -42,12 +43,11 @@ export async function runProbes(
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
     const ms = Math.round(performance.now() - started);
     return calls.map((c) => ({
       run: { id: c.id, ok: false, ms, bytes: 0 },
       sections: [],
-      failures: [probeFailure(c.id, transport.host, 'error', message)],
+      failures: [runFailure(c.id, transport.host, err)],
       raw: '',
     }));
   }
@@ -90,6 +90,16 @@ export async function runProbe(
 ): Promise<ProbeOutput> {
   const [out] = await runProbes(transport, [{ id, args }], options);
   return out!;
+}
+
+/** Probe name of a failure that stopped every probe: sudo would not start the root shell. */
+export const BECOME_PROBE = 'become';
+
+/** A run that could not happen at all; a become failure carries its own fix (the sudoers line). */
+function runFailure(probe: string, host: string, err: unknown): ProbeFailure {
+  if (err instanceof BecomeError)
+    return { probe: BECOME_PROBE, target: host, reason: 'permission', detail: err.message, fix: err.fix };
+  return probeFailure(probe, host, 'error', err instanceof Error ? err.message : String(err));
 }
 
 function classifyStderr(stderr: string): ProbeFailure['reason'] {

@@ -89,9 +89,10 @@ const METADATA_WORDS = new Set([
   'samesite',
   'domain',
 ]);
-// nginx/Apache directives that pass requests on (`fastcgi_pass`, `ProxyPass`), and shell's
-// working directories, which merely contain a secret word.
-const NOT_SECRET_RE = /^(?:proxy|fastcgi|uwsgi|scgi|grpc|memcached)_?pass|^(?:old)?pwd$/;
+// nginx/Apache directives that pass requests on (`fastcgi_pass`, `ProxyPass`), shell's working
+// directories, and sudoers' NOPASSWD tag (the fix for ssh.become names it), which merely contain
+// a secret word.
+const NOT_SECRET_RE = /^(?:proxy|fastcgi|uwsgi|scgi|grpc|memcached)_?pass|^(?:old)?pwd$|^nopasswd$/;
 // Source files in stack traces and slow logs: `PasswordController.php:88` is a line number.
 const FILE_EXTENSION_RE =
   /\.(?:php|phtml|inc|js|mjs|ts|py|rb|go|java|sh|conf|ini|log|json|ya?ml|xml|html?|twig|tpl|txt|sock|pem|crt)$/i;

@@ -5,7 +5,7 @@
  * one whose worker died mid-action: it is marked interrupted and NOT re-run, since a reload or a
  * kill may be half done; people are told to look (the audit log has the step that was started).
  */
-import type { AuditLog, AuditWho } from '../audit/index.js';
+import { type AuditLog, type AuditWho, becomeDetail } from '../audit/index.js';
 import type { Inventory, ResolvedHost } from '../config/inventory.js';
 import type { Policy } from '../policy/access-policy.js';
 import type { HistoryEntry } from '../store/report-store.js';
@@ -219,7 +219,7 @@ async function runOnHost(
         what: `${request.action} ${name}`,
         host: host.name,
         target: request.target,
-        detail: { requestId: request.id, step: name },
+        detail: { requestId: request.id, step: name, ...becomeDetail([host]) },
       });
       try {
         const out = await run();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
-import { type AuditLog, diagnosisOutcome } from '../audit/index.js';
+import { type AuditLog, becomeDetail, diagnosisOutcome } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
 import { resolveTargets } from '../config/inventory.js';
 import { diagnoseHosts } from '../diagnosis/diagnose.js';
@@ -82,6 +82,7 @@ export function processDiagnosis(deps: DiagnosisJobDeps) {
         jobId: ctx.jobId,
         attempt: ctx.attempt,
         windowSec: job.windowSec,
+        ...becomeDetail(hosts),
         ...(job.alert ? { threadId: job.alert.threadId, alerts: job.alert.alerts } : {}),
       },
     });

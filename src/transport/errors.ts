@@ -132,3 +132,51 @@ export class SshError extends FpmMedicError {
     super('SSH_FAILED', message, options);
   }
 }
+
+/** Why `ssh.become: sudo` could not start the root shell (BecomeError.reason; stable, in reports). */
+export type BecomeFailure = 'password-required' | 'not-allowed' | 'tty-required' | 'sudo-missing' | 'failed';
+
+export interface BecomeDetails {
+  /** Inventory name of the host. */
+  host: string;
+  /** The login user that ran sudo (or fpm-medic's own user for `address: local`). */
+  user: string;
+  reason: BecomeFailure;
+  /** What sudo printed, on one line. */
+  said: string;
+  /** The exact line to add to the host's sudoers (`visudo -f /etc/sudoers.d/fpm-medic`). */
+  sudoersLine: string;
+}
+
+const BECOME_WHY: Record<BecomeFailure, string> = {
+  'password-required': 'sudo wants a password (fpm-medic never types one: it runs sudo -n)',
+  'not-allowed': 'sudo refuses',
+  'tty-required': 'sudo insists on a terminal (Defaults requiretty) and fpm-medic never asks for one',
+  'sudo-missing': 'sudo is not installed',
+  failed: 'sudo failed',
+};
+
+/**
+ * `ssh.become: sudo` and sudo did not start the root shell: nothing ran on the host. The fix is
+ * always the same grant, so the message carries it.
+ */
+export class BecomeError extends FpmMedicError {
+  readonly details: BecomeDetails;
+  /** What to do, for the report's `fix`. */
+  readonly fix: string;
+  constructor(details: BecomeDetails) {
+    const install = details.reason === 'sudo-missing' ? 'install sudo (apt-get install sudo), then ' : '';
+    const tty = details.reason === 'tty-required' ? ` and Defaults:${details.user} !requiretty` : '';
+    const fix =
+      `${install}add to sudoers on ${details.host}: ${details.sudoersLine}${tty} ` +
+      '(visudo -f /etc/sudoers.d/fpm-medic; it grants root: sh as root can do anything), ' +
+      'or set ssh.become: false for a partial report';
+    super(
+      'BECOME_FAILED',
+      `host ${details.host}: ssh.become: sudo as ${details.user}: ${BECOME_WHY[details.reason]}; ` +
+        `sudo said: ${details.said}; the sudoers line to add: ${details.sudoersLine}`,
+    );
+    this.details = details;
+    this.fix = fix;
+  }
+}

@@ -7,7 +7,8 @@ import type { Transport } from './transport.js';
 /** The transport an inventory host asks for: `address: local` runs here, anything else over SSH. */
 export function createTransport(host: ResolvedHost, env: NodeJS.ProcessEnv = process.env): Transport {
   const target = sshTargetOf(host, env);
-  return target ? new SshTransport(target) : new LocalTransport(host.name);
+  if (target) return new SshTransport(target);
+  return new LocalTransport(host.name, undefined, host.become ? { become: host.become } : {});
 }
 
 /** Runs `fn` with a transport for `host` (or the one given) and closes it afterwards if it made it. */

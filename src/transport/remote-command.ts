@@ -16,8 +16,12 @@
  * also runs under `timeout -s KILL`, set a few seconds past the client's deadline so the client
  * normally wins and reports the timeout itself. GNU timeout keeps the child in our group (its own
  * setpgid fails for a session leader and is ignored), so the group kill still covers it.
+ *
+ * With `ssh.become: sudo` the shape is the same with sudo in the middle; become.ts has the why of
+ * its kill and its backstop.
  */
-import { buildRemoteCommand } from './shell-quote.js';
+import { BECOME_MARKER, type BecomeMethod, buildBecomeCommand } from './become.js';
+import { assertSafeArgs, buildRemoteCommand, quoteArg } from './shell-quote.js';
 
 export const PGID_MARKER = 'fpm-medic-pgid:';
 
@@ -30,15 +34,30 @@ export const REMOTE_BACKSTOP_GRACE_S = 5;
  */
 export type RemoteBackstop = 'detect' | 'gnu' | 'none';
 
+/**
+ * With `become`, the login shell execs sudo instead, and the backstop runs inside it as root
+ * (become.ts says why); the pgid marker and the group it names are the same.
+ */
 export function buildWrappedCommand(
   args: readonly string[],
   timeoutMs: number,
   backstop: RemoteBackstop = 'detect',
+  become?: BecomeMethod,
 ): string {
-  const inner = buildRemoteCommand(args);
   const seconds = Math.ceil(Math.max(timeoutMs, 1) / 1000) + REMOTE_BACKSTOP_GRACE_S;
-  const withTimeout = `echo "${PGID_MARKER}$$:gnu" >&2; exec timeout -s KILL ${seconds} ${inner}`;
-  const plain = `echo "${PGID_MARKER}$$:none" >&2; exec ${inner}`;
+  const run = (withBackstop: boolean): string => {
+    if (become) {
+      assertSafeArgs(args);
+      return buildBecomeCommand(
+        args.map((a) => quoteArg(a)),
+        withBackstop ? seconds : null,
+      );
+    }
+    const inner = buildRemoteCommand(args);
+    return withBackstop ? `timeout -s KILL ${seconds} ${inner}` : inner;
+  };
+  const withTimeout = `echo "${PGID_MARKER}$$:gnu" >&2; exec ${run(true)}`;
+  const plain = `echo "${PGID_MARKER}$$:none" >&2; exec ${run(false)}`;
   if (backstop === 'gnu') return withTimeout;
   if (backstop === 'none') return plain;
   return `if timeout --version >/dev/null 2>&1; then ${withTimeout}; fi; ${plain}`;
@@ -54,16 +73,16 @@ export function buildKillCommand(pgid: number): string {
 }
 
 /**
- * Finds the marker line in the first bytes of stderr. A login shell's rc files may print before
- * it, so those lines are kept and only the marker line is removed.
+ * Finds one marker line (`PREFIX<value>`) in the first bytes of stderr. A login shell's rc files
+ * may print before it, so those lines are kept and only the marker line is removed. Subclasses
+ * read the value.
  */
-export class PgidMarkerParser {
+abstract class MarkerLineParser {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private done = false;
-  pgid: number | null = null;
-  /** The backstop the wrapper found, when it reported one. */
-  backstop: Exclude<RemoteBackstop, 'detect'> | null = null;
+
+  constructor(private readonly prefix: string) {}
 
   /** True once the marker was found, or the search was given up. */
   get complete(): boolean {
@@ -73,6 +92,9 @@ export class PgidMarkerParser {
   /** Max stderr bytes held back while looking for the marker. */
   static readonly SEARCH_LIMIT = 64 * 1024;
 
+  /** The text after the prefix, up to the end of the line. */
+  protected abstract accept(value: string): void;
+
   /** Feeds a stderr chunk; returns the bytes that belong to the script's stderr. */
   push(chunk: Buffer): Buffer {
     if (this.done) return chunk;
@@ -80,19 +102,15 @@ export class PgidMarkerParser {
     this.pendingBytes += chunk.length;
     const held = Buffer.concat(this.pending);
     const text = held.toString('latin1');
-    const at = text.indexOf(PGID_MARKER);
+    const at = text.indexOf(this.prefix);
     if (at !== -1 && (at === 0 || text[at - 1] === '\n')) {
       const eol = text.indexOf('\n', at);
       if (eol === -1) return Buffer.alloc(0);
-      const value = /^(\d+)(?::(gnu|none))?$/.exec(text.slice(at + PGID_MARKER.length, eol));
-      if (value) {
-        this.pgid = Number(value[1]);
-        if (value[2]) this.backstop = value[2] as 'gnu' | 'none';
-      }
+      this.accept(text.slice(at + this.prefix.length, eol));
       this.finish();
       return Buffer.concat([held.subarray(0, at), held.subarray(eol + 1)]);
     }
-    if (this.pendingBytes > PgidMarkerParser.SEARCH_LIMIT) {
+    if (this.pendingBytes > MarkerLineParser.SEARCH_LIMIT) {
       this.finish();
       return held;
     }
@@ -111,5 +129,39 @@ export class PgidMarkerParser {
     this.done = true;
     this.pending = [];
     this.pendingBytes = 0;
+  }
+}
+
+/** The login shell's process group and the backstop it found. */
+export class PgidMarkerParser extends MarkerLineParser {
+  pgid: number | null = null;
+  /** The backstop the wrapper found, when it reported one. */
+  backstop: Exclude<RemoteBackstop, 'detect'> | null = null;
+
+  constructor() {
+    super(PGID_MARKER);
+  }
+
+  protected accept(value: string): void {
+    const m = /^(\d+)(?::(gnu|none))?$/.exec(value);
+    if (!m) return;
+    this.pgid = Number(m[1]);
+    if (m[2]) this.backstop = m[2] as 'gnu' | 'none';
+  }
+}
+
+/**
+ * The root shell sudo started (become.ts): its pid, which is also the process group of the
+ * script when GNU timeout runs it.
+ */
+export class BecomeMarkerParser extends MarkerLineParser {
+  pid: number | null = null;
+
+  constructor() {
+    super(BECOME_MARKER);
+  }
+
+  protected accept(value: string): void {
+    if (/^\d+$/.test(value)) this.pid = Number(value);
   }
 }

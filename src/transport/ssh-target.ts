@@ -37,6 +37,11 @@ export interface SshTarget {
    * knownHostsPath.
    */
   jump?: SshTarget;
+  /**
+   * 'sudo': every script runs as root through `sudo -n` (become.ts), and so does the kill of a
+   * timed-out run. Only the target's own setting counts; a jump host only forwards.
+   */
+  become?: 'sudo';
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -52,5 +57,6 @@ export function expandHome(path: string): string {
 
 export function describeTarget(t: SshTarget): string {
   const via = t.jump ? ` via ${t.jump.host}` : '';
-  return `${t.host} (${t.user}@${t.address}:${t.port ?? 22}${via})`;
+  const become = t.become ? `, become ${t.become}` : '';
+  return `${t.host} (${t.user}@${t.address}:${t.port ?? 22}${via}${become})`;
 }

@@ -12,9 +12,21 @@
  * and exposes no way to stop a command.
  */
 import type { ClientChannel } from 'ssh2';
-import { ChannelError, ConnectionLostError, ConnectTimeoutError, RunAbortedError } from './errors.js';
+import { buildBecomeKillCommand, classifyBecomeFailure, sudoersLine, sudoSaid } from './become.js';
+import {
+  BecomeError,
+  ChannelError,
+  ConnectionLostError,
+  ConnectTimeoutError,
+  RunAbortedError,
+} from './errors.js';
 import { assertTimeout, CappedBuffer, resolveMaxOutputBytes } from './output-capture.js';
-import { buildKillCommand, buildWrappedCommand, PgidMarkerParser } from './remote-command.js';
+import {
+  BecomeMarkerParser,
+  buildKillCommand,
+  buildWrappedCommand,
+  PgidMarkerParser,
+} from './remote-command.js';
 import { Semaphore } from './semaphore.js';
 import { assertSafeArgs } from './shell-quote.js';
 import { connectLink, type SshLink } from './ssh-link.js';
@@ -240,30 +252,34 @@ function closed(channel: ClientChannel, ms: number): Promise<void> {
  * matters: sshd does not confirm a session channel's close while its child is still running, so
  * closing first would just wait. Kill channels come from their own small pool (KILL_CHANNELS) so
  * that maxChannels runs + kills stay within OpenSSH's MaxSessions even when every run times out.
+ *
+ * `kill` is the command that kills the run (null: its process group is not known yet); `started`
+ * says whether anything may be running: once the script was sent, or while sudo runs (become),
+ * which may hang on its own before the script is sent.
  */
 async function killRemote(
   link: SshLink,
   channel: ClientChannel | null,
-  pgid: number | null,
-  scriptSent: boolean,
+  kill: string | null,
+  started: boolean,
   killSlots: Semaphore,
 ): Promise<string | null> {
   let problem: string | null = null;
-  if (!scriptSent) {
+  if (!started) {
     // The wrapper is still waiting for its script on stdin: EOF makes `sh -s` exit having run
     // nothing, so there is nothing to kill.
     channel?.end();
-  } else if (pgid === null) {
+  } else if (kill === null) {
     problem = 'the remote process id was not yet known; relying on the remote timeout backstop';
   } else if (!link.alive) {
-    problem = `connection lost before process group ${pgid} could be killed`;
+    problem = 'connection lost before the remote process group could be killed';
   } else {
     let release: (() => void) | null = null;
     try {
       // Kills queue behind each other when many runs time out together; each takes a round trip.
       release = await killSlots.acquire(AbortSignal.timeout(3 * KILL_STEP_MS));
       const killer = await withTimeout(
-        openExecRetrying(link, buildKillCommand(pgid), KILL_STEP_MS),
+        openExecRetrying(link, kill, KILL_STEP_MS),
         KILL_STEP_MS,
         'kill channel did not open',
       );
@@ -273,7 +289,7 @@ async function killRemote(
       killer.end();
       await closed(killer, KILL_STEP_MS);
     } catch (err) {
-      problem = `could not kill remote process group ${pgid}: ${(err as Error).message}`;
+      problem = `could not kill the remote process group: ${(err as Error).message}`;
     } finally {
       release?.();
     }
@@ -303,10 +319,31 @@ interface RunParams {
 }
 
 function runOnLink(link: SshLink, script: string, args: readonly string[], p: RunParams): Promise<RunResult> {
-  const command = buildWrappedCommand(args, p.timeoutMs, link.backstop);
+  const become = link.target.become;
+  const command = buildWrappedCommand(args, p.timeoutMs, link.backstop, become);
   const stdout = new CappedBuffer(p.maxOutputBytes);
   const stderr = new CappedBuffer(p.maxOutputBytes);
   const marker = new PgidMarkerParser();
+  // With become, the root shell's own marker follows the login shell's (become.ts).
+  const becomeMarker = become ? new BecomeMarkerParser() : null;
+  const killCommand = (): string | null => {
+    if (marker.pgid === null) return null;
+    if (!becomeMarker) return buildKillCommand(marker.pgid);
+    const groups = becomeMarker.pid === null ? [marker.pgid] : [becomeMarker.pid, marker.pgid];
+    return buildBecomeKillCommand(groups);
+  };
+  const becomeFailure = (code: number | null): BecomeError => {
+    stderr.push(marker.flush());
+    if (becomeMarker) stderr.push(becomeMarker.flush());
+    const said = stderr.text();
+    return new BecomeError({
+      host: link.target.host,
+      user: link.target.user,
+      reason: classifyBecomeFailure(said, code),
+      said: sudoSaid(said, code),
+      sudoersLine: sudoersLine(link.target.user),
+    });
+  };
 
   return new Promise<RunResult>((resolve, reject) => {
     let settled = false;
@@ -322,6 +359,7 @@ function runOnLink(link: SshLink, script: string, args: readonly string[], p: Ru
     };
     const result = (): RunResult => {
       stderr.push(marker.flush());
+      if (becomeMarker) stderr.push(becomeMarker.flush());
       return {
         stdout: stdout.text(),
         stderr: stderr.text(),
@@ -349,7 +387,8 @@ function runOnLink(link: SshLink, script: string, args: readonly string[], p: Ru
     const stop = (why: 'timeout' | 'abort'): void => {
       if (settled || stopping) return;
       stopping = why;
-      void killRemote(link, channel, marker.pgid, scriptSent, p.killSlots).then((problem) => {
+      const started = scriptSent || (becomeMarker !== null && marker.pgid !== null);
+      void killRemote(link, channel, killCommand(), started, p.killSlots).then((problem) => {
         if (problem) stderr.push(Buffer.from(`\n[fpm-medic] ${problem}\n`));
         finish();
       });
@@ -384,10 +423,12 @@ function runOnLink(link: SshLink, script: string, args: readonly string[], p: Ru
         channel = ch;
         ch.on('data', (chunk: Buffer) => stdout.push(chunk));
         ch.stderr.on('data', (chunk: Buffer) => {
-          stderr.push(marker.push(chunk));
+          const afterPgid = marker.push(chunk);
+          stderr.push(becomeMarker ? becomeMarker.push(afterPgid) : afterPgid);
           if (marker.complete) {
             if (link.backstop === 'detect' && marker.backstop) link.backstop = marker.backstop;
-            sendScript(ch);
+            // With become, only once sudo has started the root shell: a failing sudo never gets it.
+            if (!becomeMarker || becomeMarker.complete) sendScript(ch);
           }
         });
         ch.on('exit', (exitCode: number | null) => {
@@ -396,6 +437,7 @@ function runOnLink(link: SshLink, script: string, args: readonly string[], p: Ru
         ch.on('close', () => {
           if (stopping) return; // killRemote decides when the run is over
           if (!link.alive) fail(new ConnectionLostError(`connection to ${describeTarget(link.target)} lost`));
+          else if (becomeMarker && !scriptSent) fail(becomeFailure(code));
           else finish();
         });
       },

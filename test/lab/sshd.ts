@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,7 +159,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdLab> {
     keygen(hostKeyPath, 'lab-host'),
     keygen(clientKeyPath, 'lab-client'),
   ]);
-  await writeFile(authorizedKeys, `${clientPublicKey}\n`, { mode: 0o600 });
+  // sshd reads authorized_keys as the user logging in: readable by all (a public key), in a
+  // directory others may enter, so the lab's non-root users (users.ts) log in with the same key.
+  // The private keys beside it stay 0600.
+  await chmod(dir, 0o755);
+  await writeFile(authorizedKeys, `${clientPublicKey}\n`, { mode: 0o644 });
 
   let port = 0;
   let child: ChildProcess | null = null;

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { AuditLog, diagnosisOutcome } from '../../audit/index.js';
+import { AuditLog, becomeDetail, diagnosisOutcome } from '../../audit/index.js';
 import { diagnoseHosts } from '../../diagnosis/diagnose.js';
 import type { ReportVerdict } from '../../diagnosis/report.js';
 import { redactDeep } from '../../redact/redact.js';
@@ -36,7 +36,7 @@ export async function diagnoseCommand(target: string, opts: DiagnoseCliOptions):
       what: `diagnose ${target}`,
       target,
       ...(single ? { host: target } : {}),
-      detail: { window },
+      detail: { window, ...becomeDetail(hosts) },
     });
     let results: Awaited<ReturnType<typeof diagnoseHosts>>;
     try {

@@ -1,7 +1,7 @@
 import type { ResolvedHost } from '../../../src/config/types.js';
 import { type Diagnosis, diagnoseHost } from '../../../src/diagnosis/diagnose.js';
 import { loadRunbooks, type Runbook } from '../../../src/runbooks/index.js';
-import { type ProbeHarness, startProbeHarness } from '../probes/lab-probe-harness.js';
+import { type HarnessLogin, type ProbeHarness, startProbeHarness } from '../probes/lab-probe-harness.js';
 
 /**
  * The real lab behind a real sshd, diagnosed through an address-only inventory entry: FPM, its
@@ -15,15 +15,25 @@ export interface DiagnosisHarness extends ProbeHarness {
   diagnoseUntil(sinceMs: number, done: (d: Diagnosis) => boolean, timeoutMs?: number): Promise<Diagnosis>;
 }
 
-export async function startDiagnosisHarness(web: 'nginx' | 'apache'): Promise<DiagnosisHarness> {
+/** One lab state put into place and diagnosed, with what must come out (nginx-states.ts, apache-states.ts). */
+export interface LabStateCase {
+  name: string;
+  check(h: DiagnosisHarness): Promise<void>;
+}
+
+export async function startDiagnosisHarness(
+  web: 'nginx' | 'apache',
+  login?: HarnessLogin,
+): Promise<DiagnosisHarness> {
   const runbooks = await loadRunbooks();
-  const h = await startProbeHarness(web);
+  const h = await startProbeHarness(web, login);
   const host: ResolvedHost = {
     name: 'lab-1',
     address: h.sshd.address,
     local: false,
     ssh: null,
     commandTimeoutMs: 30_000,
+    become: login?.become ?? false,
     labels: { env: 'lab' },
     selfAddresses: [],
     fpm: {},

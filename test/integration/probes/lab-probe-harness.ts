@@ -18,7 +18,19 @@ export interface ProbeHarness {
   stop(): Promise<void>;
 }
 
-export async function startProbeHarness(web: 'nginx' | 'apache'): Promise<ProbeHarness> {
+/**
+ * Who the transport logs in as: root by default; a lab user (test/lab/users.ts, created by the
+ * caller) with or without `become: sudo`.
+ */
+export interface HarnessLogin {
+  user: string;
+  become?: 'sudo';
+}
+
+export async function startProbeHarness(
+  web: 'nginx' | 'apache',
+  login?: HarnessLogin,
+): Promise<ProbeHarness> {
   const sshd = await startSshd();
   let lab: Lab | undefined;
   try {
@@ -31,10 +43,11 @@ export async function startProbeHarness(web: 'nginx' | 'apache'): Promise<ProbeH
     host: 'lab',
     address: sshd.address,
     port: sshd.port,
-    user: sshd.user,
+    user: login?.user ?? sshd.user,
     privateKeyPath: sshd.clientKeyPath,
     knownHostsPath: sshd.knownHostsPath,
     connectTimeoutMs: 5_000,
+    ...(login?.become ? { become: login.become } : {}),
   });
   const theLab = lab;
   return {

@@ -22,7 +22,7 @@ describe('schema problems: file:line:col, key path, expectation, value found', (
       problems(yaml(...HEAD, '  web-1:', '    address: 10.0.0.11', '    ssh:', '      prot: 2222')),
     ).toEqual([
       'inventory.yaml:7:7: hosts.web-1.ssh.prot: unknown key; did you mean "port"? expected one of: user, port, ' +
-        'privateKeyPath, knownHostsPath, agent, passphraseEnv, connectTimeoutMs, commandTimeoutMs, maxChannels, jump',
+        'privateKeyPath, knownHostsPath, agent, passphraseEnv, connectTimeoutMs, commandTimeoutMs, maxChannels, jump, become',
     ]);
   });
 

@@ -35,6 +35,7 @@ describe('examples/inventory.yaml', () => {
         jump: null,
       },
       commandTimeoutMs: 30_000,
+      become: false,
       labels: { env: 'prod' },
       selfAddresses: [{ host: '203.0.113.10' }],
       fpm: {
