@@ -4,9 +4,11 @@
  * forms `SetEnv DB_PASS x`, `fastcgi_param APP_SECRET x;`, `requirepass x`, `--token x`.
  *
  * Linear time: every pattern is anchored by a lookbehind to the start of its name, so a run of
- * name characters is tried once, not once per character; values are scanned forward only.
+ * name characters is tried once, not once per character; values are scanned forward only, and a
+ * value's end is remembered for the names found inside it when it is not masked (value-ends.ts).
  */
 import { isAuthHeader, type SecretKind, secretKind } from './keys.js';
+import { ValueEnds } from './value-ends.js';
 import { type Span, secretSpan, type ValueRules } from './value-span.js';
 import { REDACTED } from './values.js';
 
@@ -25,15 +27,19 @@ const LOOKBACK = 64;
 // `php -i` prints "name => local value => master value": both values are the secret.
 const NEXT_VALUE_RE = /["'`]?[ \t]*=>[ \t]*/y;
 
-type Visit = (match: RegExpExecArray) => { spans?: readonly Span[]; span?: Span; next: number };
+type Visit = (
+  match: RegExpExecArray,
+  ends: ValueEnds,
+) => { spans?: readonly Span[]; span?: Span; next: number };
 
 /** Runs `pattern` over `text`, masking the spans `visit` returns. */
 function rewrite(text: string, pattern: RegExp, visit: Visit): string {
   const re = new RegExp(pattern.source, pattern.flags);
+  const ends = new ValueEnds(text);
   const out: string[] = [];
   let copied = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const { span, spans = span ? [span] : [], next } = visit(m);
+    const { span, spans = span ? [span] : [], next } = visit(m, ends);
     for (const s of spans) {
       out.push(text.slice(copied, s.start), REDACTED);
       copied = s.end;
@@ -46,7 +52,7 @@ function rewrite(text: string, pattern: RegExp, visit: Visit): string {
 }
 
 export function redactAssignments(text: string): string {
-  return rewrite(text, ASSIGNMENT, (m) => {
+  return rewrite(text, ASSIGNMENT, (m, ends) => {
     const [whole, name = '', quote = '', separator = ''] = m;
     const valueStart = m.index + whole.length;
     const kind = secretKind(name);
@@ -66,7 +72,7 @@ export function redactAssignments(text: string): string {
     };
     const spans: Span[] = [];
     for (let at = valueStart; ; ) {
-      const span = secretSpan(text, at, rules);
+      const span = secretSpan(ends, at, rules);
       if (!span) break;
       spans.push(span);
       if (separator !== '=>') break;
@@ -80,14 +86,14 @@ export function redactAssignments(text: string): string {
 }
 
 export function redactDirectives(text: string): string {
-  return rewrite(text, DIRECTIVE, (m) => {
+  return rewrite(text, DIRECTIVE, (m, ends) => {
     const [whole, name, bareDirective, option] = m;
     const valueStart = m.index + whole.length;
     const key = name ?? bareDirective ?? `--${option}`;
     const kind: SecretKind | undefined = secretKind(key.replace(/^\$/, ''));
     // A long option takes a value only when its name is a secret's; `--verbose file` is not one.
     if (kind === undefined || (option !== undefined && kind !== 'always')) return { next: valueStart };
-    const span = secretSpan(text, valueStart, {
+    const span = secretSpan(ends, valueStart, {
       kind,
       authScheme: isAuthHeader(key),
       wholeLine: false,

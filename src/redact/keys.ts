@@ -107,7 +107,20 @@ export function nameWords(name: string): string[] {
   return words;
 }
 
+// Logs repeat the same few names thousands of times; judging a name splits it into words.
+const KIND_CACHE = new Map<string, SecretKind | null>();
+const KIND_CACHE_MAX = 4096;
+
 export function secretKind(name: string): SecretKind | undefined {
+  const cached = KIND_CACHE.get(name);
+  if (cached !== undefined) return cached ?? undefined;
+  const kind = judgeName(name);
+  if (KIND_CACHE.size >= KIND_CACHE_MAX) KIND_CACHE.clear();
+  KIND_CACHE.set(name, kind ?? null);
+  return kind;
+}
+
+function judgeName(name: string): SecretKind | undefined {
   const bare = name.replace(/^-+/, '');
   const lower = bare.toLowerCase();
   if (NOT_SECRET_RE.test(lower) || FILE_EXTENSION_RE.test(bare)) return undefined;
