@@ -7,7 +7,7 @@
  * name characters is tried once, not once per character; values are scanned forward only, and a
  * value's end is remembered for the names found inside it when it is not masked (value-ends.ts).
  */
-import { isAuthHeader, type SecretKind, secretKind } from './keys.js';
+import { isAuthHeader, optionSecretKind, type SecretKind, secretKind } from './keys.js';
 import { ValueEnds } from './value-ends.js';
 import { type Span, secretSpan, type ValueRules } from './value-span.js';
 import { REDACTED } from './values.js';
@@ -90,9 +90,10 @@ export function redactDirectives(text: string): string {
     const [whole, name, bareDirective, option] = m;
     const valueStart = m.index + whole.length;
     const key = name ?? bareDirective ?? `--${option}`;
-    const kind: SecretKind | undefined = secretKind(key.replace(/^\$/, ''));
     // A long option takes a value only when its name is a secret's; `--verbose file` is not one.
-    if (kind === undefined || (option !== undefined && kind !== 'always')) return { next: valueStart };
+    const kind: SecretKind | undefined =
+      option === undefined ? secretKind(key.replace(/^\$/, '')) : optionSecretKind(option);
+    if (kind === undefined) return { next: valueStart };
     const span = secretSpan(ends, valueStart, {
       kind,
       authScheme: isAuthHeader(key),
