@@ -44,7 +44,7 @@ const HOSTILE: Record<string, string> = {
   'BEGIN lines without END': '-----BEGIN PRIVATE KEY-----\n  ',
   'cookies without values': 'PHPSESSID=; ',
   'URL users that look random, without a host': 'https://9f8e7d6c5b4a39281716a5b4c3d2e1f0',
-  'SQL passwords without a closing quote': "IDENTIFIED BY 'x PASSWORD \"y ",
+  'SQL passwords without a closing quote': 'IDENTIFIED BY \'x PASSWORD "y ',
   'netrc words': 'machine h login u password ',
   'command lines of wrapping tools': 'sshpass -p x ',
   'htpasswd operands': 'htpasswd -b f u ',
