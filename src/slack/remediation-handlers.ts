@@ -8,6 +8,7 @@ import type { WebClient } from '@slack/web-api';
 import type { AuditLog } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
 import type { ReportFinding } from '../diagnosis/report.js';
+import { redact } from '../redact/redact.js';
 import type { Approvals, ApproveOutcome } from '../remediation/approvals.js';
 import { type ActionRequest, FINAL_STATES, type RequestHost } from '../remediation/request.js';
 import type { RequestStore } from '../remediation/request-store.js';
@@ -132,7 +133,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
       }
     } catch (err) {
       deps.logger.error({ err }, 'action request failed');
-      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+      await say(client, click, errorMessage({ kind: 'failed', detail: redact((err as Error).message) }));
     }
   });
 
@@ -198,7 +199,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
       return created(client, click, outcome.request, outcome.selfApprove);
     } catch (err) {
       deps.logger.error({ err }, 'group action request failed');
-      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+      await say(client, click, errorMessage({ kind: 'failed', detail: redact((err as Error).message) }));
     }
   });
 
@@ -215,7 +216,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
       await renderApproval(client, click, outcome, deps);
     } catch (err) {
       deps.logger.error({ err }, 'approval failed');
-      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+      await say(client, click, errorMessage({ kind: 'failed', detail: redact((err as Error).message) }));
     }
   });
 
@@ -234,7 +235,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
       await updateRequest(client, outcome.request, deps);
     } catch (err) {
       deps.logger.error({ err }, 'rejection failed');
-      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+      await say(client, click, errorMessage({ kind: 'failed', detail: redact((err as Error).message) }));
     }
   });
 }
