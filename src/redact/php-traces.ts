@@ -56,16 +56,24 @@ const CREDENTIAL_ARGS: ReadonlyMap<string, readonly number[]> = new Map<string, 
   ['sodium_crypto_secretbox', [2]],
   ['sodium_crypto_secretbox_open', [2]],
 ]);
-// Methods of any class whose second argument is a password: phpseclib's SSH2/SFTP->login,
-// PHPMailer's SMTP->authenticate, IMAP and FTP clients.
-const LOGIN_METHODS = new Set(['login', 'authenticate']);
+// Methods known by their name alone, on an object whose class a call in source does not say
+// (`$redis->auth('pw')`): phpseclib's SSH2/SFTP->login, PHPMailer's SMTP->authenticate, phpredis.
+const METHOD_ARGS: ReadonlyMap<string, readonly number[]> = new Map<string, readonly number[]>([
+  ['auth', [0]],
+  ['real_connect', [2]],
+  ['change_user', [1]],
+  ['setsaslauthdata', [1]],
+  ['login', [1]],
+  ['authenticate', [1]],
+]);
 // PDO's drivers: a string argument starting so is a DSN, and two arguments on is its password.
 const DSN_RE = /^(?:mysql|pgsql|sqlite|sqlsrv|oci|odbc|dblib|firebird|ibm|informix|cubrid):/;
 
 // A frame's callee after its "#N path(line): " or "#N [internal function]: " prefix (or after
-// "#N  " alone, PHP 7's debug_print_backtrace), or a credential call anywhere else.
+// "#N  " alone, PHP 7's debug_print_backtrace), or a credential call anywhere else: in a log, in
+// PHP source a probe printed, in `php -r '...'` on a command line (`new PDO(`, `$redis->auth(`).
 const CALL_RE =
-  /(#\d{1,5} +(?:[^\s()]+\(\d+\): |\[internal function\]: )?)?(?<![\w\\>:{}$])((?:[A-Za-z_\\][\w\\{}]*(?:->|::))?[A-Za-z_{][\w{}]*)\(/g;
+  /(#\d{1,5} +(?:[^\s()]+\(\d+\): |\[internal function\]: )?)?(new[ \t]+)?(?<![\w\\>:{}$])((?:(?:\$[A-Za-z_]\w*|[A-Za-z_\\][\w\\{}]*)(?:->|::))*[A-Za-z_{\\][\w{}\\]*)[ \t]*\(/g;
 const LINE_END = new Set(['\n', '\r', '\0']);
 
 interface Argument {
@@ -76,15 +84,16 @@ interface Argument {
 /** Reads the arguments from `from` (after the "("): each one, and where the reading ended. */
 function readArguments(text: string, from: number): { args: Argument[]; end: number } {
   const args: Argument[] = [];
-  let i = from;
+  let i = skipBlanks(text, from);
   while (i < text.length && !LINE_END.has(text[i] ?? '')) {
     if (text[i] === ')') return { args, end: i + 1 };
-    if (text[i] === "'") {
-      const close = closingQuote(text, i + 1);
+    const quote = text[i];
+    if (quote === "'" || quote === '"') {
+      const close = closingQuote(text, i + 1, quote);
       args.push({ string: { start: i + 1, end: close } });
       i = close + 1;
     } else {
-      // Array, NULL, 42, true, Object(App\User), Resource id #5
+      // Array, NULL, 42, true, Object(App\User), Resource id #5, $host
       while (i < text.length && !/[,()\n\r\0]/.test(text[i] ?? '')) i++;
       if (text[i] === '(') {
         i++;
@@ -94,30 +103,44 @@ function readArguments(text: string, from: number): { args: Argument[]; end: num
       }
       args.push({});
     }
-    if (text.startsWith(', ', i)) i += 2;
+    i = skipBlanks(text, i);
+    if (text[i] === ',') i = skipBlanks(text, i + 1);
     else if (text[i] !== ')') return { args, end: i };
   }
   return { args, end: i };
 }
 
-/** The quote that closes a string argument: the next ' before ", " or ")", else the line's end. */
-function closingQuote(text: string, from: number): number {
+function skipBlanks(text: string, from: number): number {
+  let i = from;
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  return i;
+}
+
+/**
+ * The quote that closes a string argument: the next one before "," or ")" (PHP's traces do not
+ * escape quotes inside strings), else the line's end.
+ */
+function closingQuote(text: string, from: number, quote: string): number {
   let i = from;
   for (; i < text.length && !LINE_END.has(text[i] ?? ''); i++) {
-    if (text[i] === "'" && (text.startsWith(', ', i + 1) || text[i + 1] === ')')) return i;
+    if (text[i] !== quote) continue;
+    const next = text[skipBlanks(text, i + 1)];
+    if (next === ',' || next === ')') return i;
   }
   return i;
 }
 
 /** Which arguments of a call to `callee` are secret; `inFrame`: the call is a trace's frame. */
 function secretArguments(callee: string, args: readonly Argument[], inFrame: boolean): Set<number> {
-  const lower = callee.toLowerCase();
-  const method = lower.slice(Math.max(lower.lastIndexOf('>'), lower.lastIndexOf(':')) + 1);
-  const known = CREDENTIAL_ARGS.get(lower.replace('::', '->').replace(/^\\/, ''));
-  const secret = new Set<number>(known ?? []);
-  if (known) return secret;
-  if (lower !== method && LOGIN_METHODS.has(method)) secret.add(1);
-  if (!inFrame) return secret;
+  const lower = callee.toLowerCase().replace(/::/g, '->').replace(/^\\/, '');
+  const at = lower.lastIndexOf('->');
+  const method = lower.slice(at + 2);
+  // The receiver's class without its namespace (`\\PDO`), or the function.
+  const receiver = at < 0 ? '' : lower.slice(0, at).split(/->|\\/).pop();
+  const known = CREDENTIAL_ARGS.get(at < 0 ? lower : `${receiver}->${method}`);
+  const byMethod = at < 0 ? undefined : METHOD_ARGS.get(method);
+  const secret = new Set<number>(known ?? byMethod ?? []);
+  if (secret.size > 0 || !inFrame) return secret;
   if (secretKind(method.replace(/[{}]/g, '')) === 'always') for (const i of args.keys()) secret.add(i);
   return secret;
 }
@@ -133,7 +156,7 @@ function readCalls(text: string): Call[] {
   const calls: Call[] = [];
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const inFrame = m[1] !== undefined;
-    const callee = m[2] ?? '';
+    const callee = m[2] === undefined ? (m[3] ?? '') : `${m[3] ?? ''}->__construct`;
     const callEnd = m.index + m[0].length;
     // Only a frame or a known credential call is read: any other "word(" costs nothing more.
     if (!inFrame && secretArguments(callee, [], false).size === 0) continue;

@@ -49,6 +49,9 @@ const HOSTILE: Record<string, string> = {
   'command lines of wrapping tools': 'sshpass -p x ',
   'htpasswd operands': 'htpasswd -b f u ',
   'hash kinds': '{SHA}$y$',
+  'method chains without a call': '$a->',
+  'constructor calls with unclosed double quotes': 'new PDO("',
+  'spaced arguments': "mysqli_connect( 'a' , ",
 };
 
 function fill(unit: string, length: number): string {
