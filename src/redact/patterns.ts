@@ -14,6 +14,8 @@ interface Shape {
   to: string | ((match: string, ...groups: string[]) => string);
 }
 
+// Sentry's ingest hosts (sentry.io, o1.ingest.us.sentry.io) and self-hosted ones (sentry.example.com).
+const SENTRY_HOST_RE = /(?:^|[.-])sentry(?:$|[.-])/i;
 // The base64 alphabet of crypt(3) hashes.
 const CRYPT = '[./A-Za-z0-9]';
 
@@ -26,11 +28,13 @@ const SHAPES: readonly Shape[] = [
     to: (_, scheme: string, user: string, colon: string, at: string) =>
       `${scheme}${looksRandom(user) ? REDACTED : user}${colon}${REDACTED}${at}`,
   },
-  // DSNs whose secret is the user part: `https://KEY@o1.ingest.sentry.io/1`, `https://TOKEN@github.com`.
-  // An ordinary user (`https://git@host`, `ssh://deploy@web-1`) does not look random and stays.
+  // DSNs whose secret is the user part: `https://KEY@o1.ingest.sentry.io/1` (Sentry's user is its
+  // key whatever it looks like), `https://TOKEN@github.com`. An ordinary user (`https://git@host`,
+  // `ssh://deploy@web-1`) does not look random and stays.
   {
-    re: /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/)([^\s:@/?#"'<>[\]]{16,512})(?=@)/g,
-    to: (whole, scheme: string, user: string) => (looksRandom(user) ? `${scheme}${REDACTED}` : whole),
+    re: /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/)([^\s:@/?#"'<>[\]]{1,512})(?=@([A-Za-z0-9.-]{0,253}))/g,
+    to: (whole, scheme: string, user: string, host: string) =>
+      user !== REDACTED && (looksRandom(user) || SENTRY_HOST_RE.test(host)) ? `${scheme}${REDACTED}` : whole,
   },
   // Slack incoming webhooks: the last path part is the secret; team and bot ids are not.
   {
@@ -81,6 +85,12 @@ const SHAPES: readonly Shape[] = [
   },
   {
     re: /(?<![\w}])(\{(?:S?SHA(?:256|384|512)?|S?MD5|CRYPT|PBKDF2(?:-SHA\d+)?|ARGON2)\})[A-Za-z0-9+/=.$,:-]{8,}/gi,
+    to: `$1${REDACTED}`,
+  },
+  // An htpasswd line with a DES crypt(3) hash (`htpasswd -d`): 13 characters of its alphabet,
+  // mixed case and digits, alone after the user on its line.
+  {
+    re: /^([ \t]*[A-Za-z_][\w.@-]{0,63}:)(?=[./0-9A-Za-z]{0,12}[A-Z])(?=[./0-9A-Za-z]{0,12}[a-z])(?=[./0-9A-Za-z]{0,12}[0-9./])[./0-9A-Za-z]{13}$/gm,
     to: `$1${REDACTED}`,
   },
   // MySQL's native password hash (`IDENTIFIED BY PASSWORD '*6BB4...'`, mysql.user dumps).
