@@ -28,6 +28,13 @@ const SHAPES: readonly Shape[] = [
     to: (_, scheme: string, user: string, colon: string, at: string) =>
       `${scheme}${looksRandom(user) ? REDACTED : user}${colon}${REDACTED}${at}`,
   },
+  // A URL cut short before its "@" (ps lines cut at 400 characters on the host, a log's line
+  // limit): what follows "user:" and runs to the cut is not a port, so it is the password.
+  {
+    re: /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s:@/?#"'<>[\]]+:)([^\s/?#"'<>@]+)(?=$|[\s"'<>])/g,
+    to: (whole, kept: string, rest: string) =>
+      /^\d*$/.test(rest) || rest === REDACTED ? whole : `${kept}${REDACTED}`,
+  },
   // DSNs whose secret is the user part: `https://KEY@o1.ingest.sentry.io/1` (Sentry's user is its
   // key whatever it looks like), `https://TOKEN@github.com`. An ordinary user (`https://git@host`,
   // `ssh://deploy@web-1`) does not look random and stays.

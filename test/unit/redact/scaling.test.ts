@@ -50,6 +50,7 @@ const HOSTILE: Record<string, string> = {
   'htpasswd operands': 'htpasswd -b f u ',
   'hash kinds': '{SHA}$y$',
   'method chains without a call': '$a->',
+  'URLs cut before their @': 'a://b:c ',
   'constructor calls with unclosed double quotes': 'new PDO("',
   'spaced arguments': "mysqli_connect( 'a' , ",
 };
