@@ -135,3 +135,25 @@ function isLineStart(text: string, nameStart: number): boolean {
   if (from > 0 && !/[\n\r\0]/.test(prefix)) return false;
   return LINE_PREFIX_RE.test(from === 0 ? `\n${prefix}` : prefix);
 }
+
+// PHP's print_r (`[password] => x`, the value to the end of its line) and var_dump
+// (`["password"]=>`, then `string(7) "x"` on the next line), as apps log arrays and objects.
+const DUMP =
+  /(?<![\w.-])\[("?)([A-Za-z_][\w.-]*)\1\][ \t]*=>(?:[ \t]*\r?\n[ \t]*string\(\d{1,9}\) (?="))?[ \t]*/g;
+
+export function redactDumps(text: string): string {
+  if (!text.includes('=>')) return text;
+  return rewrite(text, DUMP, (m, ends) => {
+    const [whole, quote = '', name = ''] = m;
+    const valueStart = m.index + whole.length;
+    const kind = secretKind(name);
+    if (kind === undefined) return { next: valueStart };
+    const span = secretSpan(ends, valueStart, {
+      kind,
+      authScheme: isAuthHeader(name),
+      wholeLine: kind === 'always' && quote === '',
+      variables: false,
+    });
+    return { span, next: span?.end ?? valueStart };
+  });
+}

@@ -55,6 +55,18 @@ const CREDENTIAL_ARGS: ReadonlyMap<string, readonly number[]> = new Map<string, 
   ['openssl_pkcs12_read', [2]],
   ['sodium_crypto_secretbox', [2]],
   ['sodium_crypto_secretbox_open', [2]],
+  ['odbc_connect', [2]],
+  ['odbc_pconnect', [2]],
+  ['ibase_connect', [2]],
+  ['mssql_connect', [2]],
+  // RedisCluster(name, seeds, timeout, read_timeout, persistent, auth); php-amqplib's
+  // connections (host, port, user, password); Laravel's Encrypter(key); firebase/php-jwt.
+  ['rediscluster->__construct', [5]],
+  ['amqpstreamconnection->__construct', [3]],
+  ['amqpsslconnection->__construct', [3]],
+  ['amqpsocketconnection->__construct', [3]],
+  ['encrypter->__construct', [0]],
+  ['jwt->encode', [1]],
 ]);
 // Methods known by their name alone, on an object whose class a call in source does not say
 // (`$redis->auth('pw')`): phpseclib's SSH2/SFTP->login, PHPMailer's SMTP->authenticate, phpredis.

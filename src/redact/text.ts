@@ -1,4 +1,4 @@
-import { redactAssignments, redactDirectives } from './assignments.js';
+import { redactAssignments, redactDirectives, redactDumps } from './assignments.js';
 import { redactCommandLines } from './command-lines.js';
 import { redactCredentialFiles } from './credential-files.js';
 import { redactShapes } from './patterns.js';
@@ -15,5 +15,6 @@ export function redact(text: string): string {
   out = redactCommandLines(out);
   out = redactCredentialFiles(out);
   out = redactDirectives(out);
+  out = redactDumps(out);
   return redactAssignments(out);
 }

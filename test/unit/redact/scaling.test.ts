@@ -51,6 +51,8 @@ const HOSTILE: Record<string, string> = {
   'hash kinds': '{SHA}$y$',
   'method chains without a call': '$a->',
   'URLs cut before their @': 'a://b:c ',
+  'print_r names': '[password] => [a] => ',
+  'var_dump names without a string': '["password"]=>\n  ',
   'constructor calls with unclosed double quotes': 'new PDO("',
   'spaced arguments': "mysqli_connect( 'a' , ",
 };
