@@ -28,6 +28,8 @@ interface Option {
   form: Form;
   /** The value may be the next word (`-a X`), not only glued to the option (`-pX`). */
   separate: boolean;
+  /** For 'after-user': what ends the user. */
+  userEnd?: string;
 }
 
 interface Tool {
@@ -44,15 +46,17 @@ interface Tool {
 }
 
 const value = (separate: boolean): Option => ({ form: 'value', separate });
-const afterUser: Option = { form: 'after-user', separate: true };
+const afterUser = (userEnd: string): Option => ({ form: 'after-user', separate: true, userEnd });
+const CURL_USER = afterUser(':');
 const opensslPass: Option = { form: 'openssl-pass', separate: true };
+const OPERAND: Option = { form: 'value', separate: false };
 
 // mysql's -p takes its value glued only: in `mysql -p shop` the password is prompted for.
 const MYSQL: Tool = { secrets: { p: value(false) }, valued: 'uhPSDeB' };
 const REDIS_CLI: Tool = { secrets: { a: value(true), pass: value(true) }, valued: 'hpnu' };
 const MONGO: Tool = { secrets: { p: value(true) }, valued: 'uh' };
 const LDAP: Tool = { secrets: { w: value(true) }, valued: 'DHbhpsfoyYUXR' };
-const SMB: Tool = { secrets: { U: afterUser, user: afterUser }, valued: 'WIpOsl' };
+const SMB: Tool = { secrets: { U: afterUser('%'), user: afterUser('%') }, valued: 'WIpOsl' };
 
 /** `COMMAND set NAME VALUE`: the value, when the name is a secret's. */
 function setOperands(operands: readonly string[], command: string): number[] {
@@ -114,17 +118,17 @@ const TOOLS: ReadonlyMap<string, Tool> = new Map<string, Tool>([
     'curl',
     {
       secrets: {
-        u: afterUser,
-        user: afterUser,
-        U: afterUser,
-        'proxy-user': afterUser,
+        u: CURL_USER,
+        user: CURL_USER,
+        U: CURL_USER,
+        'proxy-user': CURL_USER,
         'oauth2-bearer': value(true),
         pass: value(true),
       },
-      valued: 'HdXoAeTxrbcFFmwCKy',
+      valued: 'HdXoAeTxrbcFmwCKy',
     },
   ],
-  ['lftp', { secrets: { u: afterUser, user: afterUser }, valued: 'pef' }],
+  ['lftp', { secrets: { u: afterUser(','), user: afterUser(',') }, valued: 'pef' }],
   [
     'openssl',
     {
@@ -213,7 +217,7 @@ interface Mask {
 }
 
 /** The secret part of a value, from `start` to `end`: inside its quotes, after the user if so. */
-function secretPart(text: string, start: number, end: number, form: Form): Mask | undefined {
+function secretPart(text: string, start: number, end: number, option: Option): Mask | undefined {
   let s = start;
   let e = end;
   const q = text[s];
@@ -221,12 +225,11 @@ function secretPart(text: string, start: number, end: number, form: Form): Mask 
     s++;
     e--;
   } else if (q === "'" || q === '"') s++;
-  if (form === 'after-user') {
-    let sep = -1;
-    for (let i = s; i < e && sep < 0; i++) if (text[i] === ':' || text[i] === ',' || text[i] === '%') sep = i;
+  if (option.form === 'after-user') {
+    const sep = text.slice(s, e).indexOf(option.userEnd ?? ':');
     if (sep < 0) return undefined;
-    s = sep + 1;
-  } else if (form === 'openssl-pass') {
+    s += sep + 1;
+  } else if (option.form === 'openssl-pass') {
     if (!text.startsWith('pass:', s)) return undefined;
     s += 'pass:'.length;
   }
@@ -250,7 +253,7 @@ function readArguments(text: string, from: number, tool: Tool): { masks: Mask[];
     if (!pending && TOOL_WORDS.has(w.slice(w.lastIndexOf('/') + 1))) return { masks, next: word.start };
     at = word.end;
     if (pending && !w.startsWith('-')) {
-      const m = secretPart(text, word.start, word.end, pending.form);
+      const m = secretPart(text, word.start, word.end, pending);
       if (m) masks.push(m);
       pending = undefined;
       continue;
@@ -267,7 +270,7 @@ function readArguments(text: string, from: number, tool: Tool): { masks: Mask[];
       if (!option) continue;
       if (eq < 0) pending = option;
       else {
-        const m = secretPart(text, word.start + eq + 1, word.end, option.form);
+        const m = secretPart(text, word.start + eq + 1, word.end, option);
         if (m) masks.push(m);
       }
       continue;
@@ -281,7 +284,7 @@ function readArguments(text: string, from: number, tool: Tool): { masks: Mask[];
         const glued = i + 1 < w.length;
         if (option) {
           if (glued) {
-            const m = secretPart(text, word.start + i + 1, word.end, option.form);
+            const m = secretPart(text, word.start + i + 1, word.end, option);
             if (m) masks.push(m);
           } else if (option.separate) pending = option;
           break;
@@ -300,7 +303,7 @@ function readArguments(text: string, from: number, tool: Tool): { masks: Mask[];
   }
   for (const i of tool.secretOperands?.(operands, flags) ?? []) {
     const word = operandWords[i];
-    const m = word && secretPart(text, word.start, word.end, 'value');
+    const m = word && secretPart(text, word.start, word.end, OPERAND);
     if (m) masks.push(m);
   }
   return { masks, next: at };
