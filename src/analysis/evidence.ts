@@ -1,4 +1,5 @@
 /** Formatting shared by the analyzers' evidence lines, so reports stay short and checkable. */
+import { redactedExcerpt } from '../redact/redact.js';
 import type { Evidence } from './signals.js';
 
 /** Per analyzer: more lines than this and a report stops being read. */
@@ -21,9 +22,9 @@ export function clockTime(epoch: number, utcOffsetMin: number): string {
   return new Date((Math.floor(epoch) + utcOffsetMin * 60) * 1000).toISOString().slice(11, 19);
 }
 
+/** One line of at most `max` characters, redacted before it is cut (a cut can hide a secret). */
 export function shorten(text: string, max = 160): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+  return redactedExcerpt(text, max);
 }
 
 /** "×37 since 03:41:12" for repeats, "at 03:41:12" for one. */

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EnvError } from '../config/env.js';
 import { InventoryError, UnknownHostError } from '../config/inventory.js';
 import { PolicyError } from '../policy/policy.js';
+import { redact } from '../redact/redact.js';
 import { RunbookError } from '../runbooks/index.js';
 import { SlackAuthError } from '../slack/start-error.js';
 import { isFpmMedicError } from '../util/errors.js';
@@ -104,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`fpm-medic: ${err.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`fpm-medic: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`fpm-medic: ${redact(err instanceof Error ? err.message : String(err))}\n`);
     return EXIT.unknown;
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
+import { redact } from '../redact/redact.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -42,7 +43,7 @@ export function healthRoutes(deps: {
             return send(res, 503, 'job queue reconnecting\n');
           send(res, 200, 'ready\n');
         } catch (err) {
-          send(res, 503, `redis unavailable: ${(err as Error).message}\n`);
+          send(res, 503, `redis unavailable: ${redact((err as Error).message)}\n`);
         }
       },
     },

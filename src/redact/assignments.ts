@@ -4,9 +4,11 @@
  * forms `SetEnv DB_PASS x`, `fastcgi_param APP_SECRET x;`, `requirepass x`, `--token x`.
  *
  * Linear time: every pattern is anchored by a lookbehind to the start of its name, so a run of
- * name characters is tried once, not once per character; values are scanned forward only.
+ * name characters is tried once, not once per character; values are scanned forward only, and a
+ * value's end is remembered for the names found inside it when it is not masked (value-ends.ts).
  */
-import { isAuthHeader, type SecretKind, secretKind } from './keys.js';
+import { isAuthHeader, optionSecretKind, type SecretKind, secretKind } from './keys.js';
+import { ValueEnds } from './value-ends.js';
 import { type Span, secretSpan, type ValueRules } from './value-span.js';
 import { REDACTED } from './values.js';
 
@@ -25,15 +27,19 @@ const LOOKBACK = 64;
 // `php -i` prints "name => local value => master value": both values are the secret.
 const NEXT_VALUE_RE = /["'`]?[ \t]*=>[ \t]*/y;
 
-type Visit = (match: RegExpExecArray) => { spans?: readonly Span[]; span?: Span; next: number };
+type Visit = (
+  match: RegExpExecArray,
+  ends: ValueEnds,
+) => { spans?: readonly Span[]; span?: Span; next: number };
 
 /** Runs `pattern` over `text`, masking the spans `visit` returns. */
 function rewrite(text: string, pattern: RegExp, visit: Visit): string {
   const re = new RegExp(pattern.source, pattern.flags);
+  const ends = new ValueEnds(text);
   const out: string[] = [];
   let copied = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const { span, spans = span ? [span] : [], next } = visit(m);
+    const { span, spans = span ? [span] : [], next } = visit(m, ends);
     for (const s of spans) {
       out.push(text.slice(copied, s.start), REDACTED);
       copied = s.end;
@@ -46,7 +52,7 @@ function rewrite(text: string, pattern: RegExp, visit: Visit): string {
 }
 
 export function redactAssignments(text: string): string {
-  return rewrite(text, ASSIGNMENT, (m) => {
+  return rewrite(text, ASSIGNMENT, (m, ends) => {
     const [whole, name = '', quote = '', separator = ''] = m;
     const valueStart = m.index + whole.length;
     const kind = secretKind(name);
@@ -66,7 +72,7 @@ export function redactAssignments(text: string): string {
     };
     const spans: Span[] = [];
     for (let at = valueStart; ; ) {
-      const span = secretSpan(text, at, rules);
+      const span = secretSpan(ends, at, rules);
       if (!span) break;
       spans.push(span);
       if (separator !== '=>') break;
@@ -80,14 +86,15 @@ export function redactAssignments(text: string): string {
 }
 
 export function redactDirectives(text: string): string {
-  return rewrite(text, DIRECTIVE, (m) => {
+  return rewrite(text, DIRECTIVE, (m, ends) => {
     const [whole, name, bareDirective, option] = m;
     const valueStart = m.index + whole.length;
     const key = name ?? bareDirective ?? `--${option}`;
-    const kind: SecretKind | undefined = secretKind(key.replace(/^\$/, ''));
     // A long option takes a value only when its name is a secret's; `--verbose file` is not one.
-    if (kind === undefined || (option !== undefined && kind !== 'always')) return { next: valueStart };
-    const span = secretSpan(text, valueStart, {
+    const kind: SecretKind | undefined =
+      option === undefined ? secretKind(key.replace(/^\$/, '')) : optionSecretKind(option);
+    if (kind === undefined) return { next: valueStart };
+    const span = secretSpan(ends, valueStart, {
       kind,
       authScheme: isAuthHeader(key),
       wholeLine: false,
@@ -127,4 +134,26 @@ function isLineStart(text: string, nameStart: number): boolean {
   const prefix = text.slice(from, i);
   if (from > 0 && !/[\n\r\0]/.test(prefix)) return false;
   return LINE_PREFIX_RE.test(from === 0 ? `\n${prefix}` : prefix);
+}
+
+// PHP's print_r (`[password] => x`, the value to the end of its line) and var_dump
+// (`["password"]=>`, then `string(7) "x"` on the next line), as apps log arrays and objects.
+const DUMP =
+  /(?<![\w.-])\[("?)([A-Za-z_][\w.-]*)\1\][ \t]*=>(?:[ \t]*\r?\n[ \t]*string\(\d{1,9}\) (?="))?[ \t]*/g;
+
+export function redactDumps(text: string): string {
+  if (!text.includes('=>')) return text;
+  return rewrite(text, DUMP, (m, ends) => {
+    const [whole, quote = '', name = ''] = m;
+    const valueStart = m.index + whole.length;
+    const kind = secretKind(name);
+    if (kind === undefined) return { next: valueStart };
+    const span = secretSpan(ends, valueStart, {
+      kind,
+      authScheme: isAuthHeader(name),
+      wholeLine: kind === 'always' && quote === '',
+      variables: false,
+    });
+    return { span, next: span?.end ?? valueStart };
+  });
 }

@@ -94,6 +94,10 @@ const METADATA_WORDS = new Set([
 // a secret word.
 const NOT_SECRET_RE = /^(?:proxy|fastcgi|uwsgi|scgi|grpc|memcached)_?pass|^(?:old)?pwd$|^nopasswd$/;
 // Source files in stack traces and slow logs: `PasswordController.php:88` is a line number.
+// Session and login cookies, as access logs print them ($http_cookie, %{Cookie}i): the cookie is
+// the login. Names, not words: `session.save_path` and `SESSION_DRIVER` are settings.
+const SESSION_COOKIE_RE =
+  /^(?:PHPSESSID|JSESSIONID|ASP\.NET_SessionId|connect\.sid|sessionid|session_?id|sid|[\w.-]*_session|remember_\w+|wordpress_(?:logged_in_|sec_)?[0-9a-f]{32}|S?SESS[0-9a-f]{32}|PrestaShop-[0-9a-f]{32}|MOODLESESSION\w*|CAKEPHP|SimpleSAML(?:AuthToken)?)$/i;
 const FILE_EXTENSION_RE =
   /\.(?:php|phtml|inc|js|mjs|ts|py|rb|go|java|sh|conf|ini|log|json|ya?ml|xml|html?|twig|tpl|txt|sock|pem|crt)$/i;
 
@@ -108,8 +112,22 @@ export function nameWords(name: string): string[] {
   return words;
 }
 
+// Logs repeat the same few names thousands of times; judging a name splits it into words.
+const KIND_CACHE = new Map<string, SecretKind | null>();
+const KIND_CACHE_MAX = 4096;
+
 export function secretKind(name: string): SecretKind | undefined {
+  const cached = KIND_CACHE.get(name);
+  if (cached !== undefined) return cached ?? undefined;
+  const kind = judgeName(name);
+  if (KIND_CACHE.size >= KIND_CACHE_MAX) KIND_CACHE.clear();
+  KIND_CACHE.set(name, kind ?? null);
+  return kind;
+}
+
+function judgeName(name: string): SecretKind | undefined {
   const bare = name.replace(/^-+/, '');
+  if (SESSION_COOKIE_RE.test(bare)) return 'always';
   const lower = bare.toLowerCase();
   if (NOT_SECRET_RE.test(lower) || FILE_EXTENSION_RE.test(bare)) return undefined;
   const words = nameWords(bare);
@@ -125,6 +143,19 @@ export function secretKind(name: string): SecretKind | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A long option followed by a word takes a secret only when its last word names one: `--api-token
+ * X`, `--db-password X`, `--secret-key X`; `--no-auth-warning PING` is a flag before an operand.
+ */
+export function optionSecretKind(option: string): SecretKind | undefined {
+  const words = nameWords(option);
+  const last = words[words.length - 1] ?? '';
+  if (secretKind(last) === 'always') return 'always';
+  return (last === 'key' || last === 'keys') && secretKind(words.slice(-2).join('_')) === 'always'
+    ? 'always'
+    : undefined;
 }
 
 /** Headers whose value starts with an auth scheme worth keeping: `Authorization: Bearer [redacted]`. */

@@ -9,8 +9,9 @@ const BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
 // Any type: a BEGIN RSA closed by END EC is malformed, and its body is secret all the same.
 const END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
 // A line of a key's body: base64, a PEM header ("Proc-Type: 4,ENCRYPTED"), or blank.
+// Indented when the key sits in YAML (`tls.key: |`), a Helm value or a heredoc.
 const BODY_LINE_RE =
-  /^(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset): .*|[ \t]*)\r?$/;
+  /^[ \t]*(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset): .*|)\r?$/;
 
 export function redactPrivateKeys(text: string): string {
   if (!text.includes('PRIVATE KEY')) return text;
@@ -41,11 +42,14 @@ export function redactPrivateKeys(text: string): string {
   return out.join('');
 }
 
-/** Keeps the line breaks around the body, so the key's frame still reads as three lines. */
+/**
+ * Keeps the line breaks and indentation around the body, so the key's frame still reads as three
+ * lines at its depth.
+ */
 function maskedBody(body: string): string {
   if (body.trim() === '' || body.trim() === REDACTED) return body;
-  const lead = /^(?:\r?\n|\\n)?/.exec(body)?.[0] ?? '';
-  const trail = /(?:\r?\n|\\n)?$/.exec(body)?.[0] ?? '';
+  const lead = /^(?:\r?\n|\\n)?[ \t]*/.exec(body)?.[0] ?? '';
+  const trail = /(?:\r?\n|\\n)?[ \t]*$/.exec(body.slice(lead.length))?.[0] ?? '';
   return `${lead}${REDACTED}${trail}`;
 }
 

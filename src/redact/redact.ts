@@ -8,5 +8,6 @@
  * and linear in the input's length, so a multi-megabyte log is safe to pass through.
  */
 export { redactDeep } from './deep.js';
+export { redactedExcerpt } from './excerpt.js';
 export { redact } from './text.js';
 export { REDACTED } from './values.js';

@@ -1,5 +1,8 @@
-import { redactAssignments, redactDirectives } from './assignments.js';
+import { redactAssignments, redactDirectives, redactDumps } from './assignments.js';
+import { redactCommandLines } from './command-lines.js';
+import { redactCredentialFiles } from './credential-files.js';
 import { redactShapes } from './patterns.js';
+import { redactTraceArguments } from './php-traces.js';
 import { redactPrivateKeys } from './private-keys.js';
 
 /** Masks every secret in `text`; see redact.ts for what is kept. */
@@ -8,6 +11,10 @@ export function redact(text: string): string {
   // and a name's pass then masks the rest of a value only where the name says it is secret.
   let out = redactPrivateKeys(text);
   out = redactShapes(out);
+  out = redactTraceArguments(out);
+  out = redactCommandLines(out);
+  out = redactCredentialFiles(out);
   out = redactDirectives(out);
+  out = redactDumps(out);
   return redactAssignments(out);
 }

@@ -9,6 +9,7 @@ import type { Inventory, ResolvedHost } from '../config/inventory.js';
 import { type ApprovalSettings, DEFAULT_APPROVAL_SETTINGS, type Policy } from '../policy/access-policy.js';
 import type { GroupMembership } from '../policy/membership.js';
 import type { Actor } from '../policy/rules.js';
+import { redact } from '../redact/redact.js';
 import type { ActionId } from '../runbooks/ids.js';
 import type { ActionGuards } from './guards.js';
 import {
@@ -263,7 +264,7 @@ export class Approvals {
     try {
       await this.deps.enqueue(requestId);
     } catch (err) {
-      const reason = `could not queue the action: ${(err as Error).message}`;
+      const reason = `could not queue the action: ${redact((err as Error).message)}`;
       await requests.transition(requestId, ['approved'], 'failed', { reason, finishedAt: this.now() });
       for (const host of held) await this.deps.guards.releaseCooldown(request.action, host, requestId);
       await entry.fail(err);

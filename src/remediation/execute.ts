@@ -8,6 +8,7 @@
 import { type AuditLog, type AuditWho, becomeDetail } from '../audit/index.js';
 import type { Inventory, ResolvedHost } from '../config/inventory.js';
 import type { Policy } from '../policy/access-policy.js';
+import { redact } from '../redact/redact.js';
 import type { HistoryEntry } from '../store/report-store.js';
 import type { Transport } from '../transport/transport.js';
 import { AUTO_DEFAULTS } from './approvals.js';
@@ -157,7 +158,7 @@ async function execute(
   } catch (err) {
     await entry.fail(err);
     const t = await deps.requests.transition(requestId, ['running'], 'failed', {
-      reason: (err as Error).message,
+      reason: redact((err as Error).message),
       results: hosts.map(
         (h) => results.get(h.host) ?? { host: h.host, outcome: 'not-run', summary: 'not run' },
       ),
@@ -244,7 +245,7 @@ async function runOnHost(
         host: host.name,
         outcome: 'failed',
         changed: true,
-        summary: `the procedure stopped with an error: ${(err as Error).message}`,
+        summary: `the procedure stopped with an error: ${redact((err as Error).message)}`,
         steps: [],
         durationMs: 0,
       };

@@ -13,6 +13,7 @@ import type { Route } from '../http/routes.js';
 import type { Policy } from '../policy/access-policy.js';
 import type { GroupMembership } from '../policy/membership.js';
 import { type DiagnosisQueues, QueueUnavailableError } from '../queue/index.js';
+import { redact } from '../redact/redact.js';
 import type { ReportStore } from '../store/report-store.js';
 import type { Logger } from '../util/logger.js';
 import { commandActor, interactionActor } from './actor.js';
@@ -102,7 +103,7 @@ export function createSlackApp(deps: SlackAppDeps): App {
         args.client,
         args.command.channel_id,
         args.command.user_id,
-        errorMessage({ kind: 'failed', detail: (err as Error).message }),
+        errorMessage({ kind: 'failed', detail: redact((err as Error).message) }),
       ).catch(() => {});
     }
   });

@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
 import type { ReportFinding } from '../diagnosis/report.js';
 import type { Actor } from '../policy/rules.js';
+import { redact } from '../redact/redact.js';
 import type { Approvals, ApproveOutcome } from '../remediation/approvals.js';
 import { type ActionRequest, FINAL_STATES, type RequestHost } from '../remediation/request.js';
 import type { RequestStore } from '../remediation/request-store.js';
@@ -142,7 +143,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
       }
     } catch (err) {
       deps.logger.error({ err }, 'action request failed');
-      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+      await say(client, click, errorMessage({ kind: 'failed', detail: redact((err as Error).message) }));
     }
   });
 
@@ -205,7 +206,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
       return created(client, click, outcome.request, outcome.selfApprove);
     } catch (err) {
       deps.logger.error({ err }, 'group action request failed');
-      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+      await say(client, click, errorMessage({ kind: 'failed', detail: redact((err as Error).message) }));
     }
   });
 
@@ -219,7 +220,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
       await renderApproval(client, click, outcome, deps);
     } catch (err) {
       deps.logger.error({ err }, 'approval failed');
-      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+      await say(client, click, errorMessage({ kind: 'failed', detail: redact((err as Error).message) }));
     }
   });
 
@@ -235,7 +236,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
       await updateRequest(client, outcome.request, deps);
     } catch (err) {
       deps.logger.error({ err }, 'rejection failed');
-      await say(client, click, errorMessage({ kind: 'failed', detail: (err as Error).message }));
+      await say(client, click, errorMessage({ kind: 'failed', detail: redact((err as Error).message) }));
     }
   });
 }

@@ -6,6 +6,7 @@
  * hipages/php-fpm_exporter's JSONResponseFixer does.
  */
 import type { FpmStatus, FpmStatusProcess, PoolStatusResult, ProbeFailure } from '../../facts/types.js';
+import { redactedExcerpt } from '../../redact/redact.js';
 import { permissionFix } from '../failure-fix.js';
 import { accessHint } from '../section-failures.js';
 import type { Section } from '../sections.js';
@@ -189,7 +190,7 @@ export function parseFpmStatusSections(sections: readonly Section[]): {
           listen,
           ok: false,
           reason: 'error',
-          detail: `not a status page${statusLine ? ` (${statusLine})` : ''}${stderr}: ${detail.slice(0, 200)}`,
+          detail: `not a status page${statusLine ? ` (${statusLine})` : ''}${stderr}: ${redactedExcerpt(detail, 200)}`,
           ms,
         });
       }

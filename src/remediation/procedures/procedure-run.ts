@@ -4,7 +4,7 @@
  * Everything a step reports is redacted first (DESIGN rule 6): the audit log and Slack get the
  * same safe text.
  */
-import { redact, redactDeep } from '../../redact/redact.js';
+import { redact, redactDeep, redactedExcerpt } from '../../redact/redact.js';
 import type { ActionId } from '../../runbooks/ids.js';
 import type { ProcedureContext, ProcedureResult, StepName, StepOutcome } from '../types.js';
 
@@ -81,8 +81,7 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** One line, at most `max` characters, for a summary. */
+/** One line, at most `max` characters, for a summary: redacted before it is cut (a cut can hide a secret). */
 export function clip(text: string, max = 200): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+  return redactedExcerpt(text, max);
 }

@@ -7,23 +7,21 @@ export interface CorpusCase {
   expected: string;
 }
 
-const CORPUS = new URL('../../fixtures/redact/corpus.txt', import.meta.url);
-
 /** Text after a marker: "< x" is "x", a bare "<" an empty line. */
 function body(line: string): string {
   return line.slice(2);
 }
 
-/** The corpus's cases; see the header of corpus.txt for the format. */
-export function loadCorpus(): CorpusCase[] {
-  const lines = readFileSync(CORPUS, 'utf8').split('\n');
+/** A corpus's cases, from test/fixtures/redact; see the header of corpus.txt for the format. */
+export function loadCorpus(file = 'corpus.txt'): CorpusCase[] {
+  const lines = readFileSync(new URL(`../../fixtures/redact/${file}`, import.meta.url), 'utf8').split('\n');
   const cases: CorpusCase[] = [];
   let input: string[] = [];
   let expected: string[] = [];
   let start = 0;
   const flush = () => {
     if (input.length === 0) return;
-    if (expected.length === 0) throw new Error(`corpus.txt:${start}: "<" lines without ">" lines`);
+    if (expected.length === 0) throw new Error(`${file}:${start}: "<" lines without ">" lines`);
     cases.push({ line: start, input: input.join('\n'), expected: expected.join('\n') });
     input = [];
     expected = [];
@@ -39,7 +37,7 @@ export function loadCorpus(): CorpusCase[] {
     } else {
       flush();
       if (marker === '=') cases.push({ line: i + 1, input: body(line), expected: body(line) });
-      else if (line !== '' && marker !== '#') throw new Error(`corpus.txt:${i + 1}: unknown marker`);
+      else if (line !== '' && marker !== '#') throw new Error(`${file}:${i + 1}: unknown marker`);
     }
   }
   flush();
