@@ -1,6 +1,7 @@
 import type { HostFacts, ProbeFailure, ProbeRun } from '../facts/types.js';
 import type { StuckWorker } from '../remediation/types.js';
 import type { Finding } from '../runbooks/index.js';
+import { usersFailingWith } from './users-failing.js';
 
 /**
  * The JSON report of DESIGN.md ("CLI"): one object per host. Alerts, dashboards and scripts key on
@@ -45,7 +46,7 @@ export function reportVerdict(
   unreachable: boolean,
 ): ReportVerdict {
   if (unreachable) return 'unknown';
-  if (findings.some((f) => f.severity === 'critical')) return 'critical';
+  if (findings.some((f) => f.severity === 'critical') || usersFailingWith(findings, facts)) return 'critical';
   if (findings.some((f) => f.severity === 'warning')) return 'warning';
   return facts.probes.every((p) => p.ok) ? 'healthy' : 'unknown';
 }
