@@ -3,8 +3,9 @@
 import type { HostFacts } from '../facts/types.js';
 import { capEvidence, clockTime, shorten } from './evidence.js';
 import { DEATH_KINDS, matchDeaths } from './match.js';
-import { inWindow } from './scope.js';
+import { activePools, inWindow } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
+import { terminateCutsBeforePhp } from './timeout-chain.js';
 import { fpmWebErrors, webErrorWithRequest } from './web-log.js';
 
 export function analyzeRequestTimeouts(facts: HostFacts): AnalyzerResult<'requestTimeouts'> {
@@ -22,9 +23,16 @@ export function analyzeRequestTimeouts(facts: HostFacts): AnalyzerResult<'reques
       time: k.time,
     };
   });
+  // Kills on a pool whose terminate timeout fires before max_execution_time: the chain's doing.
+  const cutPools = new Set(
+    activePools(facts)
+      .filter((p) => terminateCutsBeforePhp(facts, p))
+      .map((p) => p.name),
+  );
+  const beforePhpLimit = kills.filter((k) => k.pool !== undefined && cutPools.has(k.pool)).length;
   return {
     key: 'requestTimeouts',
-    value: { kills: kills.length, matchedWebErrors: matches.filter((m) => m >= 0).length },
+    value: { kills: kills.length, matchedWebErrors: matches.filter((m) => m >= 0).length, beforePhpLimit },
     evidence: capEvidence(evidence),
   };
 }
