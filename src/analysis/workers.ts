@@ -157,7 +157,8 @@ export function allWorkers(facts: HostFacts, isLocal = localHosts(facts)): Worke
     facts.processes.filter((p) => p.role === 'fpm-master' && !ours.has(p.pid)).map((p) => p.pid),
   );
   for (const p of facts.processes) {
-    if (p.role !== 'fpm-worker' || seen.has(p.pid) || (ours.size > 0 && others.has(p.ppid))) continue;
+    // Even with none of ours running (FPM stopped): another master's workers are still not ours.
+    if (p.role !== 'fpm-worker' || seen.has(p.pid) || others.has(p.ppid)) continue;
     seen.add(p.pid);
     out.push(psWorker(facts, p, undefined, isLocal));
   }

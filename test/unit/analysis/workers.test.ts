@@ -36,3 +36,20 @@ describe('allWorkers', () => {
     expect(allWorkers(facts).map((w) => w.pid)).toEqual([101, 201]);
   });
 });
+
+describe('allWorkers with the diagnosed FPM stopped', () => {
+  it('leaves out the workers of another running master (fpm.config names the stopped one)', () => {
+    const otherMaster = {
+      ...worker(200, ''),
+      role: 'fpm-master' as const,
+      ppid: 1,
+      pool: undefined,
+      args: 'php-fpm: master process (/srv/other/php-fpm.conf)',
+    };
+    const facts = baseFacts({
+      fpm: { masters: [], globals: [], pools: [], php: {} },
+      processes: [otherMaster, worker(201, 'www', { ppid: 200, stat: 'R' })],
+    });
+    expect(allWorkers(facts)).toEqual([]);
+  });
+});
