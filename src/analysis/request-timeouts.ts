@@ -2,6 +2,7 @@
 
 import type { HostFacts } from '../facts/types.js';
 import { capEvidence, clockTime, shorten } from './evidence.js';
+import { fpmEpoch, isHistory } from './fpm-epoch.js';
 import { DEATH_KINDS, matchDeaths } from './match.js';
 import { activePools, inWindow } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
@@ -9,7 +10,11 @@ import { terminateCutsBeforePhp } from './timeout-chain.js';
 import { fpmWebErrors, webErrorWithRequest } from './web-log.js';
 
 export function analyzeRequestTimeouts(facts: HostFacts): AnalyzerResult<'requestTimeouts'> {
-  const kills = facts.fpmLog.filter((e) => e.kind === 'execution-timed-out' && inWindow(facts, e.time));
+  // Kills by an earlier master (before the running one started, or before a clean stop) are history.
+  const epoch = fpmEpoch(facts);
+  const kills = facts.fpmLog.filter(
+    (e) => e.kind === 'execution-timed-out' && inWindow(facts, e.time) && !isHistory(epoch, e.time),
+  );
   const web = fpmWebErrors(facts);
   const deaths = kills.map((k) => (k.pool === undefined ? { time: k.time } : { time: k.time, pool: k.pool }));
   const matches = matchDeaths(facts, deaths, web, DEATH_KINDS);

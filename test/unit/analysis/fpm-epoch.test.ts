@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { analyzeCrashes } from '../../../src/analysis/crashes.js';
 import { analyzeFpm } from '../../../src/analysis/fpm.js';
 import { fpmEpoch, lastCleanStop } from '../../../src/analysis/fpm-epoch.js';
 import { analyzeOom } from '../../../src/analysis/oom.js';
+import { analyzeRequestTimeouts } from '../../../src/analysis/request-timeouts.js';
 import { parseFpmLog } from '../../../src/probes/parsers/fpm-log.js';
-import { baseFacts, fixture, fpmCaptureContext, webCapture } from './helpers.js';
+import { baseFacts, fixture, fpmCapture, fpmCaptureContext, webCapture } from './helpers.js';
 
 /**
  * fpm-error-full.txt (captured): a master stopped on SIGTERM ("Terminating ..."), a new one
@@ -61,5 +63,19 @@ describe("OOM kills that are not this FPM's", () => {
     expect(facts.oomKills.some((k) => k.pid === 3137)).toBe(true);
     expect(evidence.some((e) => e.text.includes('Killed process 3137'))).toBe(false);
     expect(value.kernelKills + value.history).toBe(3);
+  });
+});
+
+describe('deaths from before the running master started are history', () => {
+  it('crashes and terminate-timeout kills of the captured master no longer count once a newer master runs', () => {
+    const facts = fpmCapture();
+    expect(analyzeCrashes(facts).value.count).toBeGreaterThan(0);
+    expect(analyzeRequestTimeouts(facts).value.kills).toBe(1);
+    const newer = {
+      ...facts,
+      fpm: { ...facts.fpm, masters: facts.fpm.masters.map((m) => ({ ...m, startedAt: facts.clock.now })) },
+    };
+    expect(analyzeCrashes(newer).value.count).toBe(0);
+    expect(analyzeRequestTimeouts(newer).value.kills).toBe(0);
   });
 });
