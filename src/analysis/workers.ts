@@ -108,10 +108,22 @@ function psWorker(
   };
 }
 
-function isPoolProcess(p: ProcessInfo, pool: FpmPoolConfig): boolean {
-  return (
-    p.role === 'fpm-worker' && p.pool === pool.name && (pool.masterPid <= 0 || p.ppid === pool.masterPid)
+/**
+ * FPM masters running on the host that this diagnosis is not about (the inventory's fpm.config
+ * names another, or ours is stopped): their workers are neither evidence nor action targets.
+ */
+function foreignMasters(facts: HostFacts): Set<number> {
+  const ours = new Set(facts.fpm.masters.map((m) => m.pid));
+  return new Set(
+    facts.processes.filter((p) => p.role === 'fpm-master' && !ours.has(p.pid)).map((p) => p.pid),
   );
+}
+
+function isPoolProcess(p: ProcessInfo, pool: FpmPoolConfig, foreign: Set<number>): boolean {
+  if (p.role !== 'fpm-worker' || p.pool !== pool.name) return false;
+  // A pool read from a config no running master uses (FPM stopped): another master's pool of the
+  // same name is not this one.
+  return pool.masterPid > 0 ? p.ppid === pool.masterPid : !foreign.has(p.ppid);
 }
 
 export function poolWorkers(facts: HostFacts, pool: FpmPoolConfig, isLocal = localHosts(facts)): PoolWorkers {
@@ -133,8 +145,9 @@ export function poolWorkers(facts: HostFacts, pool: FpmPoolConfig, isLocal = loc
     });
     return { pool, source: 'status', workers };
   }
+  const foreign = foreignMasters(facts);
   const workers = facts.processes
-    .filter((p) => isPoolProcess(p, pool))
+    .filter((p) => isPoolProcess(p, pool, foreign))
     .map((p) => psWorker(facts, p, pool, isLocal));
   return { pool, source: 'ps', workers };
 }
@@ -150,14 +163,10 @@ export function allWorkers(facts: HostFacts, isLocal = localHosts(facts)): Worke
       out.push(w);
     }
   }
-  // A master the inventory left out (fpm.config names another one) is not this diagnosis's: its
-  // workers are neither evidence nor anything an action may touch.
-  const ours = new Set(facts.fpm.masters.map((m) => m.pid));
-  const others = new Set(
-    facts.processes.filter((p) => p.role === 'fpm-master' && !ours.has(p.pid)).map((p) => p.pid),
-  );
+  // A master the inventory left out (fpm.config names another one, or ours is stopped) is not this
+  // diagnosis's: its workers are neither evidence nor anything an action may touch.
+  const others = foreignMasters(facts);
   for (const p of facts.processes) {
-    // Even with none of ours running (FPM stopped): another master's workers are still not ours.
     if (p.role !== 'fpm-worker' || seen.has(p.pid) || others.has(p.ppid)) continue;
     seen.add(p.pid);
     out.push(psWorker(facts, p, undefined, isLocal));
