@@ -2,6 +2,7 @@
 
 import type { FpmLogEvent, HostFacts } from '../facts/types.js';
 import { capEvidence, clockTime } from './evidence.js';
+import { fpmEpoch, isHistory } from './fpm-epoch.js';
 import { DEATH_KINDS, matchDeaths } from './match.js';
 import { inWindow } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
@@ -25,7 +26,11 @@ export function isCrash(e: FpmLogEvent): boolean {
 
 export function analyzeCrashes(facts: HostFacts): AnalyzerResult<'crashes'> {
   const off = facts.clock.utcOffsetMin;
-  const crashes = facts.fpmLog.filter((e) => isCrash(e) && inWindow(facts, e.time));
+  // A crash of an earlier master's worker (before the running one started) is history.
+  const epoch = fpmEpoch(facts);
+  const crashes = facts.fpmLog.filter(
+    (e) => isCrash(e) && inWindow(facts, e.time) && !isHistory(epoch, e.time),
+  );
   const web = fpmWebErrors(facts);
   const deaths = crashes.map((c) =>
     c.pool === undefined ? { time: c.time } : { time: c.time, pool: c.pool },

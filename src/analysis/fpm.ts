@@ -2,6 +2,7 @@
 import type { HostFacts } from '../facts/types.js';
 import { listenKey, localHosts } from './address.js';
 import { capEvidence, clockTime, occurrences, seconds } from './evidence.js';
+import { lastCleanStop } from './fpm-epoch.js';
 import { listenerOf } from './pools.js';
 import { activePools, inWindow, socketsRead } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
@@ -20,8 +21,18 @@ export function analyzeFpm(facts: HostFacts): AnalyzerResult<'fpm'> {
   const missing = socketsRead(facts) ? pools.filter((p) => !listenerOf(facts, p, isLocal)) : [];
 
   const evidence: Evidence[] = [];
+  // A stopped FPM was stopped by someone: the log says when, and which signal asked for it.
+  const stop = masters.length === 0 ? lastCleanStop(facts) : undefined;
   if (masters.length === 0) {
     evidence.push({ source: 'ps', text: 'ps: no php-fpm master process is running' });
+  }
+  if (stop) {
+    const how = stop.signal ? ` on ${stop.signal} ("${stop.text}")` : '';
+    evidence.push({
+      source: 'fpm-log',
+      text: `FPM was stopped cleanly at ${clockTime(stop.at, off)}${how}: "exiting, bye-bye!"`,
+      time: stop.at,
+    });
   }
   for (const m of masters) {
     evidence.push({
@@ -60,6 +71,9 @@ export function analyzeFpm(facts: HostFacts): AnalyzerResult<'fpm'> {
       reloads: reloads.length,
       socketsMissing: missing.filter((p) => p.listen.kind === 'unix').length,
       portsMissing: missing.filter((p) => p.listen.kind === 'tcp').length,
+      stoppedCleanly: stop !== undefined,
+      stoppedAt: stop ? clockTime(stop.at, off) : '',
+      stopSignal: stop?.signal ?? '',
     },
     evidence: capEvidence(evidence),
   };

@@ -5,6 +5,7 @@
 
 import type { FpmLogEvent, HostFacts, OomKill } from '../facts/types.js';
 import { capEvidence, clockTime, megabytes } from './evidence.js';
+import { fpmEpoch, isHistory } from './fpm-epoch.js';
 import { DEATH_KINDS, matchDeaths } from './match.js';
 import { inWindow } from './scope.js';
 import type { AnalyzerResult, Evidence } from './signals.js';
@@ -25,20 +26,46 @@ function killSummary(k: OomKill, off: number): string {
   return `kernel ${clockTime(k.time, off)}: ${head}${rss}`;
 }
 
+/**
+ * FPM logs every child's death at WARNING ("exited on signal 9"): with its log read at notice or
+ * warning level, a kernel kill of an FPM-named process it did not log is another FPM's (another
+ * instance, another container on the host). Without that log nothing can tell, and the kill counts.
+ */
+function fpmLogShowsExits(facts: HostFacts): boolean {
+  const globals = facts.fpm.globals;
+  if (globals.length === 0 || globals.some((g) => !g.errorLog || /^(error|alert)$/i.test(g.logLevel ?? ''))) {
+    return false;
+  }
+  return !globals.some((g) => facts.failures.some((f) => f.target === g.errorLog));
+}
+
 export function analyzeOom(facts: HostFacts): AnalyzerResult<'oom'> {
   const off = facts.clock.utcOffsetMin;
-  const kills = facts.oomKills.filter((k) => FPM_COMM.test(k.comm) && inWindow(facts, k.time));
-  const sigkills = facts.fpmLog.filter(
+  const epoch = fpmEpoch(facts);
+  const fpmKills = facts.oomKills.filter((k) => FPM_COMM.test(k.comm) && inWindow(facts, k.time));
+  const allSigkills = facts.fpmLog.filter(
     (e) => e.kind === 'child-exited' && e.signal === 9 && inWindow(facts, e.time),
   );
   const used = new Set<FpmLogEvent>();
-  const exits = kills.map((k) => {
-    const exit = sigkills.find(
+  const exitOf = new Map<OomKill, FpmLogEvent>();
+  for (const k of fpmKills) {
+    const exit = allSigkills.find(
       (e) => !used.has(e) && e.pid === k.pid && Math.abs(e.time - k.time) <= PID_MATCH_SEC,
     );
-    if (exit) used.add(exit);
-    return exit;
-  });
+    if (!exit) continue;
+    used.add(exit);
+    exitOf.set(k, exit);
+  }
+  // This FPM's kills: FPM logged the death, or the kill hit the memory cgroup a master runs in.
+  const ourCgroups = new Set((facts.kernel.cgroupOom ?? []).map((c) => c.path));
+  const checkable = fpmLogShowsExits(facts);
+  const ours = fpmKills.filter(
+    (k) => exitOf.has(k) || (k.memcg !== undefined && ourCgroups.has(k.memcg)) || !checkable,
+  );
+  const history = ours.filter((k) => isHistory(epoch, k.time));
+  const kills = ours.filter((k) => !isHistory(epoch, k.time));
+  const sigkills = allSigkills.filter((e) => !isHistory(epoch, e.time));
+  const exits = kills.map((k) => exitOf.get(k));
   const web = fpmWebErrors(facts);
   // FPM's own time and pool are the better anchor: the kernel's time is converted from uptime.
   const deaths = kills.map((k, i) => {
@@ -72,6 +99,18 @@ export function analyzeOom(facts: HostFacts): AnalyzerResult<'oom'> {
       });
     }
   }
+  const since = epoch.since !== undefined ? clockTime(epoch.since, off) : '';
+  const earlier = epoch.cleanStop
+    ? `before FPM was stopped cleanly at ${since}`
+    : `before the running master started at ${since}`;
+  for (const k of history) {
+    const e = exitOf.get(k);
+    evidence.push({
+      source: 'kernel',
+      text: `history, ${earlier}: ${killSummary(k, off)}${e ? ` ↔ FPM: ${e.text}` : ''}`,
+      time: k.time,
+    });
+  }
   for (const e of sigkills) {
     if (used.has(e)) continue;
     evidence.push({
@@ -89,6 +128,7 @@ export function analyzeOom(facts: HostFacts): AnalyzerResult<'oom'> {
       sigkills: sigkills.length,
       cgroupCounter: counters.reduce((sum, c) => sum + c.oomKills, 0),
       matchedWebErrors: webMatch.filter((m) => m >= 0).length,
+      history: history.length,
     },
     evidence: capEvidence(evidence),
   };

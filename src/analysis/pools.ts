@@ -81,7 +81,9 @@ function poolSignal(
 function poolEvidence(facts: HostFacts, p: PoolSignal, queueFrom: Queue['from']): Evidence[] {
   const off = facts.clock.utcOffsetMin;
   let busy = `${p.busy}/${p.maxChildren} workers busy (${
-    p.busySource === 'status' ? 'status page states' : 'ps + ss: connections accepted on the socket'
+    p.busySource === 'status'
+      ? 'status page states'
+      : 'ps + ss: the connection of a request, or a wait other than accept()'
   })`;
   if (p.busySource === 'ps' && facts.processes.length === 0) busy = 'busy workers unknown (no process table)';
   const backlog = p.backlog >= 0 ? `backlog ${p.backlog}` : 'backlog unknown';

@@ -89,6 +89,11 @@ export interface Signals {
     socketsMissing: number;
     /** TCP pools with no listener on their port; 0 when ss could not run. */
     portsMissing: number;
+    /** No master runs and FPM's log ends with a clean shutdown ("exiting, bye-bye!"). */
+    stoppedCleanly: boolean;
+    /** When that was (host clock, HH:MM:SS) and what asked for it (SIGTERM or SIGINT, SIGQUIT); '' when not. */
+    stoppedAt: string;
+    stopSignal: string;
   };
   pools: PoolSignal[];
   poolsExhausted: number;
@@ -148,6 +153,8 @@ export interface Signals {
     kills: number;
     /** Of those, matched to a web server reset/premature close within a few seconds. */
     matchedWebErrors: number;
+    /** Of the kills, those on pools whose request_terminate_timeout fires before max_execution_time. */
+    beforePhpLimit: number;
   };
   oom: {
     /** Kernel OOM kills of FPM processes (comm php-fpm*) in the window. */
@@ -162,6 +169,8 @@ export interface Signals {
     cgroupCounter: number;
     /** Kills matched by time (and pool) to a web server reset/premature close. */
     matchedWebErrors: number;
+    /** Kills of this FPM's workers before the running master started (or before the last clean stop): history. */
+    history: number;
   };
   crashes: {
     /** Workers exiting on SIGSEGV/SIGBUS/SIGABRT/SIGILL/SIGFPE. */

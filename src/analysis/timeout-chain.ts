@@ -31,6 +31,17 @@ export function maxExecutionTime(facts: HostFacts, pool: FpmPoolConfig): Setting
   return { sec: ini, from: facts.fpm.php.loadedFile ? `php.ini ${facts.fpm.php.loadedFile}` : 'php.ini' };
 }
 
+/**
+ * FPM's kill comes before PHP's own limit: request_terminate_timeout is set and max_execution_time
+ * is 0 (unlimited) or not below it. Requests killed on such a pool are killed by the chain's order,
+ * not for running too long: PHP would have let them run on.
+ */
+export function terminateCutsBeforePhp(facts: HostFacts, pool: FpmPoolConfig): boolean {
+  const rtt = pool.requestTerminateTimeoutSec;
+  const met = maxExecutionTime(facts, pool);
+  return rtt > 0 && met !== undefined && (met.sec === 0 || met.sec >= rtt);
+}
+
 export function routesTo(
   facts: HostFacts,
   pool: FpmPoolConfig,
@@ -64,12 +75,12 @@ function poolViolations(facts: HostFacts, pool: FpmPoolConfig, routes: WebFastcg
       `pool ${pool.name}: request_terminate_timeout is 0 (off): a request stuck in I/O is never killed by FPM${web}`,
     );
   }
-  if (met && rtt > 0) {
+  if (met && terminateCutsBeforePhp(facts, pool)) {
     if (met.sec === 0) {
       out.push(
         `pool ${pool.name}: max_execution_time is 0 (unlimited, ${met.from}): PHP never stops a runaway script itself; FPM kills it at request_terminate_timeout ${rtt}s and the user gets a 502`,
       );
-    } else if (met.sec >= rtt) {
+    } else {
       out.push(
         `pool ${pool.name}: max_execution_time ${met.sec}s (${met.from}) is not below request_terminate_timeout ${rtt}s: FPM kills the worker (502) before PHP can stop the script with a timeout error`,
       );

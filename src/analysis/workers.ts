@@ -4,10 +4,14 @@
  * The status page's per-process states are the best source (REFERENCE §1.6). Without them (the
  * page timed out, which is exactly when the pool is saturated, or has no status path) the process
  * table alone cannot tell a worker waiting in accept() from one waiting on a database: both sleep.
- * What does tell them apart is the socket table: a worker serving a request holds the connection
- * it accepted on the pool's listen socket (ESTAB, its local address is the listen address; Recv-Q 8
- * is the unread FCGI_STDIN record, §7.1). A worker in R or D state is counted busy too: an idle
- * worker sleeps in accept().
+ * What tells them apart:
+ * - the socket table: a worker serving a request holds the connection it accepted on the pool's
+ *   listen socket (its local address is the listen address; Recv-Q 8 is the unread FCGI_STDIN
+ *   record, §7.1) until the request ends, whatever became of the client: CLOSE-WAIT once the web
+ *   server gave up and closed its end (TCP), a unix stream whose peer is gone (peer inode 0);
+ * - the worker's own state: R or D, or a wait channel other than accept() (sleep(), poll() on a
+ *   database...). Only a worker asleep in accept() is idle.
+ * A worker with none of these (wchan unreadable, e.g. another user's process) counts as idle.
  */
 import type {
   FpmPoolConfig,
@@ -39,19 +43,34 @@ export interface PoolWorkers {
   workers: Worker[];
 }
 
+/**
+ * The kernel functions a process blocked in accept() sleeps in: inet_csk_accept (TCP, IPv4 and
+ * IPv6) and, for unix sockets, unix_accept or the datagram wait it calls. An idle FPM worker sleeps
+ * in exactly this; any other wait channel is a request in progress.
+ */
+const ACCEPT_WCHAN = /^(inet_csk_accept|unix_accept|skb_wait_for_more_packets|skb_recv_datagram)$/;
+
+/** ps shows wchan with its leading underscores stripped (procps), /proc/PID/wchan with them. */
+export function waitsInAccept(wchan: string): boolean {
+  return ACCEPT_WCHAN.test(wchan.replace(/^_+/, ''));
+}
+
 /** The status request fpm-medic itself sent occupies a worker that would otherwise be idle. */
 function isOwnStatusRequest(p: FpmStatusProcess, statusPath: string | undefined): boolean {
   return p.requestUri.split('?')[0] === (statusPath ?? '/status');
 }
 
-/** Did this worker accept `c` on one of the sockets it listens on (i.e. is it serving it)? */
+/**
+ * Did this worker accept `c` on one of the sockets it listens on (i.e. is it serving it)? Any state
+ * counts: the worker holds the connection until its request ends, even once the peer has left.
+ */
 function acceptedHere(
   facts: HostFacts,
   c: SocketConnection,
   pool: FpmPoolConfig | undefined,
   isLocal: LocalTest,
 ): boolean {
-  if (c.state !== 'ESTAB') return false;
+  if (c.state === 'LISTEN' || c.state === 'UNCONN') return false;
   const local = parseEndpoint(c.local);
   if (!local) return false;
   if (pool && reaches(local, pool.listen, isLocal)) return true;
@@ -69,7 +88,8 @@ function busyByPs(
   isLocal: LocalTest,
 ): boolean {
   if (/^[RD]/.test(p.stat)) return true;
-  return facts.connections.some((c) => c.pid === p.pid && acceptedHere(facts, c, pool, isLocal));
+  if (facts.connections.some((c) => c.pid === p.pid && acceptedHere(facts, c, pool, isLocal))) return true;
+  return p.wchan !== undefined && !waitsInAccept(p.wchan);
 }
 
 function psWorker(
@@ -88,10 +108,22 @@ function psWorker(
   };
 }
 
-function isPoolProcess(p: ProcessInfo, pool: FpmPoolConfig): boolean {
-  return (
-    p.role === 'fpm-worker' && p.pool === pool.name && (pool.masterPid <= 0 || p.ppid === pool.masterPid)
+/**
+ * FPM masters running on the host that this diagnosis is not about (the inventory's fpm.config
+ * names another, or ours is stopped): their workers are neither evidence nor action targets.
+ */
+function foreignMasters(facts: HostFacts): Set<number> {
+  const ours = new Set(facts.fpm.masters.map((m) => m.pid));
+  return new Set(
+    facts.processes.filter((p) => p.role === 'fpm-master' && !ours.has(p.pid)).map((p) => p.pid),
   );
+}
+
+function isPoolProcess(p: ProcessInfo, pool: FpmPoolConfig, foreign: Set<number>): boolean {
+  if (p.role !== 'fpm-worker' || p.pool !== pool.name) return false;
+  // A pool read from a config no running master uses (FPM stopped): another master's pool of the
+  // same name is not this one.
+  return pool.masterPid > 0 ? p.ppid === pool.masterPid : !foreign.has(p.ppid);
 }
 
 export function poolWorkers(facts: HostFacts, pool: FpmPoolConfig, isLocal = localHosts(facts)): PoolWorkers {
@@ -113,8 +145,9 @@ export function poolWorkers(facts: HostFacts, pool: FpmPoolConfig, isLocal = loc
     });
     return { pool, source: 'status', workers };
   }
+  const foreign = foreignMasters(facts);
   const workers = facts.processes
-    .filter((p) => isPoolProcess(p, pool))
+    .filter((p) => isPoolProcess(p, pool, foreign))
     .map((p) => psWorker(facts, p, pool, isLocal));
   return { pool, source: 'ps', workers };
 }
@@ -130,14 +163,11 @@ export function allWorkers(facts: HostFacts, isLocal = localHosts(facts)): Worke
       out.push(w);
     }
   }
-  // A master the inventory left out (fpm.config names another one) is not this diagnosis's: its
-  // workers are neither evidence nor anything an action may touch.
-  const ours = new Set(facts.fpm.masters.map((m) => m.pid));
-  const others = new Set(
-    facts.processes.filter((p) => p.role === 'fpm-master' && !ours.has(p.pid)).map((p) => p.pid),
-  );
+  // A master the inventory left out (fpm.config names another one, or ours is stopped) is not this
+  // diagnosis's: its workers are neither evidence nor anything an action may touch.
+  const others = foreignMasters(facts);
   for (const p of facts.processes) {
-    if (p.role !== 'fpm-worker' || seen.has(p.pid) || (ours.size > 0 && others.has(p.ppid))) continue;
+    if (p.role !== 'fpm-worker' || seen.has(p.pid) || others.has(p.ppid)) continue;
     seen.add(p.pid);
     out.push(psWorker(facts, p, undefined, isLocal));
   }

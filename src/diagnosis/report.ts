@@ -2,6 +2,7 @@ import type { HostFacts, ProbeFailure, ProbeRun } from '../facts/types.js';
 import type { StuckWorker } from '../remediation/types.js';
 import { type Coverage, runbookCoverage } from '../runbooks/coverage.js';
 import type { Finding, Runbook } from '../runbooks/index.js';
+import { usersFailingWith } from './users-failing.js';
 
 /**
  * The JSON report of DESIGN.md ("CLI"): one object per host. Alerts, dashboards and scripts key on
@@ -47,15 +48,17 @@ export interface HostReport {
  * The worst finding's severity; with none, `healthy` only when the host was fully examined. A
  * failure that hid evidence (coverage.complete false: see analysis/blind-spots.ts, per reason)
  * makes "no finding" mean "nothing found in what could be seen": `unknown` (exit 3), never
- * `healthy` (DESIGN.md rule 9).
+ * `healthy` (DESIGN.md rule 9). While users get gateway errors, any finding is critical
+ * (usersFailingWith).
  */
 export function reportVerdict(
   findings: readonly Finding[],
+  facts: HostFacts,
   coverage: Pick<Coverage, 'complete'>,
   unreachable: boolean,
 ): ReportVerdict {
   if (unreachable) return 'unknown';
-  if (findings.some((f) => f.severity === 'critical')) return 'critical';
+  if (findings.some((f) => f.severity === 'critical') || usersFailingWith(findings, facts)) return 'critical';
   if (findings.some((f) => f.severity === 'warning')) return 'warning';
   return coverage.complete ? 'healthy' : 'unknown';
 }
@@ -74,7 +77,7 @@ export function buildHostReport(input: {
   const coverage = runbookCoverage(input.runbooks ?? [], facts, findings);
   const report: HostReport = {
     host: facts.host,
-    verdict: reportVerdict(findings, coverage, input.unreachable),
+    verdict: reportVerdict(findings, facts, coverage, input.unreachable),
     durationMs: Math.round(input.durationMs),
     collectedAt: facts.collectedAt,
     windowMinutes: facts.window.minutes,

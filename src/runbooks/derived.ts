@@ -50,6 +50,8 @@ export interface Derived {
   /** request_slowlog_timeout well under the suggested request_terminate_timeout, so slow requests get traced. */
   suggestedSlowlogTimeoutSec: number;
   masterAge: string;
+  /** How FPM went down, where its log tells: "stopped cleanly at 07:41:12 (SIGTERM or SIGINT)"; else "not running". */
+  fpmStop: string;
 }
 
 export const DERIVED_SPEC: FieldsFor<Derived> = {
@@ -81,6 +83,7 @@ export const DERIVED_SPEC: FieldsFor<Derived> = {
   webReadTimeoutText: 'string',
   suggestedSlowlogTimeoutSec: 'int',
   masterAge: 'string',
+  fpmStop: 'string',
 };
 
 const DEFAULT_SOCKET = '/run/php/php-fpm.sock';
@@ -131,7 +134,14 @@ export function derive(signals: Signals): Derived {
     webReadTimeoutText: seconds(signals.timeoutChain.webReadTimeoutSec, '0'),
     suggestedSlowlogTimeoutSec: Math.max(1, Math.min(5, Math.floor(terminate / 4))),
     masterAge: signals.fpm.masterAgeSec < 0 ? 'no master running' : duration(signals.fpm.masterAgeSec),
+    fpmStop: fpmStop(signals.fpm),
   };
+}
+
+function fpmStop(fpm: Signals['fpm']): string {
+  if (fpm.masters > 0) return `running (${fpm.masters} master${fpm.masters > 1 ? 's' : ''})`;
+  if (!fpm.stoppedCleanly) return 'not running, with no clean shutdown in its log (killed or crashed)';
+  return `stopped cleanly at ${fpm.stoppedAt}${fpm.stopSignal ? ` (${fpm.stopSignal})` : ''}`;
 }
 
 /** The memory-safe total shared by pools in proportion to their current max_children. */

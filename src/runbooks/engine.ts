@@ -1,4 +1,5 @@
 import type { Evidence, Signals } from '../analysis/signals.js';
+import { actionFits } from './action-fit.js';
 import { signalsToCel } from './cel-env.js';
 import { derive } from './derived.js';
 import { RunbookEvaluationError } from './errors.js';
@@ -82,10 +83,24 @@ export function evaluateRunbooks(
   }
 
   const byId = new Map(runbooks.map((rb) => [rb.id, rb]));
+  // A conditional link holds only where its condition is true on this host (evaluated once).
+  const links = new Map<string, string[]>();
+  const explains = (id: string): string[] => {
+    const runbook = byId.get(id);
+    if (!runbook) return [];
+    let targets = links.get(id);
+    if (!targets) {
+      targets = runbook.explains
+        .filter((link) => link.when === undefined || test(runbook, link.when))
+        .map((link) => link.runbook);
+      links.set(id, targets);
+    }
+    return targets;
+  };
   const symptomsOf = new Map<string, string[]>();
   const explainedBy = new Map<string, string[]>();
   for (const id of matches.keys()) {
-    const symptoms = reachable(id, byId).filter((other) => matches.has(other));
+    const symptoms = reachable(id, explains).filter((other) => matches.has(other));
     symptomsOf.set(id, symptoms);
     for (const symptom of symptoms) explainedBy.set(symptom, [...(explainedBy.get(symptom) ?? []), id]);
   }
@@ -106,7 +121,7 @@ export function evaluateRunbooks(
       title: renderTemplate(runbook.title, values),
       summary: renderTemplate(runbook.summary, values),
       evidence: pickEvidence(runbook.evidence, input.evidence, options),
-      actions: [...runbook.actions],
+      actions: runbook.actions.filter((action) => actionFits(action, input.signals)),
       fix: renderTemplate(runbook.fix, values),
       confidence,
       missingProbes,
@@ -135,14 +150,14 @@ export function verdictOf(findings: readonly Pick<Finding, 'severity'>[]): Verdi
 }
 
 /** Every runbook `id` explains, following explains transitively (the loader rejects cycles). */
-function reachable(id: string, byId: ReadonlyMap<string, Runbook>): string[] {
+function reachable(id: string, explains: (id: string) => string[]): string[] {
   const seen = new Set<string>();
-  const queue = [...(byId.get(id)?.explains ?? [])];
+  const queue = [...explains(id)];
   while (queue.length > 0) {
     const next = queue.shift()!;
     if (next === id || seen.has(next)) continue;
     seen.add(next);
-    queue.push(...(byId.get(next)?.explains ?? []));
+    queue.push(...explains(next));
   }
   return [...seen];
 }

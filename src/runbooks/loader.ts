@@ -11,7 +11,7 @@ import { splitFrontMatter } from './front-matter.js';
 import { FRONT_MATTER_KEYS, frontMatterSchema } from './schema.js';
 import { type FieldSpec, SIGNAL_SPEC } from './signal-spec.js';
 import { compileTemplate, type Template } from './template.js';
-import type { Runbook } from './types.js';
+import type { ExplainsLink, Runbook } from './types.js';
 
 /**
  * Runbooks are data: every runbooks/*.md is read, validated and compiled once at start-up, and
@@ -115,6 +115,11 @@ function compileRunbook(source: RunbookSource): { runbook?: Runbook; problems: R
   };
   const when = condition(['when'], data.when);
   const supporting = data.supporting.map((text, i) => condition(['supporting', i], text));
+  const explains = data.explains.map((link, i): ExplainsLink => {
+    if (typeof link === 'string') return { runbook: link };
+    const when = condition(['explains', i, 'when'], link.when);
+    return when ? { runbook: link.runbook, when } : { runbook: link.runbook };
+  });
 
   const template = (name: 'title' | 'summary' | 'fix', text: string): Template | undefined => {
     const result = compileTemplate(text, TEMPLATE_ROOT);
@@ -143,7 +148,7 @@ function compileRunbook(source: RunbookSource): { runbook?: Runbook; problems: R
       title,
       when,
       supporting: supporting.filter((c): c is CompiledCondition => c !== undefined),
-      explains: data.explains,
+      explains,
       evidence: data.evidence as (keyof Signals)[],
       summary,
       fix,
@@ -201,7 +206,7 @@ function checkAcrossFiles(runbooks: readonly Runbook[]): RunbookProblem[] {
   }
   const ids = [...byId.keys()];
   for (const rb of runbooks) {
-    for (const target of rb.explains) {
+    for (const { runbook: target } of rb.explains) {
       if (target === rb.id)
         problems.push({ file: rb.file, message: `explains: a runbook cannot explain itself` });
       else if (!byId.has(target)) {
@@ -230,7 +235,8 @@ function findCycle(byId: ReadonlyMap<string, Runbook>): string[] | undefined {
     if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
     state.set(id, 'visiting');
     stack.push(id);
-    for (const next of byId.get(id)?.explains ?? []) {
+    // Conditional links count: a cycle is a cycle on some host.
+    for (const { runbook: next } of byId.get(id)?.explains ?? []) {
       if (next === id || !byId.has(next)) continue;
       const found = visit(next);
       if (found) return found;

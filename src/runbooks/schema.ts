@@ -15,7 +15,8 @@ export const frontMatterSchema = z.strictObject({
   severity: z.enum(SEVERITIES),
   when: text,
   supporting: z.array(text).default([]),
-  explains: z.array(id).default([]),
+  /** A runbook id, or `{ runbook, when }`: it explains that one only while the CEL condition holds. */
+  explains: z.array(z.union([id, z.strictObject({ runbook: id, when: text })])).default([]),
   evidence: z.array(z.enum(SIGNAL_KEYS as [string, ...string[]])).default([]),
   summary: text,
   fix: text,

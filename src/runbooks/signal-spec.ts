@@ -74,6 +74,9 @@ export const SIGNAL_SPEC: FieldsFor<Signals> = {
       reloads: 'int',
       socketsMissing: 'int',
       portsMissing: 'int',
+      stoppedCleanly: 'bool',
+      stoppedAt: 'string',
+      stopSignal: 'string',
     },
   },
   pools: { listOf: 'PoolSignal', fields: POOL },
@@ -119,7 +122,7 @@ export const SIGNAL_SPEC: FieldsFor<Signals> = {
       },
     },
   },
-  requestTimeouts: { fields: { kills: 'int', matchedWebErrors: 'int' } },
+  requestTimeouts: { fields: { kills: 'int', matchedWebErrors: 'int', beforePhpLimit: 'int' } },
   oom: {
     fields: {
       kernelKills: 'int',
@@ -128,6 +131,7 @@ export const SIGNAL_SPEC: FieldsFor<Signals> = {
       sigkills: 'int',
       cgroupCounter: 'int',
       matchedWebErrors: 'int',
+      history: 'int',
     },
   },
   crashes: { fields: { count: 'int', matchedWebErrors: 'int', signals: 'list<string>' } },

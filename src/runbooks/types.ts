@@ -11,14 +11,23 @@ export interface Runbook {
   title: Template;
   when: CompiledCondition;
   supporting: CompiledCondition[];
-  /** Runbook ids this one is a root cause of, as written (the engine follows them transitively). */
-  explains: string[];
+  /** Runbooks this one is a root cause of, as written (the engine follows them transitively). */
+  explains: ExplainsLink[];
   evidence: (keyof Signals)[];
   summary: Template;
   fix: Template;
   actions: ActionId[];
   needs: string[];
   body: Template;
+}
+
+/**
+ * `explains: [a, { runbook: b, when: "<CEL>" }]`: a is always explained; b only while the condition
+ * holds on this host (the evidence connects the two), else b stands as a root cause of its own.
+ */
+export interface ExplainsLink {
+  runbook: string;
+  when?: CompiledCondition;
 }
 
 export type EvidenceMap = { [K in keyof Signals]?: Evidence[] };

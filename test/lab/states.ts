@@ -46,6 +46,8 @@ export const STATE_NAMES = [
   'timeout-chain-misaligned',
   'max-children-oversized',
   'slow-requests',
+  'clients-gave-up',
+  'fpm-stopped-after-oom',
 ] as const;
 export type StateName = (typeof STATE_NAMES)[number];
 
@@ -82,6 +84,23 @@ export interface StateOptions {
   'timeout-chain-misaligned': { variant?: 'terminate-zero' | 'terminate-exceeds-web' };
   'max-children-oversized': { maxChildren?: number; warmWorkers?: number };
   'slow-requests': PoolOption & { requests?: number; sleepSec?: number };
+  /**
+   * Every worker inside a long request (`sleepSec`, default 30) whose client gave up after
+   * `clientTimeoutSec` (default 4, a load balancer's timeout), and `abandoned` (default 10) more
+   * connections the clients abandoned in the accept queue (`backlog`, default 64, leaves room).
+   */
+  'clients-gave-up': PoolOption & {
+    sleepSec?: number;
+    clientTimeoutSec?: number;
+    abandoned?: number;
+    backlog?: number;
+  };
+  /**
+   * The kernel OOM-kills a worker (worker-oom-killed), then FPM is stopped cleanly (SIGTERM:
+   * "Terminating ...", "exiting, bye-bye!"). earlier-master (default): FPM was restarted in between,
+   * so the kill hit a worker of an earlier master; same-master: the OOM-hit master itself is stopped.
+   */
+  'fpm-stopped-after-oom': PoolOption & { variant?: 'earlier-master' | 'same-master' };
 }
 
 export interface StateDetails {
@@ -165,6 +184,31 @@ export interface StateDetails {
   };
   'max-children-oversized': { pool: PoolName; maxChildren: number; workerPids: number[] };
   'slow-requests': { pool: PoolName; slowlog: string; entries: number; fpmLines: string[] };
+  'clients-gave-up': {
+    pool: PoolName;
+    /** The pool's listen address: a unix socket path or `127.0.0.1:port`. */
+    socket: string;
+    maxChildren: number;
+    sleepSec: number;
+    /** The workers inside a request (every one of the pool's). */
+    workerPids: number[];
+    listenQueue: ListenQueue;
+    /** What every client got: status 0 and a timeout error. */
+    responses: HttpResult[];
+  };
+  'fpm-stopped-after-oom': {
+    pool: PoolName;
+    variant: 'earlier-master' | 'same-master';
+    killedPid: number;
+    /** The master whose worker the kernel killed, and the one stopped cleanly afterwards. */
+    oomMasterPid: number;
+    stoppedMasterPid: number;
+    dmesgLine: string;
+    /** FPM's "exiting, bye-bye!" of the clean stop. */
+    stopLine: string;
+    response: HttpResult;
+    webLine: string;
+  };
 }
 
 type Impl<S extends StateName> = (lab: LabInternals, opts: StateOptions[S]) => Promise<StateDetails[S]>;
@@ -594,6 +638,78 @@ const slowRequests: Impl<'slow-requests'> = async (lab, opts) => {
   return { pool: name, slowlog: p.slowlog, entries, fpmLines: lines };
 };
 
+const clientsGaveUp: Impl<'clients-gave-up'> = async (lab, opts) => {
+  const name = opts.pool ?? MAIN;
+  const sleepSec = opts.sleepSec ?? 30;
+  const abandoned = opts.abandoned ?? 10;
+  const clientTimeoutMs = (opts.clientTimeoutSec ?? 4) * 1000;
+  // FPM must not kill the requests first: its terminate timeout stays above the sleep, as on a
+  // host where nobody aligned it (the web server's read timeout no longer matters: clients leave).
+  const spec = withPool(lab.baselineFpm(), name, {
+    listenBacklog: opts.backlog ?? 64,
+    requestTerminateTimeout: `${sleepSec + 30}s`,
+  });
+  await lab.restartFpm(spec);
+  const p = pool(spec, name);
+  // One request per client: max_children take every worker, the rest wait in the accept queue,
+  // and every client gives up at its timeout (the web server then closes its side).
+  const t = lab.traffic({
+    path: urlOn(name, `/sleep.php?s=${sleepSec}`),
+    concurrency: p.maxChildren + abandoned,
+    durationMs: clientTimeoutMs + 5_000,
+    maxRequests: p.maxChildren + abandoned,
+    timeoutMs: clientTimeoutMs,
+  });
+  await t.done;
+  const listenQueue = await waitFor(
+    `${abandoned} abandoned connections in the ${name} accept queue`,
+    async () => {
+      const q = await listenQueueOf(p);
+      return q && q.recvQ >= abandoned ? q : undefined;
+    },
+    { timeoutMs: 10_000 },
+  );
+  const workerPids = lab.fpm.workers(name).map((w) => w.pid);
+  return {
+    pool: name,
+    socket: p.listen,
+    maxChildren: p.maxChildren,
+    sleepSec,
+    workerPids,
+    listenQueue,
+    responses: t.results,
+  };
+};
+
+const fpmStoppedAfterOom: Impl<'fpm-stopped-after-oom'> = async (lab, opts) => {
+  const name = opts.pool ?? MAIN;
+  const p = pool(lab.baselineFpm(), name);
+  const variant = opts.variant ?? 'earlier-master';
+  const oomMasterPid = lab.fpm.master?.pid ?? 0;
+  const oom = await workerOomKilled(lab, { pool: name });
+  // A restart: the new master starts outside the memory cgroup, as after a deploy or a reboot of FPM.
+  if (variant === 'earlier-master') await lab.restartFpm(lab.baselineFpm());
+  const stoppedMasterPid = lab.fpm.master?.pid ?? 0;
+  const fpmMark = markLog(lab.paths.fpmLog);
+  await lab.fpm.stop();
+  const [stopLine] = await fpmLines(lab, /exiting, bye-bye!/, fpmMark.offset);
+  const webMark = markLog(lab.web.errorLog);
+  const response = await lab.get(urlOn(name, '/health.php'));
+  // A stopped master unlinks its sockets (ENOENT); a TCP port nobody listens on refuses (111).
+  const [webLine] = await webLines(lab, isTcp(p) ? 'refused' : 'enoent', webMark.offset);
+  return {
+    pool: name,
+    variant,
+    killedPid: oom.killedPid,
+    oomMasterPid,
+    stoppedMasterPid,
+    dmesgLine: oom.dmesgLine,
+    stopLine: stopLine ?? '',
+    response,
+    webLine: webLine ?? '',
+  };
+};
+
 export const STATES: { [S in StateName]: Impl<S> } = {
   healthy,
   'pool-exhausted': poolExhausted,
@@ -609,4 +725,6 @@ export const STATES: { [S in StateName]: Impl<S> } = {
   'timeout-chain-misaligned': timeoutChainMisaligned,
   'max-children-oversized': maxChildrenOversized,
   'slow-requests': slowRequests,
+  'clients-gave-up': clientsGaveUp,
+  'fpm-stopped-after-oom': fpmStoppedAfterOom,
 };

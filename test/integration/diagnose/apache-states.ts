@@ -214,7 +214,8 @@ export const APACHE_STATES: readonly LabStateCase[] = [
       const d = await h.diagnose(since);
       expect(rootCauses(d)).toEqual(['restart-window']);
       expect(runbooksFound(d)).toEqual(['restart-window']);
-      expect(d.report.verdict).toBe('warning');
+      // Its 502/503s are in the window: the verdict follows the users (issue 11).
+      expect(d.report.verdict).toBe('critical');
       expect(evidenceText(d, 'restart-window')).toContain(
         `around the start: apache: (2)No such file or directory: AH02454`,
       );

@@ -171,7 +171,8 @@ describe('diagnose the real lab behind nginx, states on the TCP pool (discovery 
     const d = await h.diagnose(since);
     expect(rootCauses(d)).toEqual(['restart-window']);
     expect(runbooksFound(d)).toEqual(['restart-window']);
-    expect(d.report.verdict).toBe('warning');
+    // Its 502/503s are in the window: the verdict follows the users (issue 11).
+    expect(d.report.verdict).toBe('critical');
     const ev = evidenceText(d, 'restart-window');
     expect(ev).toContain(`FPM master ${s.details.newMasterPid}`);
     expect(ev).toMatch(

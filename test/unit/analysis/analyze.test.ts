@@ -53,7 +53,7 @@ describe('analyze() on the captured incident', () => {
     expect(signals.external.topPeer).toBe('127.0.0.1:19212');
     expect(signals.web.eagain).toBe(1);
     expect(signals.backlog.fullListeners).toBe(2);
-    expect(signals.oom).toMatchObject({ kernelKills: 4, matched: 1 });
+    expect(signals.oom).toMatchObject({ kernelKills: 1, matched: 1, history: 3 });
     expect(signals.timeoutChain.terminateOff).toBe(true);
     expect(signals.memory.oversized).toBe(false);
     expect(signals.probes.failed).toBe(0);
@@ -98,6 +98,9 @@ describe('analyze() on a healthy host raises nothing', () => {
       reloads: 0,
       socketsMissing: 0,
       portsMissing: 0,
+      stoppedCleanly: false,
+      stoppedAt: '',
+      stopSignal: '',
     });
     expect(signals.pools[0]).toMatchObject({ busy: 2, idle: 6, queued: 0, exhausted: false });
     expect(signals.poolsExhausted).toBe(0);
@@ -107,7 +110,7 @@ describe('analyze() on a healthy host raises nothing', () => {
     // The busy worker's database connection is a dependency, not a blocked endpoint by itself.
     expect(signals.external.endpoints.map((e) => e.peer)).toEqual(['10.0.0.20:3306']);
     expect(signals.timeoutChain).toMatchObject({ ok: true, violations: [], terminateOff: false });
-    expect(signals.requestTimeouts).toEqual({ kills: 0, matchedWebErrors: 0 });
+    expect(signals.requestTimeouts).toEqual({ kills: 0, matchedWebErrors: 0, beforePhpLimit: 0 });
     expect(signals.oom).toMatchObject({ kernelKills: 0, sigkills: 0 });
     expect(signals.crashes.count).toBe(0);
     expect(signals.memory.oversized).toBe(false);

@@ -29,6 +29,9 @@ describe('fpm: running, age, reloads, missing sockets', () => {
       reloads: 0,
       socketsMissing: 0,
       portsMissing: 0,
+      stoppedCleanly: false,
+      stoppedAt: '',
+      stopSignal: '',
     });
     expect(evidence[0]!.text).toMatch(/^ps: FPM master 27594 \(php-fpm8\.2, .*\) up \d+s, since 23:10:5\d$/);
   });

@@ -44,7 +44,7 @@ describe('pools from the captured snapshot (ps + ss, no status page)', () => {
       exhausted: true,
     });
     expect(evidence[0]!.text).toBe(
-      'pool tcp (pm static): 2/2 workers busy (ps + ss: connections accepted on the socket), 3 queued on 127.0.0.1:19210 (backlog 4096)',
+      'pool tcp (pm static): 2/2 workers busy (ps + ss: the connection of a request, or a wait other than accept()), 3 queued on 127.0.0.1:19210 (backlog 4096)',
     );
   });
 

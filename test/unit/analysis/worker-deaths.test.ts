@@ -29,7 +29,7 @@ describe('request timeouts (request_terminate_timeout kills)', () => {
 
   it('the captured kill is counted; with no web server log nothing is matched', () => {
     const { value, evidence } = analyzeRequestTimeouts(fpmCapture());
-    expect(value).toEqual({ kills: 1, matchedWebErrors: 0 });
+    expect(value).toEqual({ kills: 1, matchedWebErrors: 0, beforePhpLimit: 0 });
     expect(evidence[0]!.text).toBe(
       `FPM 03:41:39: [pool dyn] child 722, script '/tmp/fpm-medic-fpm-capture/www/sleep.php' (request: "GET /sleep.php?s=10") execution timed out (6.025608 sec), terminating (no web server error matched within 2s)`,
     );
@@ -38,7 +38,7 @@ describe('request timeouts (request_terminate_timeout kills)', () => {
   it('matches the reset nginx logs for the same pool in the same second', () => {
     const at = kill().time;
     const facts = withNginxErrors(fpmCapture(), [{ kind: 'reset', at, sock: 'dyn' }]);
-    expect(analyzeRequestTimeouts(facts).value).toEqual({ kills: 1, matchedWebErrors: 1 });
+    expect(analyzeRequestTimeouts(facts).value).toEqual({ kills: 1, matchedWebErrors: 1, beforePhpLimit: 0 });
   });
 
   it('a reset 5s later, or one naming another pool, is not this kill', () => {
@@ -50,8 +50,33 @@ describe('request timeouts (request_terminate_timeout kills)', () => {
     expect(analyzeRequestTimeouts(facts).value.matchedWebErrors).toBe(0);
   });
 
+  it("a kill on a pool whose terminate timeout comes before max_execution_time is the chain's doing", () => {
+    // The captured pool dyn: request_terminate_timeout 6s, php_value[max_execution_time] = 1 (sound).
+    const facts = fpmCapture();
+    expect(analyzeRequestTimeouts(facts).value.beforePhpLimit).toBe(0);
+    for (const met of ['6', '30', '0']) {
+      const raised = {
+        ...facts,
+        fpm: {
+          ...facts.fpm,
+          pools: facts.fpm.pools.map((p) =>
+            p.name === 'dyn' ? { ...p, phpValues: { ...p.phpValues, max_execution_time: met } } : p,
+          ),
+        },
+      };
+      expect(analyzeRequestTimeouts(raised).value, `max_execution_time ${met}`).toMatchObject({
+        kills: 1,
+        beforePhpLimit: 1,
+      });
+    }
+  });
+
   it('a quiet log: no kills', () => {
-    expect(analyzeRequestTimeouts(baseFacts()).value).toEqual({ kills: 0, matchedWebErrors: 0 });
+    expect(analyzeRequestTimeouts(baseFacts()).value).toEqual({
+      kills: 0,
+      matchedWebErrors: 0,
+      beforePhpLimit: 0,
+    });
   });
 });
 
@@ -59,15 +84,16 @@ describe('OOM kills from the captured memcg OOM (kernel.txt + php-fpm.log + ngin
   const { value, evidence } = analyzeOom(webCapture());
 
   it('counts kernel kills of php-fpm, and matches the one FPM logged by pid', () => {
-    // Four memcg kills of php-fpm8.2 in dmesg (three from earlier runs on that machine); only
-    // 27622 was a worker of this capture's master, and FPM logged its SIGKILL.
+    // Four memcg kills of php-fpm8.2 in dmesg (three from earlier runs on that machine, before this
+    // capture's master started: history); only 27622 was a worker of this master, and FPM logged its SIGKILL.
     expect(value).toEqual({
-      kernelKills: 4,
+      kernelKills: 1,
       matched: 1,
-      cgroupKills: 4,
+      cgroupKills: 1,
       sigkills: 3,
       cgroupCounter: 1,
       matchedWebErrors: 1,
+      history: 3,
     });
   });
 
@@ -101,6 +127,7 @@ describe('OOM kills from the captured memcg OOM (kernel.txt + php-fpm.log + ngin
       sigkills: 0,
       cgroupCounter: 0,
       matchedWebErrors: 0,
+      history: 0,
     });
   });
 

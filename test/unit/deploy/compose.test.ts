@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DockerfileParser } from 'dockerfile-ast';
+import { Copy, DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -127,9 +127,12 @@ describe('Dockerfile', () => {
     const final = dockerfile.getInstructions().filter((i) => i.getKeyword() === 'COPY');
     const shipped = new Set<string>();
     for (const copy of final) {
-      const args = copy.getArguments().map((a) => a.getValue());
-      const sources = args.filter((a) => !a.startsWith('--')).slice(0, -1);
-      const fromStage = args.some((a) => a.startsWith('--from='));
+      const sources = copy
+        .getArguments()
+        .map((a) => a.getValue())
+        .slice(0, -1);
+      // --from=build: copied from an earlier stage, not from this repository (flags are not arguments).
+      const fromStage = copy instanceof Copy && copy.getFlags().some((f) => f.getName() === 'from');
       for (const s of sources) {
         const path = s.replace(/^\/app\//, '').replace(/^\.\//, '');
         shipped.add(path);
