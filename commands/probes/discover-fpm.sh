@@ -101,13 +101,13 @@ guess_exe() {
   done
 }
 
-if ! fm_have ps; then
-  fm_error "$FM_NAME" missing-tool "ps is not installed; fix: apt-get install procps" target=ps
-  exit 0
-fi
-
-# The pattern is split so this awk never matches its own command line.
-titled=$(ps -eo pid=,etimes=,comm=,args= 2>/dev/null | awk 'index($0, "php-fpm: master" " process (")')
+# "PID ETIMES COMM ARGS" of each process titled as a master (the pattern is split so this awk never
+# matches its own command line). COMM is the kernel's name for it, spaces made underscores.
+titled=$(fm_ps | awk -v head="$FM_PS_HEAD" 'index($0, "php-fpm: master" " process (") { a = $0; sub(head, "", a); print $1, $8, a }' |
+  while read -r pid etimes rest; do
+    comm=$(tr ' ' _ <"/proc/$pid/comm" 2>/dev/null) || continue
+    printf '%s %s %s %s\n' "$pid" "$etimes" "${comm:-?}" "$rest"
+  done)
 
 # A process is a master only when it runs as root or as this user and its binary may be run
 # (fm_master_exe, docs/security.md): anything else that calls itself "php-fpm: master process" is

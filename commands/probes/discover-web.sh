@@ -21,7 +21,7 @@ max=${3:-2000000}
 # One line per master: KIND PID BINARY CONFIG PREFIX ("-" when absent). Apache children are
 # recognised by having an Apache parent, so only the master is kept.
 masters() {
-  ps -eo pid=,ppid=,args= 2>/dev/null | awk '
+  fm_ps_args | awk '
     function base(p) { sub(/.*\//, "", p); return p }
     {
       pid = $1; ppid = $2
@@ -194,10 +194,6 @@ dump_apache() {
     awk '$0 !~ /^[ \t]*(#|$)/ { printf "%d\t%s\n", NR, $0 }' "$f"
   done | head -c "$max"
 }
-
-if ! fm_have ps; then
-  fm_error discover-web missing-tool "ps not found" tool=ps
-fi
 
 found=$(masters)
 # Only trusted masters, "KIND PID EXE CONFIG PREFIX" with EXE their own binary; every other one is

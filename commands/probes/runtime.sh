@@ -2,9 +2,12 @@
 # MAXLINES bounds each table (default 20000).
 #
 #   @@section clock user=U               "now EPOCH", "offset +HHMM", "uptime SECONDS IDLE"; U = id -un
-#   @@section ps root=0|1                ps -eo pid,ppid,user,stat,rss,vsz,etimes,pcpu,wchan,args
+#   @@section ps root=0|1 source=ps|proc  pid,ppid,user,stat,rss,vsz,etimes,pcpu,wchan,args (fm_ps)
 #   @@section ss-listen kind=unix|tcp    ss -Hl[x|t]np: listeners, Recv-Q = queued, Send-Q = backlog
 #   @@section ss-conn kind=unix|tcp      ss -H[x|t]np, only PHP-FPM and web server processes
+#   without ss, instead (fm_proc_sockets):
+#   @@section proc-fd                    "PID COMM FD INODE" of PHP-FPM and web server sockets
+#   @@section proc-net kind=tcp|unix     the /proc/net/tcp, tcp6, unix rows that matter
 #   @@section meminfo                    /proc/meminfo
 #   @@section cgroup-memory pid=P version=1|2 path=CG   the memory limit FPM master P runs under
 #   @@section somaxconn                  /proc/sys/net/core/somaxconn
@@ -19,19 +22,18 @@ root=0
 fm_section clock "user=$(fm_val "$(id -un)")"
 printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$(cat /proc/uptime)"
 
-if fm_have ps; then
-  fm_section ps "root=$root"
-  # The processes that matter come first in the budget; the rest only fill what is left, their
-  # command lines cut short (they are context, and long ones tend to carry tokens).
-  timeout 5 ps -e -ww -o pid,ppid,user:32,stat,rss,vsz,etimes,pcpu,wchan:32,args 2>&1 |
-    awk -v max="$max" '
-      NR == 1 { print; next }
-      $10 ~ /^(php-fpm|nginx):$/ || $10 ~ /(^|\/)(php-fpm[0-9.]*|php[0-9.]*-fpm|nginx|apache2|httpd)$/ { print; next }
-      { rest[++n] = substr($0, 1, 400) }
-      END { for (i = 1; i <= n && i <= max; i++) print rest[i] }' | head -n "$max"
-else
-  fm_error ps missing-tool "ps not found" tool=ps
-fi
+# The process table (fm_ps: procps' ps, else /proc); source= says which.
+fm_section ps "root=$root" "source=$(fm_ps_source)"
+# The processes that matter come first in the budget; the rest only fill what is left, their
+# command lines cut short (they are context, and long ones tend to carry tokens).
+fm_ps | awk -v max="$max" -v head="$FM_PS_HEAD" '
+  BEGIN { print "PID PPID USER STAT RSS VSZ ELAPSED %CPU WCHAN COMMAND" }
+  {
+    a = $0; sub(head, "", a); line = $1 " " $2 " " $4 " " $5 " " $6 " " $7 " " $8 " " $9 " " $10 " " a
+    if ($11 ~ /^(php-fpm|nginx):$/ || $11 ~ /(^|\/)(php-fpm[0-9.]*|php[0-9.]*-fpm|nginx|apache2|httpd)$/) { print line; next }
+    rest[++n] = substr(line, 1, 400)
+  }
+  END { for (i = 1; i <= n && i <= max; i++) print rest[i] }' | head -n "$max"
 
 # Only PHP-FPM and web server sockets are kept: on a busy host everything else is noise.
 keep='users:\(\("(php-fpm|php[0-9.]*-fpm|php|nginx|apache2|httpd)'
@@ -44,19 +46,19 @@ if fm_have ss; then
   timeout 5 ss -Hxnp 2>&1 | grep -E "$keep" | head -n "$max"
   fm_section ss-conn kind=tcp "root=$root"
   timeout 5 ss -Htnp 2>&1 | grep -E "$keep" | head -n "$max"
-  # Without root, ss -p names only the SSH user's own processes (it reads /proc/PID/fd): the
-  # sockets of FPM processes of other users are missing above, and "no connection" must not read
-  # as "no worker waits on anything". Listen queues (ss -l) stay exact without -p.
-  if [ "$root" = 0 ]; then
-    others=$(timeout 5 ps -e -o uid=,comm= 2>/dev/null | awk -v me="$(id -u)" '$1 != me && $2 ~ /^(php-fpm|php[0-9.]*-fpm)/' | wc -l | tr -d ' ')
-    if [ "${others:-0}" -gt 0 ]; then
-      fm_error ss-conn permission "ss -p cannot name the sockets of $others PHP-FPM processes of other users as $(id -un) (their /proc/PID/fd): which worker waits on which connection is unknown" \
-        "user=$(fm_val "$(id -un)")"
-    fi
-  fi
 else
-  fm_error ss-listen missing-tool "ss not found: no listen queues or connections" tool=ss \
-    "fix=$(fm_val 'install iproute2 (apt-get install iproute2 / dnf install iproute)')"
+  # No ss (BusyBox, the php:fpm image): the same tables from /proc/net and /proc/PID/fd.
+  fm_proc_sockets "$max" "$root"
+fi
+# Without root, ss -p (or /proc/PID/fd) names only the SSH user's own processes' sockets: those of
+# FPM processes of other users are missing above, and "no connection" must not read as "no worker
+# waits on anything". Listen queues stay exact.
+if [ "$root" = 0 ]; then
+  others=$(fm_ps | awk -v me="$(id -u)" '$3 != me && $11 ~ /^(php-fpm|php[0-9.]*-fpm)/' | wc -l | tr -d ' ')
+  if [ "${others:-0}" -gt 0 ]; then
+    fm_error ss-conn permission "cannot name the sockets of $others PHP-FPM processes of other users as $(id -un) (their /proc/PID/fd): which worker waits on which connection is unknown" \
+      "user=$(fm_val "$(id -un)")"
+  fi
 fi
 
 if [ -r /proc/meminfo ]; then

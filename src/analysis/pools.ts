@@ -30,16 +30,26 @@ interface Queue {
  * is known (-1 = somaxconn, and the kernel caps any value at somaxconn, §7.3).
  */
 function queueOf(facts: HostFacts, pool: FpmPoolConfig, listener: SocketListener | undefined): Queue {
-  if (listener) return { queued: listener.recvQ, backlog: listener.sendQ, from: 'ss' };
+  if (listener) {
+    return { queued: listener.recvQ, backlog: listener.sendQ ?? configuredBacklog(facts, pool), from: 'ss' };
+  }
   const status = statusFor(facts, pool.name);
   if (pool.listen.kind === 'tcp' && status?.ok) {
     return { queued: status.status.listenQueue, backlog: status.status.listenQueueLen, from: 'status' };
   }
+  return { queued: 0, backlog: configuredBacklog(facts, pool), from: 'config' };
+}
+
+/**
+ * The backlog the kernel gives the pool's socket: listen.backlog capped at somaxconn (-1 = somaxconn,
+ * §7.3); -1 when somaxconn is not known either. Stands in where the socket table came from /proc,
+ * which does not show a listener's backlog.
+ */
+export function configuredBacklog(facts: HostFacts, pool: FpmPoolConfig): number {
   const somaxconn = facts.kernel.somaxconn;
   const configured = pool.listenBacklog;
-  let backlog = configured < 0 ? -1 : configured;
-  if (somaxconn !== undefined) backlog = configured < 0 ? somaxconn : Math.min(configured, somaxconn);
-  return { queued: 0, backlog, from: 'config' };
+  if (somaxconn === undefined) return configured < 0 ? -1 : configured;
+  return configured < 0 ? somaxconn : Math.min(configured, somaxconn);
 }
 
 function poolSignal(
@@ -78,12 +88,19 @@ function poolSignal(
   return { signal, queueFrom: q.from };
 }
 
+/** "ps + ss", or "/proc" where the host had neither (BusyBox, the php:fpm image). */
+export function tablesText(facts: Pick<HostFacts, 'sources'>): string {
+  const procs = facts.sources?.processes === 'proc' ? '/proc' : 'ps';
+  const socks = facts.sources?.sockets === 'proc' ? '/proc' : 'ss';
+  return procs === socks ? procs : `${procs} + ${socks}`;
+}
+
 function poolEvidence(facts: HostFacts, p: PoolSignal, queueFrom: Queue['from']): Evidence[] {
   const off = facts.clock.utcOffsetMin;
   let busy = `${p.busy}/${p.maxChildren} workers busy (${
     p.busySource === 'status'
       ? 'status page states'
-      : 'ps + ss: the connection of a request, or a wait other than accept()'
+      : `${tablesText(facts)}: the connection of a request, or a wait other than accept()`
   })`;
   if (p.busySource === 'ps' && facts.processes.length === 0) busy = 'busy workers unknown (no process table)';
   const backlog = p.backlog >= 0 ? `backlog ${p.backlog}` : 'backlog unknown';

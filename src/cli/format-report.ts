@@ -80,10 +80,22 @@ export function formatReportText(r: HostReport, style: TextStyle, runbookDir = '
     paint(
       style,
       'dim',
-      `  ${ok}/${r.probes.length} probes ok, ${r.durationMs} ms, last ${r.windowMinutes} min of logs`,
+      `  ${ok}/${r.probes.length} probes ok, ${r.durationMs} ms, last ${r.windowMinutes} min of logs${sourcesText(r)}`,
     ),
   );
   return `${out.join('\n')}\n`;
+}
+
+/** Said only when a table came from /proc: the host lacks ps or ss (BusyBox, a slim image). */
+function sourcesText(r: HostReport): string {
+  const s = r.sources;
+  if (!s || (s.processes === 'ps' && s.sockets === 'ss')) return '';
+  const from = (what: string, tool: string, src: string) =>
+    src === 'proc' ? `${what} from /proc (no ${tool})` : '';
+  const parts = [from('processes', 'procps ps', s.processes), from('sockets', 'ss', s.sockets)].filter(
+    Boolean,
+  );
+  return `, ${parts.join(', ')}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { HostFacts, ProbeFailure, ProbeRun } from '../facts/types.js';
+import type { HostFacts, ProbeFailure, ProbeRun, RuntimeSources } from '../facts/types.js';
 import type { StuckWorker } from '../remediation/types.js';
 import { type Coverage, runbookCoverage } from '../runbooks/coverage.js';
 import type { Finding, Runbook } from '../runbooks/index.js';
@@ -37,6 +37,11 @@ export interface HostReport {
    * before it existed.
    */
   coverage?: Coverage;
+  /**
+   * Where the process and socket tables came from: `ps`/`ss`, or `proc` where the host has no
+   * procps or iproute2 (BusyBox, the official php:fpm image). Absent when the runtime probe failed.
+   */
+  sources?: RuntimeSources;
   /**
    * FPM's process_control_timeout (the smallest, with several masters): how long a reload lets
    * in-flight requests finish; 0 cuts them off (REFERENCE §8.4). Absent when no config was read.
@@ -90,6 +95,7 @@ export function buildHostReport(input: {
     failures: facts.failures,
     coverage,
   };
+  if (facts.sources) report.sources = facts.sources;
   const pct = facts.fpm.globals.map((g) => g.processControlTimeoutSec);
   if (pct.length > 0) report.processControlTimeoutSec = Math.min(...pct);
   return report;

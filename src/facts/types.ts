@@ -215,9 +215,21 @@ export interface SocketListener {
   address: string;
   /** Connections waiting for accept(). */
   recvQ: number;
-  /** The effective backlog. */
-  sendQ: number;
+  /**
+   * The effective backlog, as ss shows it. Unset when the table came from /proc (no ss on the
+   * host), which does not show it: the pool's configured backlog stands in (analysis/backlog.ts).
+   */
+  sendQ?: number;
   pids: number[];
+}
+
+/**
+ * Where the runtime probe read the process and socket tables: procps' ps and iproute2's ss, or
+ * /proc itself where they are missing or too limited (BusyBox, the official php:fpm image).
+ */
+export interface RuntimeSources {
+  processes: 'ps' | 'proc';
+  sockets: 'ss' | 'proc';
 }
 
 export interface SocketConnection {
@@ -406,6 +418,8 @@ export interface HostFacts {
   oomKills: OomKill[];
   memory?: MemoryInfo;
   kernel: KernelInfo;
+  /** Which tools the process and socket tables came from; absent when the runtime probe failed. */
+  sources?: RuntimeSources;
   failures: ProbeFailure[];
   probes: ProbeRun[];
 }

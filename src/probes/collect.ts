@@ -164,6 +164,7 @@ export async function collectFacts(
     processes: distrustProcesses(runtime.processes, new Set([...fpm.ignoredPids, ...webFound.ignoredPids])),
     listeners: runtime.listeners,
     connections: runtime.connections,
+    ...(runtime.sources ? { sources: runtime.sources } : {}),
     fpmLog: logParsed.fpmLog,
     slowLog: logParsed.slowLog,
     accessLog: logParsed.accessLog,

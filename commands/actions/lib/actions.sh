@@ -60,7 +60,7 @@ fa_args() {
 
 # fa_workers MASTER: one line "PID TICKS POOL" per FPM worker whose parent is MASTER.
 fa_workers() {
-  ps -eo pid=,ppid=,args= 2>/dev/null |
+  fm_ps_args |
     awk -v m="$1" '$2 == m && $3 == "php-fpm:" && $4 == "pool" { print $1, $5 }' |
     while read -r wpid wpool; do
       wticks=$(fa_ticks "$wpid") || continue
@@ -71,7 +71,7 @@ fa_workers() {
 # fa_titled_masters: one line "PID CONFIG" per process titled "php-fpm: master process (CONFIG)",
 # whoever runs it: a title is only a claim.
 fa_titled_masters() {
-  ps -eo pid=,args= 2>/dev/null | awk '$2 == "php-fpm:" && $3 == "master" && $4 == "process" {
+  fm_ps_args | awk '$3 == "php-fpm:" && $4 == "master" && $5 == "process" {
     c = $0; sub(/^[^(]*\(/, "", c); sub(/\)[[:space:]]*$/, "", c); print $1, c }'
 }
 

@@ -72,11 +72,120 @@ fm_probe_end() {
   printf '\n@@probe-end %s rc=%s end=%s\n' "$1" "$2" "$(fm_ms)"
 }
 
+# The process table, from ps when it is procps' (GNU) ps, else from /proc itself: BusyBox's ps
+# knows few -o fields and the official php:fpm image has no ps at all. fm_ps prints one line per
+# process, "PID PPID UID USER STAT RSS VSZ ETIMES PCPU WCHAN ARGS" (RSS and VSZ in kB, WCHAN "-"
+# when none, ARGS the command line or [comm] for a kernel thread), the same from either source;
+# fm_ps_source says which one it uses ("ps" or "proc").
+fm_ps_source() {
+  if [ -z "${fm_pssrc:-}" ]; then
+    fm_pssrc='proc'
+    if fm_have ps && ps -e -ww -o pid=,etimes=,wchan:32= -p 1 >/dev/null 2>&1; then fm_pssrc='ps'; fi
+  fi
+  printf '%s\n' "$fm_pssrc"
+}
+
+fm_ps() {
+  if [ "$(fm_ps_source)" = ps ]; then
+    timeout 5 ps -e -ww -o pid=,ppid=,uid=,user:32=,stat=,rss=,vsz=,etimes=,pcpu=,wchan:32=,args= 2>/dev/null
+  else
+    fm_proc_ps
+  fi
+}
+
+# fm_proc_ps: fm_ps from /proc, in one pass: grep -H names the file of every line it prints (so a
+# command line holding a newline cannot pass for another process's), -s skips processes that ended
+# meanwhile. ETIMES = uptime - starttime / CLK_TCK; PCPU = CPU time / ETIMES, as ps computes them.
+fm_proc_ps() {
+  fm_tck=$(getconf CLK_TCK 2>/dev/null) || fm_tck=100
+  fm_bin=-a
+  printf 'x\n' | grep -a x >/dev/null 2>&1 || fm_bin=
+  {
+    grep -Hs '' /proc/[0-9]*/stat /proc/[0-9]*/wchan
+    grep -Hs -E '^(Uid|VmRSS|VmSize):' /proc/[0-9]*/status
+    # shellcheck disable=SC2086 # $fm_bin is empty or -a (GNU grep's "binary as text")
+    grep -Hs $fm_bin '' /proc/[0-9]*/cmdline | tr '\0' ' '
+  } | awk -v tck="${fm_tck:-100}" -v up="$(cut -d' ' -f1 /proc/uptime)" '
+    FNR == NR { if (split($0, f, ":") >= 3) name[f[3]] = f[1]; next }
+    {
+      c = index($0, ":"); file = substr($0, 1, c - 1); v = substr($0, c + 1)
+      n = split(file, part, "/"); pid = part[3]; what = part[4]
+      if (what == "stat") {
+        seen[pid] = 1
+        o = index(v, "("); e = length(v); while (e > 0 && substr(v, e, 1) != ")") e--
+        comm[pid] = substr(v, o + 1, e - o - 1)
+        split(substr(v, e + 2), st, " ")
+        state[pid] = st[1]; ppid[pid] = st[2]
+        cpu[pid] = st[12] + st[13]; start[pid] = st[20]
+      } else if (what == "wchan") {
+        wchan[pid] = v
+      } else if (what == "cmdline") {
+        args[pid] = (pid in args) ? args[pid] " " v : v
+      } else if (what == "status") {
+        split(v, kv, " ")
+        if (v ~ /^Uid:/) uid[pid] = kv[2]
+        else if (v ~ /^VmRSS:/) rss[pid] = kv[2]
+        else if (v ~ /^VmSize:/) vsz[pid] = kv[2]
+      }
+    }
+    END {
+      for (pid in seen) {
+        el = int(up - start[pid] / tck); if (el < 0) el = 0
+        pc = el > 0 ? (cpu[pid] / tck) * 100 / el : 0
+        a = args[pid]; sub(/ +$/, "", a); sub(/^ +/, "", a); if (a == "") a = "[" comm[pid] "]"
+        gsub(/[[:cntrl:]]/, "?", a)
+        w = wchan[pid]; if (w == "" || w == "0") w = "-"
+        u = uid[pid]; user = (u in name) ? name[u] : u
+        if (length(user) > 32) user = u
+        printf "%s %s %s %s %s %d %d %d %.1f %s %s\n", pid, ppid[pid], u, user, state[pid], rss[pid], vsz[pid], el, pc, w, a
+      }
+    }' /etc/passwd -
+}
+
+# What precedes ARGS in a line of fm_ps, for awk's sub(): ARGS keeps its own spacing.
+FM_PS_HEAD='^ *[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +'
+
+# fm_ps_args: "PID PPID ARGS" of every process, from fm_ps.
+fm_ps_args() {
+  fm_ps | awk -v head="$FM_PS_HEAD" '{ a = $0; sub(head, "", a); print $1, $2, a }'
+}
+
+# fm_socket_fds: "PID COMM FD INODE" for each socket an FPM or web server process holds, read from
+# /proc/PID/fd (other users' are readable by root only): what ss -p shows, where there is no ss.
+fm_socket_fds() {
+  grep -Hs -E '^(php-fpm|php[0-9.]*-fpm|php|nginx|apache2|httpd)' /proc/[0-9]*/comm |
+    while IFS= read -r fm_line; do
+      fm_pid=${fm_line#/proc/}
+      fm_pid=${fm_pid%%/*}
+      # shellcheck disable=SC2012 # ls -l is the one way to read every fd link with one process
+      ls -l "/proc/$fm_pid/fd" 2>/dev/null | awk -v pid="$fm_pid" -v comm="${fm_line#*:}" '
+        $NF ~ /^socket:\[[0-9]+\]$/ { i = $NF; gsub(/[^0-9]/, "", i); gsub(/[[:space:]]/, "_", comm); print pid, comm, $(NF - 2), i }'
+    done
+}
+
+# fm_proc_sockets MAXLINES ROOT(0|1): the socket tables ss would give, from /proc: the FPM and web server
+# processes' socket fds (proc-fd), then the rows of /proc/net/tcp, tcp6 and unix that matter
+# (proc-net): every listener, every socket those processes hold, and the unix connections not yet
+# accepted (inode 0, state 02: what is queued on a unix listener; /proc shows no queue length).
+fm_proc_sockets() {
+  fm_fds=$(fm_socket_fds)
+  fm_section proc-fd "root=$2"
+  printf '%s\n' "$fm_fds" | head -n "$1"
+  fm_section proc-net kind=tcp
+  { printf '%s\n--\n' "$fm_fds"; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; } |
+    awk 'p == 0 { if ($0 == "--") p = 1; else want[$4] = 1; next }
+      $1 != "sl" && ($4 == "0A" || ($10 in want))' | head -n "$1"
+  fm_section proc-net kind=unix
+  { printf '%s\n--\n' "$fm_fds"; cat /proc/net/unix 2>/dev/null; } |
+    awk 'p == 0 { if ($0 == "--") p = 1; else want[$4] = 1; next }
+      $1 != "Num" && ($4 == "00010000" || ($7 in want) || ($7 == 0 && $6 == "02" && NF >= 8))' | head -n "$1"
+}
+
 # fm_fpm_memcgs: one line "PID VERSION BASE PATH" per trusted FPM master (at most 20): the memory cgroup it
 # runs in, v1 (BASE /sys/fs/cgroup/memory) or v2 (BASE /sys/fs/cgroup or .../unified); the
 # directory is BASE followed by PATH. PATH comes last so that `read` keeps any space in it.
 fm_fpm_memcgs() {
-  ps -eo pid=,args= 2>/dev/null | awk '$2 == "php-fpm:" && $3 == "master" { print $1 }' | head -n 20 |
+  fm_ps_args | awk '$3 == "php-fpm:" && $4 == "master" { print $1 }' | head -n 20 |
     while read -r pid; do
       # A process that only calls itself a master (another user's) is not FPM's cgroup.
       fm_trusted_pid "$pid" >/dev/null || continue

@@ -4,6 +4,7 @@ import type {
   MemoryInfo,
   ProbeFailure,
   ProcessInfo,
+  RuntimeSources,
   SocketConnection,
   SocketListener,
 } from '../../facts/types.js';
@@ -12,6 +13,7 @@ import { type Section, splitSections } from '../sections.js';
 import { parseClock } from './clock.js';
 import { parseKernelInfo } from './kernel.js';
 import { parseCgroupMemory, parseMeminfo } from './meminfo.js';
+import { parseProcSockets } from './proc-net.js';
 import { parsePs } from './ps.js';
 import { parseSsConnections, parseSsListeners } from './ss.js';
 
@@ -24,6 +26,8 @@ export interface RuntimeFacts {
   connections: SocketConnection[];
   memory?: MemoryInfo;
   kernel: KernelInfo;
+  /** Which tools the process and socket tables came from (ps/ss, or /proc where they are missing). */
+  sources?: RuntimeSources;
   failures: ProbeFailure[];
 }
 
@@ -44,12 +48,26 @@ export function parseRuntime(output: string | Section[]): RuntimeFacts {
   if (clock) facts.clock = clock;
   const user = ok.find((s) => s.name === 'clock')?.attrs.user;
   if (user) facts.user = user;
-  const ps = body('ps');
-  if (ps !== undefined && clock) facts.processes = parsePs(ps, clock);
+  const ps = ok.find((s) => s.name === 'ps');
+  if (ps !== undefined && clock) facts.processes = parsePs(ps.body, clock);
   for (const s of ok) {
     const kind = s.attrs.kind === 'unix' || s.attrs.kind === 'tcp' ? s.attrs.kind : undefined;
     if (s.name === 'ss-listen') facts.listeners.push(...parseSsListeners(s.body, kind));
     if (s.name === 'ss-conn') facts.connections.push(...parseSsConnections(s.body, kind));
+  }
+  // No ss on the host: the same tables, read from /proc/net and /proc/PID/fd.
+  const fds = body('proc-fd');
+  if (fds !== undefined) {
+    const net = (kind: string) => ok.find((s) => s.name === 'proc-net' && s.attrs.kind === kind)?.body;
+    const tables = parseProcSockets({ fds, tcp: net('tcp'), unix: net('unix') });
+    facts.listeners.push(...tables.listeners);
+    facts.connections.push(...tables.connections);
+  }
+  if (ps !== undefined) {
+    facts.sources = {
+      processes: ps.attrs.source === 'proc' ? 'proc' : 'ps',
+      sockets: fds !== undefined ? 'proc' : 'ss',
+    };
   }
   // The tightest limit any FPM master runs under is the one that OOM-kills its workers first.
   const limits = ok
