@@ -11,6 +11,7 @@ packages=(
   openssh-server openssh-client                  # real sshd on loopback for the transport
   shellcheck iproute2 procps util-linux lsof curl pssh redis-server
   sudo                                           # a non-root SSH user with become (ssh.become: sudo)
+  busybox                                        # an Alpine-like host: probes under BusyBox applets alone
   prometheus-alertmanager                        # a real Alertmanager delivering webhooks (alert tests)
 )
 missing=()

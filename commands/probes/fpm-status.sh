@@ -51,7 +51,7 @@ query() {
   fi
   if ! fm_have cgi-fcgi; then
     # shellcheck disable=SC2086
-    fm_error "$FM_NAME" missing-tool "cgi-fcgi is not installed; fix: apt-get install libfcgi-bin (Debian/Ubuntu) or dnf install fcgi (RHEL)" $attrs >"$out"
+    fm_error "$FM_NAME" missing-tool "cgi-fcgi is not installed; fix: apt-get install libfcgi-bin (Debian/Ubuntu), dnf install fcgi (RHEL) or apk add fcgi (Alpine)" $attrs >"$out"
     return
   fi
   target=$(connect_target "$listen")

@@ -264,7 +264,7 @@ fa_ping() {
   attrs="pool=$(fm_val "$1") listen=$(fm_val "$2") path=$(fm_val "$3")"
   if ! fm_have cgi-fcgi; then
     # shellcheck disable=SC2086 # attrs: key=value words without spaces
-    fm_error ping missing-tool "cgi-fcgi is not installed; fix: apt-get install libfcgi-bin (Debian/Ubuntu) or dnf install fcgi (RHEL)" $attrs
+    fm_error ping missing-tool "cgi-fcgi is not installed; fix: apt-get install libfcgi-bin (Debian/Ubuntu), dnf install fcgi (RHEL) or apk add fcgi (Alpine)" $attrs
     return
   fi
   target=$(fa_connect_target "$2")
