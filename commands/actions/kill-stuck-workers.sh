@@ -4,8 +4,8 @@
 #
 #   kill PID MASTER STARTED POOL CONN [PID MASTER STARTED POOL CONN ...]
 #     STARTED: epoch seconds the worker started (matched within 2 s); CONN: the request's connection,
-#     unix:INODE (the accepted socket, as in /proc/PID/fd) or tcp:LOCAL,PEER (as ss prints them,
-#     with [ and ] written %5B and %5D).
+#     unix:INODE or inode:INODE (the accepted socket, as in /proc/PID/fd) or tcp:LOCAL,PEER (as ss
+#     prints them, with [ and ] written %5B and %5D; ESTAB or CLOSE-WAIT once the client gave up).
 #     @@section worker pid= result=killed signal=TERM|KILL ms=
 #     @@section worker pid= result=skipped reason=gone|not-a-worker|restarted|moved-on|survived|error [started= ppid= title=]
 #     started: when the process now at PID started (epoch seconds, to the hundredth)
@@ -17,8 +17,8 @@ phase=${1:-}
 # holds_request PID CONN: the worker still holds the connection it accepted the request on.
 holds_request() {
   case $2 in
-    unix:*)
-      want="socket:[${2#unix:}]"
+    unix:* | inode:*)
+      want="socket:[${2#*:}]"
       for fd in "/proc/$1/fd/"*; do
         [ "$(readlink "$fd" 2>/dev/null)" = "$want" ] && return 0
       done
@@ -29,7 +29,7 @@ holds_request() {
       local_addr=$(printf '%s' "${pair%%,*}" | sed 's/%5B/[/g; s/%5D/]/g')
       peer_addr=$(printf '%s' "${pair#*,}" | sed 's/%5B/[/g; s/%5D/]/g')
       timeout 5 ss -Htnp 2>/dev/null |
-        awk -v l="$local_addr" -v p="$peer_addr" -v who="pid=$1," '$1 == "ESTAB" && $4 == l && $5 == p && index($0, who) { f = 1 } END { exit !f }'
+        awk -v l="$local_addr" -v p="$peer_addr" -v who="pid=$1," '($1 == "ESTAB" || $1 == "CLOSE-WAIT") && $4 == l && $5 == p && index($0, who) { f = 1 } END { exit !f }'
       ;;
     *) return 1 ;;
   esac

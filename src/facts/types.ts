@@ -237,7 +237,10 @@ export interface SocketConnection {
   state: string;
   local: string;
   peer: string;
-  /** unix sockets: ss prints inodes; a connection's two ends name each other's inode. */
+  /**
+   * The socket's inode, as in /proc/PID/fd: ss prints it for unix sockets (a connection's two ends
+   * name each other's); read from /proc, TCP sockets have it too.
+   */
   localInode?: number;
   peerInode?: number;
   recvQ: number;

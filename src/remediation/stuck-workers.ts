@@ -35,9 +35,11 @@ function poolOf(facts: HostFacts, w: Worker, proc: ProcessInfo): FpmPoolConfig |
 }
 
 /**
- * The connection the worker accepted its request on: its ESTAB socket whose local end is the
- * pool's listen address (the one workers.ts counts as "serving"). Without the pool's config, a
- * listener the worker shares (it inherited the listen fd) stands in for it.
+ * The connection the worker accepted its request on: its socket whose local end is the pool's
+ * listen address (the one workers.ts counts as "serving"), ESTAB or CLOSE-WAIT (the client gave up;
+ * the worker still holds it). Without the pool's config, a listener the worker shares (it inherited
+ * the listen fd) stands in for it. Named by inode where the table gives one (unix sockets; TCP
+ * read from /proc), else by its two ends as ss prints them.
  */
 export function acceptedConn(
   facts: HostFacts,
@@ -52,11 +54,12 @@ export function acceptedConn(
         .map((l) => parseEndpoint(l.address))
         .filter((a) => a !== undefined);
   for (const c of facts.connections) {
-    if (c.pid !== pid || c.state !== 'ESTAB') continue;
+    if (c.pid !== pid || (c.state !== 'ESTAB' && c.state !== 'CLOSE-WAIT')) continue;
     const local = parseEndpoint(c.local);
     if (!local || !listens.some((l) => reaches(local, l, isLocal))) continue;
     if (c.kind === 'unix' && c.localInode !== undefined) return `unix:${c.localInode}`;
-    if (c.kind === 'tcp') return `tcp:${c.local},${c.peer}`;
+    if (c.kind === 'tcp')
+      return c.localInode !== undefined ? `inode:${c.localInode}` : `tcp:${c.local},${c.peer}`;
   }
   return undefined;
 }

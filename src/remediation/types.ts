@@ -20,7 +20,8 @@ export interface StuckWorker {
   masterPid: number;
   /**
    * The request's identity: the connection the worker accepted it on. `unix:<inode>` (the local
-   * inode of the accepted unix socket, as in /proc/PID/fd) or `tcp:<local>,<peer>`.
+   * inode of the accepted unix socket, as in /proc/PID/fd), `inode:<inode>` (a TCP socket's, where
+   * the table came from /proc) or `tcp:<local>,<peer>` (as ss prints them).
    */
   conn: string;
   /** "GET /api.php", when the status page said. */

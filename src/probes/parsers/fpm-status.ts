@@ -151,7 +151,8 @@ export function countProcessStates(status: FpmStatus): { idle: number; busy: num
   return { idle, busy: status.processes.length - idle };
 }
 
-const MISSING_CGI_FCGI_FIX = 'apt-get install libfcgi-bin (Debian/Ubuntu), dnf install fcgi (RHEL) or apk add fcgi (Alpine)';
+const MISSING_CGI_FCGI_FIX =
+  'apt-get install libfcgi-bin (Debian/Ubuntu), dnf install fcgi (RHEL) or apk add fcgi (Alpine)';
 
 /**
  * The fpm-status sections -> one result per pool, in probe order. Failures that mean "could

@@ -43,7 +43,11 @@ const UNIX_STATES: Record<string, string> = {
 };
 const UNIX_LISTENING = '00010000';
 
-/** proc-fd lines -> the processes holding each socket inode, in the order listed. */
+/**
+ * proc-fd lines -> the processes holding each socket inode, highest pid first: ss names a shared
+ * socket's holders in that order (it prepends each one found while walking /proc), and a
+ * connection is reported for the first (nginx's master and worker share their channel sockets).
+ */
 export function parseProcFds(body: string): Map<number, Holder[]> {
   const out = new Map<number, Holder[]>();
   for (const line of body.split('\n')) {
@@ -54,6 +58,7 @@ export function parseProcFds(body: string): Map<number, Holder[]> {
     if (!holders.some((h) => h.pid === Number(m[1]))) holders.push({ pid: Number(m[1]), process: m[2]! });
     out.set(inode, holders);
   }
+  for (const holders of out.values()) holders.sort((a, b) => b.pid - a.pid);
   return out;
 }
 
@@ -129,6 +134,7 @@ function tcpRows(body: string, holders: Map<number, Holder[]>, out: ProcSockets)
       state,
       local,
       peer,
+      localInode: Number(f[9]),
       recvQ: rx,
       sendQ: tx,
       pid: first.pid,

@@ -6,7 +6,8 @@
 import { SAFE_ARG } from '../../transport/shell-quote.js';
 import type { StuckWorker } from '../types.js';
 
-const UNIX = /^unix:\d+$/;
+/** A socket by its inode: unix:INODE, or inode:INODE for a TCP one read from /proc. */
+const INODE = /^(unix|inode):\d+$/;
 const TCP = /^tcp:([^,\s]+),([^,\s]+)$/;
 
 /** ss prints IPv6 endpoints in brackets, which no argument may hold: the script decodes these. */
@@ -22,10 +23,10 @@ export function killArgs(w: StuckWorker): KillArgs {
     return { ok: false, why: `master ${w.masterPid} is not a process id` };
   }
   if (!Number.isFinite(w.startedAt) || w.startedAt <= 0) return { ok: false, why: 'no start time to check' };
-  if (!UNIX.test(w.conn) && !TCP.test(w.conn)) {
+  if (!INODE.test(w.conn) && !TCP.test(w.conn)) {
     return {
       ok: false,
-      why: `its request cannot be identified ("${w.conn}" is neither unix:INODE nor tcp:LOCAL,PEER)`,
+      why: `its request cannot be identified ("${w.conn}" is neither unix:INODE, inode:INODE nor tcp:LOCAL,PEER)`,
     };
   }
   const args = [
