@@ -87,12 +87,26 @@ dump_ini() {
   printf '%s\n' "$out" | grep -E "$INI_KEYS"
 }
 
-# The exe for a config with no master: the versioned binary its Debian path implies, else any,
-# from the system's own directories and only when it is a trusted file (fm_system_bin).
+# The exe for a config with no master: the binary its distribution's path implies, else any, from
+# the system's own directories and only when it is a trusted file (fm_system_bin, fm_trusted_file):
+#   /etc/php/8.2/fpm/...         Debian, Ubuntu   php-fpm8.2
+#   /etc/php82/... /etc/php8/... Alpine           php-fpm82, php-fpm8
+#   /etc/opt/remi/php82/...      Remi's SCL       /opt/remi/php82/root/usr/sbin/php-fpm
+#   /etc/php-fpm.conf            RHEL, Rocky      php-fpm
 guess_exe() {
-  ver=$(printf '%s' "$1" | sed -n 's|^/etc/php/\([0-9][0-9.]*\)/fpm/.*|\1|p')
+  case $1 in
+  /etc/opt/remi/php[0-9]*/*)
+    scl=${1#/etc/opt/remi/}
+    scl=${scl%%/*}
+    if exe=$(fm_trusted_file "/opt/remi/$scl/root/usr/sbin/php-fpm"); then
+      printf '%s\n' "$exe"
+      return
+    fi
+    ;;
+  esac
+  ver=$(printf '%s' "$1" | sed -n -e 's|^/etc/php/\([0-9][0-9.]*\)/fpm/.*|\1|p' -e 's|^/etc/php\([0-9][0-9]*\)/.*|\1|p')
   fm_system_bin ${ver:+"php-fpm$ver"} php-fpm && return
-  for f in /usr/sbin/php-fpm* /usr/local/sbin/php-fpm*; do
+  for f in /usr/sbin/php-fpm* /usr/local/sbin/php-fpm* /opt/remi/php*/root/usr/sbin/php-fpm; do
     [ -x "$f" ] || continue
     if exe=$(fm_trusted_file "$f"); then
       printf '%s\n' "$exe"

@@ -15,8 +15,9 @@ export function processRole(args: string): Pick<ProcessInfo, 'role' | 'pool'> {
   if (/^nginx: /.test(args)) return { role: 'web' };
   const first = basename(args.split(/\s+/, 1)[0] ?? '');
   if (first === 'apache2' || first === 'httpd' || first === 'nginx') return { role: 'web' };
-  // An FPM started without proctitle support still shows its binary.
-  if (/^(php-fpm[\d.]*|php[\d.]+-fpm)$/.test(first)) return { role: 'fpm-master' };
+  // An FPM started without proctitle support still shows its binary: php-fpm (RHEL, Remi's SCL),
+  // php-fpm8.2 (Debian), php-fpm82 (Alpine), php8.2-fpm, php82-php-fpm (Remi's service name).
+  if (/^(php-fpm[\d.]*|php[\d.]+-fpm|php\d+-php-fpm)$/.test(first)) return { role: 'fpm-master' };
   return { role: 'other' };
 }
 
