@@ -8,9 +8,10 @@ import type { ResolvedHost } from '../../../src/config/types.js';
 import { type Diagnosis, diagnoseHost } from '../../../src/diagnosis/diagnose.js';
 import type { HostReport } from '../../../src/diagnosis/report.js';
 import { loadRunbooks, type Runbook } from '../../../src/runbooks/index.js';
-import { SshTransport } from '../../../src/transport/ssh-transport.js';
+import type { SshTransport } from '../../../src/transport/ssh-transport.js';
 import { type Lab, startLab } from '../../lab/lab.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
+import { transportTo } from '../../lab/sshd-transport.js';
 import { ensureLabUser } from '../../lab/users.js';
 
 /**
@@ -34,16 +35,7 @@ describe('diagnose the real lab as a non-root SSH user without sudo', () => {
   let inventory: string;
   let dmesgRestrict: string;
 
-  const transportAs = (user: string) =>
-    new SshTransport({
-      host: 'lab',
-      address: sshd.address,
-      port: sshd.port,
-      user,
-      privateKeyPath: sshd.clientKeyPath,
-      knownHostsPath: sshd.knownHostsPath,
-      connectTimeoutMs: 5_000,
-    });
+  const transportAs = (user: string) => transportTo(sshd, { host: 'lab', user });
 
   const host = (): ResolvedHost => ({
     name: 'lab-1',

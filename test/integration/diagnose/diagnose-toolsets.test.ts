@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../../src/diagnosis/diagnose.js';
 import { diagnoseHost } from '../../../src/diagnosis/diagnose.js';
-import { SshTransport } from '../../../src/transport/ssh-transport.js';
+import type { SshTransport } from '../../../src/transport/ssh-transport.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
+import { transportTo } from '../../lab/sshd-transport.js';
 import type { StateName, StateOptions } from '../../lab/states.js';
 import { TOOLSETS, type Toolset, toolsetSshdConfig } from '../../lab/toolsets.js';
 import {
@@ -95,15 +96,7 @@ describe.each([
     h = await startDiagnosisHarness(web);
     for (const toolset of TOOLSETS) {
       const sshd = await startSshd({ extraConfig: toolsetSshdConfig(toolset) });
-      const transport = new SshTransport({
-        host: `lab-${toolset}`,
-        address: sshd.address,
-        port: sshd.port,
-        user: sshd.user,
-        privateKeyPath: sshd.clientKeyPath,
-        knownHostsPath: sshd.knownHostsPath,
-        connectTimeoutMs: 5_000,
-      });
+      const transport = transportTo(sshd, { host: `lab-${toolset}` });
       others.set(toolset, { sshd, transport });
     }
   });

@@ -1,8 +1,9 @@
 import type { HostFacts, WebErrorKind } from '../../../src/facts/types.js';
 import { type Collected, collectFacts } from '../../../src/probes/collect.js';
-import { SshTransport } from '../../../src/transport/ssh-transport.js';
+import type { SshTransport } from '../../../src/transport/ssh-transport.js';
 import { type Lab, startLab } from '../../lab/lab.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
+import { transportTo } from '../../lab/sshd-transport.js';
 
 /**
  * One real lab (php-fpm + nginx or Apache) and one real sshd on loopback, with fpm-medic's SSH
@@ -39,16 +40,7 @@ export async function startProbeHarness(
     await sshd.stop();
     throw e;
   }
-  const transport = new SshTransport({
-    host: 'lab',
-    address: sshd.address,
-    port: sshd.port,
-    user: login?.user ?? sshd.user,
-    privateKeyPath: sshd.clientKeyPath,
-    knownHostsPath: sshd.knownHostsPath,
-    connectTimeoutMs: 5_000,
-    ...(login?.become ? { become: login.become } : {}),
-  });
+  const transport = transportTo(sshd, { host: 'lab', ...login });
   const theLab = lab;
   return {
     lab: theLab,

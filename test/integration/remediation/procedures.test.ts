@@ -19,12 +19,13 @@ import type {
 } from '../../../src/remediation/types.js';
 import { loadRunbooks, type Runbook } from '../../../src/runbooks/index.js';
 import { LocalTransport } from '../../../src/transport/local-transport.js';
-import { SshTransport } from '../../../src/transport/ssh-transport.js';
+import type { SshTransport } from '../../../src/transport/ssh-transport.js';
 import type { Transport } from '../../../src/transport/transport.js';
 import { POOL_NAMES } from '../../lab/fpm-config.js';
 import { type Lab, startLab } from '../../lab/lab.js';
 import { isAlive, readCmdline, readStat } from '../../lab/proc.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
+import { transportTo } from '../../lab/sshd-transport.js';
 import { markLog, readLog, waitFor, waitForLines } from '../../lab/wait.js';
 import { cleanupAll } from '../../support/cleanup.js';
 
@@ -45,15 +46,7 @@ beforeAll(async () => {
   runbooks = await loadRunbooks();
   sshd = await startSshd();
   lab = await startLab({ web: 'nginx' });
-  ssh = new SshTransport({
-    host: 'lab-1',
-    address: sshd.address,
-    port: sshd.port,
-    user: sshd.user,
-    privateKeyPath: sshd.clientKeyPath,
-    knownHostsPath: sshd.knownHostsPath,
-    connectTimeoutMs: 5_000,
-  });
+  ssh = transportTo(sshd);
 });
 
 const extraFiles: string[] = [];

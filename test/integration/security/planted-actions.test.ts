@@ -11,11 +11,12 @@ import { runProcedure } from '../../../src/remediation/procedures/index.js';
 import { runPhase } from '../../../src/remediation/procedures/run-phase.js';
 import type { ProcedureContext, StepOutcome } from '../../../src/remediation/types.js';
 import { LocalTransport } from '../../../src/transport/local-transport.js';
-import { SshTransport } from '../../../src/transport/ssh-transport.js';
+import type { SshTransport } from '../../../src/transport/ssh-transport.js';
 import type { Transport } from '../../../src/transport/transport.js';
 import { type Lab, startLab } from '../../lab/lab.js';
 import { isAlive, readCmdline } from '../../lab/proc.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
+import { transportTo } from '../../lab/sshd-transport.js';
 import { waitFor } from '../../lab/wait.js';
 import { cleanupAll } from '../../support/cleanup.js';
 import { copyFpmConfig, type Plant, type Plants, plant } from './plants.js';
@@ -36,15 +37,7 @@ beforeAll(async () => {
   sshd = await startSshd({ extraConfig: [`SetEnv ${WITNESS_NAME}=${witness}`] });
   lab = await startLab({ web: 'nginx' });
   plants = await plant(copyFpmConfig, `${WITNESS_NAME}=${witness}`);
-  ssh = new SshTransport({
-    host: 'lab-1',
-    address: sshd.address,
-    port: sshd.port,
-    user: sshd.user,
-    privateKeyPath: sshd.clientKeyPath,
-    knownHostsPath: sshd.knownHostsPath,
-    connectTimeoutMs: 5_000,
-  });
+  ssh = transportTo(sshd);
 }, 120_000);
 
 afterEach(async () => {
