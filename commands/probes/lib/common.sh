@@ -80,7 +80,7 @@ fm_probe_end() {
 fm_ps_source() {
   if [ -z "${fm_pssrc:-}" ]; then
     fm_pssrc='proc'
-    if fm_have ps && ps -e -ww -o pid=,etimes=,wchan:32= -p 1 >/dev/null 2>&1; then fm_pssrc='ps'; fi
+    if fm_have ps && ps -ww -o pid=,etimes=,wchan:32= -p 1 >/dev/null 2>&1; then fm_pssrc='ps'; fi
   fi
   printf '%s\n' "$fm_pssrc"
 }
