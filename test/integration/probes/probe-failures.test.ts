@@ -44,11 +44,11 @@ describe('probe failures are facts, never silence', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('names the missing tools with the package that provides them', async () => {
+  it('names the missing tools with the package that provides them; ss is not one: /proc has its tables', async () => {
     const { facts } = await collectFacts(minimal, { name: 'minimal', fpm: {}, web: {} }, { windowSec: 60 });
-    const ss = facts.failures.find((f) => f.target === 'ss');
-    expect(ss).toMatchObject({ probe: 'runtime', reason: 'missing-tool' });
-    expect(ss?.fix).toMatch(/iproute2/);
+    expect(facts.failures.find((f) => f.target === 'ss')).toBeUndefined();
+    expect(facts.sources).toEqual({ processes: 'ps', sockets: 'proc' });
+    expect(facts.listeners.some((l) => l.address === lab.pools.unixpool.socket)).toBe(true);
     const cgi = facts.failures.find((f) => f.probe === 'fpm-status' && f.reason === 'missing-tool');
     expect(cgi?.fix ?? cgi?.detail).toMatch(/libfcgi-bin/);
     // What could still be read is still there: the process table found the lab's master.
