@@ -22,12 +22,15 @@ root=0
 fm_section clock "user=$(fm_val "$(id -un)")"
 printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$(cat /proc/uptime)"
 
-# The process table (fm_ps: procps' ps, else /proc); source= says which.
+# The process table (fm_ps: procps' ps, else /proc); source= says which. Read once: the
+# permission check below needs it again.
+table=$(fm_ps)
 fm_section ps "root=$root" "source=$(fm_ps_source)"
 # The processes that matter come first in the budget; the rest only fill what is left, their
 # command lines cut short (they are context, and long ones tend to carry tokens).
-fm_ps | awk -v max="$max" -v head="$FM_PS_HEAD" '
+printf '%s\n' "$table" | awk -v max="$max" -v head="$FM_PS_HEAD" '
   BEGIN { print "PID PPID USER STAT RSS VSZ ELAPSED %CPU WCHAN COMMAND" }
+  NF == 0 { next }
   {
     a = $0; sub(head, "", a); line = $1 " " $2 " " $4 " " $5 " " $6 " " $7 " " $8 " " $9 " " $10 " " a
     if ($11 ~ /^(php-fpm|nginx):$/ || $11 ~ /(^|\/)(php-fpm[0-9.]*|php[0-9.]*-fpm|nginx|apache2|httpd)$/) { print line; next }
@@ -54,7 +57,7 @@ fi
 # FPM processes of other users are missing above, and "no connection" must not read as "no worker
 # waits on anything". Listen queues stay exact.
 if [ "$root" = 0 ]; then
-  others=$(fm_ps | awk -v me="$(id -u)" '$3 != me && $11 ~ /^(php-fpm|php[0-9.]*-fpm)/' | wc -l | tr -d ' ')
+  others=$(printf '%s\n' "$table" | awk -v me="$(id -u)" '$3 != me && $11 ~ /^(php-fpm|php[0-9.]*-fpm)/' | wc -l | tr -d ' ')
   if [ "${others:-0}" -gt 0 ]; then
     fm_error ss-conn permission "cannot name the sockets of $others PHP-FPM processes of other users as $(id -un) (their /proc/PID/fd): which worker waits on which connection is unknown" \
       "user=$(fm_val "$(id -un)")"

@@ -18,8 +18,21 @@ function handler(upstream: string): string {
  * A self-contained httpd config: no /etc/apache2, no envvars. SetHandler (rather than ProxyPass)
  * uses mod_proxy's default worker, which is never put in the error state, so one failing state does
  * not leave a `retry=60` penalty (AH00940) for the next one.
+ *
+ * Returns each file with its content: one file, or, where the layout splits it as RHEL does, the
+ * main file plus conf.d/php.conf with the FPM handlers, included from the main file.
  */
-export function renderApacheConf(spec: WebSpec, paths: LabPaths): string {
+export function renderApacheConf(spec: WebSpec, paths: LabPaths): Map<string, string> {
+  const main = renderMain(spec, paths);
+  const handlers = renderHandlers(spec, paths);
+  if (!paths.apacheIncludeDir) return new Map([[paths.apacheConf, `${main}\n${handlers}`]]);
+  return new Map([
+    [paths.apacheConf, `${main}\nIncludeOptional ${paths.apacheIncludeDir}/*.conf\n`],
+    [`${paths.apacheIncludeDir}/php.conf`, `# fpm-medic lab: generated, PHP-FPM handlers\n${handlers}`],
+  ]);
+}
+
+function renderMain(spec: WebSpec, paths: LabPaths): string {
   return `# fpm-medic lab: generated
 ServerRoot "${paths.dir}"
 ServerName lab.example
@@ -57,8 +70,11 @@ DirectoryIndex index.php
 <Directory "${paths.www}">
   Require all granted
 </Directory>
+`;
+}
 
-# unixpool: every .php at the top level, plus the status and ping pages
+function renderHandlers(spec: WebSpec, paths: LabPaths): string {
+  return `# unixpool: every .php at the top level, plus the status and ping pages
 <FilesMatch "\\.php$">
   SetHandler "${handler(spec.upstreams.unixpool)}"
 </FilesMatch>

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MEMORY_ROOT } from './cgroup.js';
+import { type LayoutLink, ownsLayout, removeLayoutSync } from './layout.js';
 import { isAlive, killGroup, membersOfGroup, type ProcRef } from './proc.js';
 import { killStrayFpmSync } from './stray-fpm.js';
 
@@ -15,6 +16,10 @@ export interface LabRecord {
   /** Process-group leaders (FPM master, web server master): killing the group takes the workers too. */
   groups: ProcRef[];
   cgroup?: { path: string; home: string };
+  /** The FPM config the lab's masters run (outside `dir` with a distribution's layout). */
+  fpmConf?: string;
+  /** A distribution layout's system paths (layout.ts): removed with the lab. */
+  links?: LayoutLink[];
   keepDir?: boolean;
 }
 
@@ -33,7 +38,8 @@ function sleepSync(ms: number): void {
 export function destroyLabSync(rec: LabRecord): void {
   for (const g of rec.groups) killGroup(g, 'SIGKILL');
   // Masters on the lab's config that it did not start (fpm-medic's fpm-start): never recorded.
-  if (basename(rec.dir).startsWith(LAB_PREFIX)) killStrayFpmSync(rec.dir);
+  if (basename(rec.dir).startsWith(LAB_PREFIX))
+    killStrayFpmSync(rec.dir, rec.links && ownsLayout(rec.links, rec.dir) ? rec.fpmConf : undefined);
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && rec.groups.some((g) => membersOfGroup(g.pid).length > 0)) sleepSync(20);
   const cg = rec.cgroup;
@@ -51,6 +57,8 @@ export function destroyLabSync(rec: LabRecord): void {
     }
   }
   if (!basename(rec.dir).startsWith(LAB_PREFIX)) return;
+  // Whatever happens to the directory, the system paths must not keep pointing at it.
+  removeLayoutSync(rec.links ?? [], rec.dir);
   if (!rec.keepDir) {
     rmSync(rec.dir, { recursive: true, force: true });
     return;

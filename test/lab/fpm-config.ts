@@ -12,6 +12,8 @@ export const MAX_EXECUTION_TIME_SEC = 10;
 
 export interface PoolSpec {
   name: PoolName;
+  /** `user =`; `group =` is left to FPM (the user's own group), as it is on Alpine. */
+  user: string;
   /** A unix socket path or `127.0.0.1:port`. */
   listen: string;
   pm: 'static' | 'dynamic' | 'ondemand';
@@ -49,6 +51,7 @@ export const ACCESS_FORMAT = '%R - %u %t \\"%m %r%Q%q\\" %s %f %{milli}d %{kilo}
 export function baselineFpm(paths: LabPaths, tcpPort: number, apiUrl: string): FpmSpec {
   const common = (name: PoolName) => ({
     name,
+    user: paths.layout.poolUser,
     requestTerminateTimeout: '20s',
     requestSlowlogTimeout: '1s',
     slowlog: paths.slowLog(name),
@@ -108,7 +111,7 @@ export function renderFpmConf(spec: FpmSpec): string {
 }
 
 export function renderPool(p: PoolSpec): string {
-  const lines = [`[${p.name}]`, 'user = www-data', 'group = www-data', `listen = ${p.listen}`];
+  const lines = [`[${p.name}]`, `user = ${p.user}`, `listen = ${p.listen}`];
   if (p.listenBacklog !== undefined) lines.push(`listen.backlog = ${p.listenBacklog}`);
   if (p.listenOwner) lines.push(`listen.owner = ${p.listenOwner}`);
   if (p.listenGroup) lines.push(`listen.group = ${p.listenGroup}`);

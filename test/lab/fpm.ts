@@ -15,14 +15,12 @@ import {
 } from './proc.js';
 import { markLog, readLog, WaitAborted, waitFor } from './wait.js';
 
-export const FPM_BIN = '/usr/sbin/php-fpm8.2';
-
 export interface FpmWorker {
   pid: number;
   pool: PoolName;
 }
 
-/** One php-fpm8.2 master, run in the foreground as the lab's child, in its own process group. */
+/** One php-fpm master (Debian's php-fpm8.2, under the layout's name), run in the foreground as the lab's child, in its own process group. */
 export class Fpm {
   private daemon: Daemon | undefined;
   spec: FpmSpec;
@@ -57,7 +55,7 @@ export class Fpm {
     if (this.master) throw new Error('php-fpm is already running in this lab');
     const mark = markLog(this.paths.fpmLog);
     const d = spawnDaemon(
-      FPM_BIN,
+      this.paths.layout.fpmBin,
       ['--nodaemonize', '-y', this.paths.fpmConf, '-c', this.paths.phpIni],
       this.paths.fpmStdio,
       this.paths.dir,

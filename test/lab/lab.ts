@@ -8,31 +8,36 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BlackHole } from './blackhole.js';
 import { cleanupStaleLabs, destroyLabSync, LAB_PREFIX, type LabRecord, writeRecord } from './cleanup.js';
 import { Fpm } from './fpm.js';
 import { baselineFpm, type FpmSpec, POOL_NAMES, type PoolName, renderPhpIni } from './fpm-config.js';
 import { type GetOptions, type HttpResult, httpGet } from './http.js';
+import { installLayout, type LabLayoutName, ownsLayout } from './layout.js';
 import { type LabPaths, labPaths } from './paths.js';
 import { freePort } from './ports.js';
 import { procRef } from './proc.js';
 import { type LabInternals, STATES, type StateDetails, type StateName, type StateOptions } from './states.js';
 import { stopStrayFpm, strayFpmMasters } from './stray-fpm.js';
 import { Traffic, type TrafficOptions } from './traffic.js';
+import { ensureSystemUser } from './users.js';
 import { readLog } from './wait.js';
 import { WebServer } from './web.js';
 import { POOL_PREFIX, WEB_DEFAULTS, type WebKind, type WebSpec } from './web-spec.js';
 
 export type { PoolName } from './fpm-config.js';
 export type { HttpResult } from './http.js';
+export type { LabLayoutName } from './layout.js';
 export type { StateDetails, StateName, StateOptions } from './states.js';
 export { STATE_NAMES } from './states.js';
 export type { WebKind } from './web-spec.js';
 
 export interface LabOptions {
   web?: WebKind;
+  /** Where FPM and Apache live: the lab's own directory (default) or a distribution's paths (layout.ts). */
+  layout?: LabLayoutName;
   /** Parent of the lab directory (default: the OS temp dir). */
   baseDir?: string;
   /** Leave the directory (configs, logs) behind after stop(), for post-mortems. */
@@ -117,7 +122,7 @@ export class Lab {
     this.dir = dir;
     this.id = basename(dir).slice(LAB_PREFIX.length);
     this.web = options.web ?? 'nginx';
-    this.paths = labPaths(dir);
+    this.paths = labPaths(dir, options.layout);
     const record = () => this.writeRecord();
     this.fpmServer = new Fpm(this.paths, baselineFpm(this.paths, 0, ''), record);
     this.webServer = new WebServer(this.web, this.paths, this.baselineWeb(), record);
@@ -128,16 +133,21 @@ export class Lab {
     const p = this.paths;
     // The master runs as root but workers (www-data) must reach www/ and nginx/Apache workers run/.
     chmodSync(p.dir, 0o755);
-    for (const d of [p.etc, p.poolDir, p.run, join(p.run, 'apache2'), p.log, p.www, p.tmp])
+    for (const d of [p.etc, p.run, join(p.run, 'apache2'), p.log, p.www, p.tmp])
+      mkdirSync(d, { recursive: true, mode: 0o755 });
+    if (p.layout.poolUser !== 'www-data') await ensureSystemUser(p.layout.poolUser);
+    // Recorded before the links exist, so a lab that dies half-way through still has them removed.
+    installExitHook();
+    liveLabs.add(this);
+    this.writeRecord();
+    installLayout(p.layout, p.dir);
+    for (const d of [p.poolDir, dirname(p.apacheConf), ...(p.apacheIncludeDir ? [p.apacheIncludeDir] : [])])
       mkdirSync(d, { recursive: true, mode: 0o755 });
     for (const f of readdirSync(WWW_SOURCE).filter((n) => n.endsWith('.php'))) {
       copyFileSync(join(WWW_SOURCE, f), join(p.www, f));
       chmodSync(join(p.www, f), 0o644);
     }
     writeFileSync(p.phpIni, renderPhpIni());
-    installExitHook();
-    liveLabs.add(this);
-    this.writeRecord();
 
     this.ports.blackhole = await freePort('127.0.0.2');
     await this.blackholeServer.start(this.ports.blackhole);
@@ -265,7 +275,7 @@ export class Lab {
 
   /** FPM masters running this lab's config that the lab did not start (e.g. fpm-medic's fpm-start). */
   strayFpmMasters(): number[] {
-    return strayFpmMasters(this.dir, this.fpmMasterPid);
+    return strayFpmMasters(this.dir, this.strayConf(), this.fpmMasterPid);
   }
 
   /** GET on the lab's web listener; never throws (status 0 + error when no response). */
@@ -304,7 +314,7 @@ export class Lab {
     this.blackholeServer.hangUpAll();
     await this.fpmServer.stop();
     // A master someone else started on this config would hold the sockets the baseline needs.
-    await stopStrayFpm(this.dir);
+    await stopStrayFpm(this.dir, this.strayConf());
     for (const hook of this.resetHooks.splice(0)) await hook();
     const webBase = this.baselineWeb();
     const webChanged =
@@ -328,7 +338,7 @@ export class Lab {
     await Promise.all([...this.traffics].map((t) => t.stop()));
     await this.blackholeServer.stop();
     await this.fpmServer.stop().catch(() => {});
-    await stopStrayFpm(this.dir).catch(() => []);
+    await stopStrayFpm(this.dir, this.strayConf()).catch(() => []);
     await this.webServer.stop().catch(() => {});
     for (const hook of this.resetHooks.splice(0)) await Promise.resolve(hook()).catch(() => {});
     this.destroySync();
@@ -341,6 +351,11 @@ export class Lab {
   }
 
   // ---- internals ----
+
+  /** A layout's config outside the directory names this lab's masters only while the layout is ours. */
+  private strayConf(): string | undefined {
+    return ownsLayout(this.paths.layout.links, this.dir) ? this.paths.fpmConf : undefined;
+  }
 
   private baselineFpm(): FpmSpec {
     return baselineFpm(this.paths, this.ports.tcppool, this.blackholeServer.url);
@@ -371,7 +386,14 @@ export class Lab {
   private record(): LabRecord {
     const groups = [this.fpmServer.lastMaster, this.webServer.lastMaster].filter((r) => r !== undefined);
     const owner = procRef(process.pid) ?? { pid: process.pid, startTicks: -1 };
-    return { owner, dir: this.dir, groups, ...(this.cgroup ? { cgroup: this.cgroup } : {}) };
+    return {
+      owner,
+      dir: this.dir,
+      groups,
+      fpmConf: this.paths.fpmConf,
+      links: this.paths.layout.links,
+      ...(this.cgroup ? { cgroup: this.cgroup } : {}),
+    };
   }
 
   private writeRecord(): void {

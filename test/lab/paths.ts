@@ -1,9 +1,14 @@
 import { join } from 'node:path';
 import type { PoolName } from './fpm-config.js';
+import { type LabLayout, type LabLayoutName, labLayout } from './layout.js';
 
-/** Every file a lab writes, all under its own directory: nothing in /etc, /run or /var/log is touched. */
+/**
+ * Every file a lab writes, all under its own directory. With a distribution's layout (layout.ts)
+ * FPM's paths are that distribution's, links into the same directory.
+ */
 export interface LabPaths {
   dir: string;
+  layout: LabLayout;
   etc: string;
   run: string;
   log: string;
@@ -22,6 +27,8 @@ export interface LabPaths {
   nginxErrorLog: string;
   nginxAccessLog: string;
   apacheConf: string;
+  /** RHEL's conf.d: the FPM handlers go to php.conf there, included by the main file. */
+  apacheIncludeDir?: string;
   apachePid: string;
   apacheErrorLog: string;
   apacheAccessLog: string;
@@ -32,37 +39,47 @@ export interface LabPaths {
   slowLog(pool: PoolName): string;
 }
 
-export function labPaths(dir: string): LabPaths {
+export function labPaths(dir: string, layoutName: LabLayoutName = 'lab'): LabPaths {
   const etc = join(dir, 'etc');
   const run = join(dir, 'run');
   const log = join(dir, 'log');
+  const layout = labLayout(layoutName, dir);
+  const fpm = layout.fpm;
   return {
     dir,
+    layout,
     etc,
     run,
     log,
     www: join(dir, 'www'),
     tmp: join(dir, 'tmp'),
     state: join(dir, 'lab.json'),
-    fpmConf: join(etc, 'php-fpm.conf'),
-    poolDir: join(etc, 'pool.d'),
-    phpIni: join(etc, 'php.ini'),
-    fpmPid: join(run, 'php-fpm.pid'),
-    fpmLog: join(log, 'php-fpm.log'),
+    fpmConf: fpm.conf,
+    poolDir: fpm.poolDir,
+    phpIni: fpm.phpIni,
+    fpmPid: join(fpm.run, 'php-fpm.pid'),
+    fpmLog: join(fpm.log, layoutName === 'lab' ? 'php-fpm.log' : 'error.log'),
     fpmStdio: join(log, 'php-fpm.stdio.log'),
     nginxConf: join(etc, 'nginx.conf'),
     nginxParams: join(etc, 'fastcgi_params'),
     nginxPid: join(run, 'nginx.pid'),
     nginxErrorLog: join(log, 'nginx-error.log'),
     nginxAccessLog: join(log, 'nginx-access.log'),
-    apacheConf: join(etc, 'apache2.conf'),
+    apacheConf: layout.apache.conf,
+    ...(layout.apache.includeDir ? { apacheIncludeDir: layout.apache.includeDir } : {}),
     apachePid: join(run, 'apache2.pid'),
     apacheErrorLog: join(log, 'apache-error.log'),
     apacheAccessLog: join(log, 'apache-access.log'),
     webStdio: join(log, 'web.stdio.log'),
-    socket: (pool) => join(run, `${pool}.sock`),
-    poolConf: (pool) => join(etc, 'pool.d', `${pool}.conf`),
-    accessLog: (pool) => join(log, `${pool}.access.log`),
-    slowLog: (pool) => join(log, `${pool}.slow.log`),
+    socket: (pool) => join(fpm.run, `${pool}.sock`),
+    poolConf: (pool) => join(fpm.poolDir, `${pool}.conf`),
+    // RHEL's www.conf names them www-slow.log (and www-error.log); the lab's own are pool.slow.log.
+    accessLog: (pool) =>
+      join(
+        fpm.log,
+        layoutName === 'rhel' || layoutName === 'remi' ? `${pool}-access.log` : `${pool}.access.log`,
+      ),
+    slowLog: (pool) =>
+      join(fpm.log, layoutName === 'rhel' || layoutName === 'remi' ? `${pool}-slow.log` : `${pool}.slow.log`),
   };
 }

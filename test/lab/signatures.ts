@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { WebKind } from './web-spec.js';
 
 /**
@@ -81,12 +82,23 @@ export const FPM = {
   byeBye: /NOTICE: exiting, bye-bye!/,
 } as const;
 
-/** Kernel memcg OOM kill line (REFERENCE §6.1). */
-export function oomKillLine(pid: number): RegExp {
-  return new RegExp(`Memory cgroup out of memory: Killed process ${pid} \\(php-fpm8\\.2\\) total-vm:\\d+kB`);
+/** The kernel's name for a process run from `bin` (its comm: the file name, cut to 15 bytes). */
+export function commOf(bin: string): string {
+  return basename(bin).slice(0, 15);
+}
+
+const quoted = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Kernel memcg OOM kill line (REFERENCE §6.1) for a worker whose comm is `comm`. */
+export function oomKillLine(pid: number, comm: string): RegExp {
+  return new RegExp(
+    `Memory cgroup out of memory: Killed process ${pid} \\(${quoted(comm)}\\) total-vm:\\d+kB`,
+  );
 }
 
 /** Kernel unhandled-SIGSEGV line (x86 show_signal_msg(); rate-limited, see kernel-log.ts). */
-export function segfaultLine(pid: number): RegExp {
-  return new RegExp(`php-fpm8\\.2\\[${pid}\\]: segfault at [0-9a-f]+ ip [0-9a-f]+ sp [0-9a-f]+ error \\d+`);
+export function segfaultLine(pid: number, comm: string): RegExp {
+  return new RegExp(
+    `${quoted(comm)}\\[${pid}\\]: segfault at [0-9a-f]+ ip [0-9a-f]+ sp [0-9a-f]+ error \\d+`,
+  );
 }

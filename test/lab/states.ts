@@ -5,7 +5,7 @@ import type { FpmSpec, PoolName, PoolSpec } from './fpm-config.js';
 import type { GetOptions, HttpResult } from './http.js';
 import { dmesgLine, kernelNowSec, waitForPrintkRatelimitBudget } from './kernel-log.js';
 import type { LabPaths } from './paths.js';
-import { FPM, oomKillLine, segfaultLine, type WebSignature, webSignature } from './signatures.js';
+import { commOf, FPM, oomKillLine, segfaultLine, type WebSignature, webSignature } from './signatures.js';
 import { type ListenQueue, pidsConnectedTo, tcpListenQueue, unixListenQueue } from './sockets.js';
 import type { Traffic, TrafficOptions } from './traffic.js';
 import { linesMatching, markLog, readLog, waitFor, waitForLines } from './wait.js';
@@ -140,7 +140,7 @@ export interface StateDetails {
     response: HttpResult;
     fpmLine: string;
     webLine: string;
-    /** how=ffi only: `php-fpm8.2[pid]: segfault at …` (posix_kill leaves no kernel line). */
+    /** how=ffi only: `php-fpm8.2[pid]: segfault at …` (the layout's binary name) (posix_kill leaves no kernel line). */
     dmesgLine?: string;
   };
   'fpm-down': {
@@ -395,7 +395,7 @@ const workerOomKilled: Impl<'worker-oom-killed'> = async (lab, opts) => {
   const [fpmLine] = await fpmLines(lab, re, fpmMark.offset);
   const killedPid = pidOf(fpmLine ?? '', /child (\d+) exited/);
   const line = await waitFor(`the kernel's OOM kill line for pid ${killedPid}`, () =>
-    dmesgLine(oomKillLine(killedPid), kernelMark),
+    dmesgLine(oomKillLine(killedPid, commOf(lab.paths.layout.fpmBin)), kernelMark),
   );
   const [webLine] = await webLines(lab, 'worker-died', webMark.offset);
   return {
@@ -426,7 +426,7 @@ const workerCrashed: Impl<'worker-crashed'> = async (lab, opts) => {
   const kernelLine =
     how === 'ffi'
       ? await waitFor(`the kernel's segfault line for pid ${crashedPid}`, () =>
-          dmesgLine(segfaultLine(crashedPid), kernelMark),
+          dmesgLine(segfaultLine(crashedPid, commOf(lab.paths.layout.fpmBin)), kernelMark),
         )
       : undefined;
   const [webLine] = await webLines(lab, 'worker-died', webMark.offset);

@@ -7,10 +7,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { listPids, membersOfGroup, readCmdline, readStat, signal } from './proc.js';
 
-/** Pids of masters whose title names a config under `dir`, except `own` (the lab's child). */
-export function strayFpmMasters(dir: string, own?: number): number[] {
-  const prefix = `php-fpm: master process (${dir}/`;
-  return listPids().filter((pid) => pid !== own && readCmdline(pid).startsWith(prefix));
+/**
+ * Pids of masters whose title names a config under `dir`, or `conf` (the config of a layout the lab
+ * owns, outside the directory: /etc/php-fpm.conf), except `own` (the lab's child).
+ */
+export function strayFpmMasters(dir: string, conf: string | undefined, own?: number): number[] {
+  const titles = [`php-fpm: master process (${dir}/`, ...(conf ? [`php-fpm: master process (${conf})`] : [])];
+  return listPids().filter((pid) => {
+    if (pid === own) return false;
+    const title = readCmdline(pid);
+    return titles.some((t) => title.startsWith(t));
+  });
 }
 
 /** The master and its workers: a daemonized master leads its own process group. */
@@ -28,8 +35,13 @@ function alive(pids: readonly number[]): number[] {
 }
 
 /** SIGTERM (FPM stops its workers and unlinks its sockets), then SIGKILL after `graceMs`. */
-export async function stopStrayFpm(dir: string, own?: number, graceMs = 10_000): Promise<number[]> {
-  const masters = strayFpmMasters(dir, own);
+export async function stopStrayFpm(
+  dir: string,
+  conf: string | undefined,
+  own?: number,
+  graceMs = 10_000,
+): Promise<number[]> {
+  const masters = strayFpmMasters(dir, conf, own);
   if (masters.length === 0) return [];
   const all = masters.flatMap(family);
   for (const m of masters) signal(m, 'SIGTERM');
@@ -42,6 +54,6 @@ export async function stopStrayFpm(dir: string, own?: number, graceMs = 10_000):
 }
 
 /** For the exit hook and stale-lab clean-up: SIGKILL at once, synchronously. */
-export function killStrayFpmSync(dir: string): void {
-  for (const m of strayFpmMasters(dir)) for (const p of family(m)) signal(p, 'SIGKILL');
+export function killStrayFpmSync(dir: string, conf: string | undefined): void {
+  for (const m of strayFpmMasters(dir, conf)) for (const p of family(m)) signal(p, 'SIGKILL');
 }

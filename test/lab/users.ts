@@ -68,3 +68,23 @@ export async function ensureLabUser(name: string, options: LabUserOptions): Prom
 export async function dropLabUserSudo(name: string): Promise<void> {
   await rm(sudoersPath(name), { force: true });
 }
+
+/**
+ * A distribution's service user (RHEL's `apache`) for a lab layout's pools: a system account with
+ * its own group, no home and no login shell. Created once per machine and kept, like the lab users.
+ */
+export async function ensureSystemUser(name: string): Promise<void> {
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new Error(`not a user name: ${name}`);
+  try {
+    await run('id', ['-u', name]);
+  } catch {
+    await run('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]);
+  }
+}

@@ -16,7 +16,6 @@ import { markLog, readLog, WaitAborted, waitFor } from './wait.js';
 import type { WebKind, WebSpec } from './web-spec.js';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
-export const APACHE_BIN = '/usr/sbin/apache2';
 
 function portAccepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -69,7 +68,7 @@ export class WebServer {
       writeFileSync(this.paths.nginxParams, renderFastcgiParams());
       writeFileSync(this.paths.nginxConf, renderNginxConf(spec, this.paths));
     } else {
-      writeFileSync(this.paths.apacheConf, renderApacheConf(spec, this.paths));
+      for (const [file, text] of renderApacheConf(spec, this.paths)) writeFileSync(file, text);
     }
   }
 
@@ -86,7 +85,7 @@ export class WebServer {
             this.paths.dir,
           )
         : spawnDaemon(
-            APACHE_BIN,
+            this.paths.layout.apacheBin,
             ['-d', this.paths.dir, '-f', this.paths.apacheConf, '-DFOREGROUND'],
             this.paths.webStdio,
             this.paths.dir,

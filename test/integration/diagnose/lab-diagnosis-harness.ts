@@ -1,6 +1,7 @@
 import type { ResolvedHost } from '../../../src/config/types.js';
 import { type Diagnosis, diagnoseHost } from '../../../src/diagnosis/diagnose.js';
 import { loadRunbooks, type Runbook } from '../../../src/runbooks/index.js';
+import type { LabOptions } from '../../lab/lab.js';
 import { type HarnessLogin, type ProbeHarness, startProbeHarness } from '../probes/lab-probe-harness.js';
 
 /**
@@ -24,9 +25,10 @@ export interface LabStateCase {
 export async function startDiagnosisHarness(
   web: 'nginx' | 'apache',
   login?: HarnessLogin,
+  labOptions: Omit<LabOptions, 'web'> = {},
 ): Promise<DiagnosisHarness> {
   const runbooks = await loadRunbooks();
-  const h = await startProbeHarness(web, login);
+  const h = await startProbeHarness(web, login, labOptions);
   const host: ResolvedHost = {
     name: 'lab-1',
     address: h.sshd.address,

@@ -1,7 +1,7 @@
 import type { HostFacts, WebErrorKind } from '../../../src/facts/types.js';
 import { type Collected, collectFacts } from '../../../src/probes/collect.js';
 import type { SshTransport } from '../../../src/transport/ssh-transport.js';
-import { type Lab, startLab } from '../../lab/lab.js';
+import { type Lab, type LabOptions, startLab } from '../../lab/lab.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
 import { transportTo } from '../../lab/sshd-transport.js';
 
@@ -31,11 +31,12 @@ export interface HarnessLogin {
 export async function startProbeHarness(
   web: 'nginx' | 'apache',
   login?: HarnessLogin,
+  labOptions: Omit<LabOptions, 'web'> = {},
 ): Promise<ProbeHarness> {
   const sshd = await startSshd();
   let lab: Lab | undefined;
   try {
-    lab = await startLab({ web });
+    lab = await startLab({ ...labOptions, web });
   } catch (e) {
     await sshd.stop();
     throw e;

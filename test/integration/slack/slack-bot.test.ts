@@ -283,6 +283,35 @@ describe('the Slack bot end to end', () => {
     expect(reportIdIn((await answerTo('U0GRACE001')).args)).toBeDefined();
   });
 
+  it('Slack down when the report is ready: the diagnosis is on the audit log, the give-up counted, and the worker answers the next one', async () => {
+    // Every chat.update fails with 500 until the client gives up (about 25 s of back-off).
+    slack.httpFailNext('chat.update', { status: 500 }, 100);
+    try {
+      await command('diagnose lab-2', 'U0JUDY0001');
+      const ts = (await progressOf('U0JUDY0001')).result?.ts;
+      const counted = /fpm_medic_slack_failures_total\{method="chat\.update",error="http_500"\} [1-9]/;
+      await waitFor(
+        'the given-up chat.update to be counted',
+        async () => counted.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+      expect(slack.delivered('chat.update').filter((u) => u.args.ts === ts)).toEqual([]);
+      const audit = await readAudit(join(dir, 'audit.jsonl'));
+      expect(audit).toContainEqual(
+        expect.objectContaining({
+          kind: 'diagnosis',
+          phase: 'completed',
+          host: 'lab-2',
+          who: expect.objectContaining({ userId: 'U0JUDY0001' }),
+        }),
+      );
+    } finally {
+      slack.httpFailNext('chat.update', { status: 500 }, 0);
+    }
+    await command('diagnose lab-2', 'U0KATE0001');
+    expect(reportIdIn((await answerTo('U0KATE0001')).args)).toBeDefined();
+  });
+
   it('serves /healthz, /readyz and /metrics', async () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
