@@ -25,10 +25,11 @@ function handler(upstream: string): string {
 export function renderApacheConf(spec: WebSpec, paths: LabPaths): Map<string, string> {
   const main = renderMain(spec, paths);
   const handlers = renderHandlers(spec, paths);
-  if (!paths.apacheIncludeDir) return new Map([[paths.apacheConf, `${main}\n${handlers}`]]);
+  const includeDir = paths.layout.apache.includeDir;
+  if (!includeDir) return new Map([[paths.apacheConf, `${main}\n${handlers}`]]);
   return new Map([
-    [paths.apacheConf, `${main}\nIncludeOptional ${paths.apacheIncludeDir}/*.conf\n`],
-    [`${paths.apacheIncludeDir}/php.conf`, `# fpm-medic lab: generated, PHP-FPM handlers\n${handlers}`],
+    [paths.apacheConf, `${main}\nIncludeOptional ${includeDir}/*.conf\n`],
+    [`${includeDir}/php.conf`, `# fpm-medic lab: generated, PHP-FPM handlers\n${handlers}`],
   ]);
 }
 

@@ -141,7 +141,11 @@ export class Lab {
     liveLabs.add(this);
     this.writeRecord();
     installLayout(p.layout, p.dir);
-    for (const d of [p.poolDir, dirname(p.apacheConf), ...(p.apacheIncludeDir ? [p.apacheIncludeDir] : [])])
+    for (const d of [
+      p.poolDir,
+      dirname(p.apacheConf),
+      ...(p.layout.apache.includeDir ? [p.layout.apache.includeDir] : []),
+    ])
       mkdirSync(d, { recursive: true, mode: 0o755 });
     for (const f of readdirSync(WWW_SOURCE).filter((n) => n.endsWith('.php'))) {
       copyFileSync(join(WWW_SOURCE, f), join(p.www, f));

@@ -32,7 +32,6 @@ import {
 import { dirname, join } from 'node:path';
 
 export type LabLayoutName = 'lab' | 'rhel' | 'remi' | 'alpine';
-export const LAYOUT_NAMES: readonly LabLayoutName[] = ['lab', 'rhel', 'remi', 'alpine'];
 
 /** Debian's binaries, which every layout runs (under its own name where the layout has one). */
 export const DEBIAN_FPM_BIN = '/usr/sbin/php-fpm8.2';
@@ -53,8 +52,16 @@ export interface LabLayout {
   apacheBin: string;
   /** The pools' `user =`: what the distribution's own www.conf sets (`group =` is left to FPM: the user's group). */
   poolUser: string;
-  /** Where FPM's files are, as the host shows them. */
-  fpm: { conf: string; poolDir: string; phpIni: string; run: string; log: string };
+  /** Where FPM's files are, as the host shows them; the log names are those of the distribution's own config. */
+  fpm: {
+    conf: string;
+    poolDir: string;
+    phpIni: string;
+    run: string;
+    log: string;
+    errorLog: string;
+    poolLog(pool: string, kind: 'slow' | 'access'): string;
+  };
   /** Apache's main file and the directory of the files it includes (RHEL's conf.d), if split. */
   apache: { conf: string; includeDir?: string };
   links: LayoutLink[];
@@ -65,6 +72,9 @@ export function labLayout(name: LabLayoutName, dir: string): LabLayout {
   const etc = join(dir, 'etc');
   const run = join(dir, 'run');
   const log = join(dir, 'log');
+  // RHEL's and Remi's www.conf name them /var/log/php-fpm/www-slow.log; Alpine's leaves them to the pool.
+  const dotted = (at: string) => (pool: string, kind: string) => join(at, `${pool}.${kind}.log`);
+  const dashed = (at: string) => (pool: string, kind: string) => join(at, `${pool}-${kind}.log`);
   const own = {
     fpm: {
       conf: join(etc, 'php-fpm.conf'),
@@ -72,6 +82,8 @@ export function labLayout(name: LabLayoutName, dir: string): LabLayout {
       phpIni: join(etc, 'php.ini'),
       run,
       log,
+      errorLog: join(log, 'php-fpm.log'),
+      poolLog: dotted(log),
     },
     apache: { conf: join(etc, 'apache2.conf') },
   };
@@ -97,6 +109,8 @@ export function labLayout(name: LabLayoutName, dir: string): LabLayout {
           phpIni: own.fpm.phpIni,
           run: '/run/php-fpm',
           log: '/var/log/php-fpm',
+          errorLog: '/var/log/php-fpm/error.log',
+          poolLog: dashed('/var/log/php-fpm'),
         },
         apache: { conf: '/etc/httpd/conf/httpd.conf', includeDir: '/etc/httpd/conf.d' },
         links: [
@@ -124,6 +138,8 @@ export function labLayout(name: LabLayoutName, dir: string): LabLayout {
           phpIni: `${etcScl}/php.ini`,
           run: `${varScl}/run/php-fpm`,
           log: `${varScl}/log/php-fpm`,
+          errorLog: `${varScl}/log/php-fpm/error.log`,
+          poolLog: dashed(`${varScl}/log/php-fpm`),
         },
         apache: own.apache,
         links: [
@@ -151,6 +167,8 @@ export function labLayout(name: LabLayoutName, dir: string): LabLayout {
           phpIni: '/etc/php82/php.ini',
           run: '/run/php-fpm82',
           log: '/var/log/php82',
+          errorLog: '/var/log/php82/error.log',
+          poolLog: dotted('/var/log/php82'),
         },
         apache: own.apache,
         links: [

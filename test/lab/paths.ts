@@ -27,8 +27,6 @@ export interface LabPaths {
   nginxErrorLog: string;
   nginxAccessLog: string;
   apacheConf: string;
-  /** RHEL's conf.d: the FPM handlers go to php.conf there, included by the main file. */
-  apacheIncludeDir?: string;
   apachePid: string;
   apacheErrorLog: string;
   apacheAccessLog: string;
@@ -58,7 +56,7 @@ export function labPaths(dir: string, layoutName: LabLayoutName = 'lab'): LabPat
     poolDir: fpm.poolDir,
     phpIni: fpm.phpIni,
     fpmPid: join(fpm.run, 'php-fpm.pid'),
-    fpmLog: join(fpm.log, layoutName === 'lab' ? 'php-fpm.log' : 'error.log'),
+    fpmLog: fpm.errorLog,
     fpmStdio: join(log, 'php-fpm.stdio.log'),
     nginxConf: join(etc, 'nginx.conf'),
     nginxParams: join(etc, 'fastcgi_params'),
@@ -66,20 +64,13 @@ export function labPaths(dir: string, layoutName: LabLayoutName = 'lab'): LabPat
     nginxErrorLog: join(log, 'nginx-error.log'),
     nginxAccessLog: join(log, 'nginx-access.log'),
     apacheConf: layout.apache.conf,
-    ...(layout.apache.includeDir ? { apacheIncludeDir: layout.apache.includeDir } : {}),
     apachePid: join(run, 'apache2.pid'),
     apacheErrorLog: join(log, 'apache-error.log'),
     apacheAccessLog: join(log, 'apache-access.log'),
     webStdio: join(log, 'web.stdio.log'),
     socket: (pool) => join(fpm.run, `${pool}.sock`),
     poolConf: (pool) => join(fpm.poolDir, `${pool}.conf`),
-    // RHEL's www.conf names them www-slow.log (and www-error.log); the lab's own are pool.slow.log.
-    accessLog: (pool) =>
-      join(
-        fpm.log,
-        layoutName === 'rhel' || layoutName === 'remi' ? `${pool}-access.log` : `${pool}.access.log`,
-      ),
-    slowLog: (pool) =>
-      join(fpm.log, layoutName === 'rhel' || layoutName === 'remi' ? `${pool}-slow.log` : `${pool}.slow.log`),
+    accessLog: (pool) => fpm.poolLog(pool, 'access'),
+    slowLog: (pool) => fpm.poolLog(pool, 'slow'),
   };
 }
