@@ -1,5 +1,6 @@
 /** Every analyzer over one host's facts -> the Signals runbooks read, and the evidence behind each. */
 import type { HostFacts } from '../facts/types.js';
+import { analyzeAbandoned } from './abandoned.js';
 import { analyzeBacklog } from './backlog.js';
 import { analyzeCrashes } from './crashes.js';
 import { analyzeExternal } from './external.js';
@@ -41,6 +42,7 @@ export function analyze(facts: HostFacts, options: AnalyzeOptions = {}): Analysi
   const selfRequest = analyzeSelfRequest(facts, self);
   const external = analyzeExternal(facts, self);
   const timeoutChain = analyzeTimeoutChain(facts);
+  const abandoned = analyzeAbandoned(facts, timeoutChain.value.webReadTimeoutSec);
   const requestTimeouts = analyzeRequestTimeouts(facts);
   const oom = analyzeOom(facts);
   const crashes = analyzeCrashes(facts);
@@ -59,6 +61,7 @@ export function analyze(facts: HostFacts, options: AnalyzeOptions = {}): Analysi
     backlog: backlog.value,
     selfRequest: selfRequest.value,
     external: external.value,
+    abandoned: abandoned.value,
     timeoutChain: timeoutChain.value,
     requestTimeouts: requestTimeouts.value,
     oom: oom.value,
@@ -75,6 +78,7 @@ export function analyze(facts: HostFacts, options: AnalyzeOptions = {}): Analysi
     backlog,
     selfRequest,
     external,
+    abandoned,
     timeoutChain,
     requestTimeouts,
     oom,

@@ -72,6 +72,7 @@ export function analyzeExternal(facts: HostFacts, opts: SelfRequestOptions = {})
       topWorkers: top?.workers ?? 0,
       topMaxDurationSec: top?.maxDurationSec ?? 0,
       topAvgCpu: top?.avgCpu ?? 0,
+      topPids: top?.pids ?? [],
     },
     evidence: capEvidence(evidence),
   };

@@ -65,6 +65,7 @@ function poolSignal(
     (e) => e.kind === 'max-children' && e.pool === pool.name && inWindow(facts, e.time),
   ).length;
   const statusTimedOut = status?.ok === false && status.reason === 'timeout';
+  const full = pool.maxChildren > 0 && busy >= pool.maxChildren;
   const signal: PoolSignal = {
     name: pool.name,
     pm: pool.pm,
@@ -78,10 +79,8 @@ function poolSignal(
     statusOk: status?.ok === true,
     statusTimedOut,
     maxChildrenReached,
-    exhausted:
-      pool.maxChildren > 0 &&
-      busy >= pool.maxChildren &&
-      (q.queued > 0 || statusTimedOut || maxChildrenReached > 0),
+    full,
+    exhausted: full && (q.queued > 0 || statusTimedOut || maxChildrenReached > 0),
     listen: listenKey(pool.listen),
     listenKind: pool.listen.kind,
   };

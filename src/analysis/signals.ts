@@ -6,6 +6,7 @@
  *
  * Adding a signal: extend the interface, fill it in an analyzer, declare it in the CEL
  * environment (src/runbooks/cel-env.ts) — a runbook naming an undeclared signal fails at start-up.
+ * A list of ints is a list of worker pids: a runbook's `workers:` key may name it.
  */
 
 export type EvidenceSource =
@@ -48,7 +49,12 @@ export interface PoolSignal {
   statusTimedOut: boolean;
   /** "server reached (pm.)max_children" lines in the window. */
   maxChildrenReached: number;
-  /** Every worker busy with requests queued (or status timed out with every worker busy). */
+  /**
+   * The pool is full: max_children is known and every one of them is busy. The one definition
+   * runbooks (`p.full`) and derived values read.
+   */
+  full: boolean;
+  /** Full with requests queued (or status timed out, or FPM logged max_children reached). */
   exhausted: boolean;
   listen: string;
   listenKind: 'unix' | 'tcp';
@@ -134,6 +140,13 @@ export interface Signals {
     topWorkers: number;
     topMaxDurationSec: number;
     topAvgCpu: number;
+    /** The top endpoint's workers: what a runbook's `workers: external.topPids` names. */
+    topPids: number[];
+  };
+  /** Busy workers whose request has run at least the web server's read timeout (analysis/abandoned.ts). */
+  abandoned: {
+    workers: number;
+    pids: number[];
   };
   timeoutChain: {
     /** php.ini / pool php_admin_value; -1 unknown. */

@@ -1,4 +1,4 @@
-import type { HostReport } from '../diagnosis/report.js';
+import type { HostReport } from '../report/host-report.js';
 
 /** An audit outcome for finished reports: the worst verdict, and each host's verdict and root causes. */
 export function diagnosisOutcome(

@@ -1,5 +1,5 @@
 import { evidenceBody } from '../analysis/evidence.js';
-import type { HostReport, ReportFinding } from '../diagnosis/report.js';
+import type { HostReport, ReportFinding } from '../report/host-report.js';
 
 /**
  * `fpm-medic diagnose --format text`: what a person reads at 3 a.m. Verdict first, then each root

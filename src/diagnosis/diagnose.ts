@@ -2,11 +2,10 @@ import pLimit from 'p-limit';
 import { analyze } from '../analysis/analyze.js';
 import type { ResolvedHost } from '../config/types.js';
 import { type Collected, collectFacts } from '../probes/collect.js';
-import { stuckWorkers } from '../remediation/stuck-workers.js';
+import { buildHostReport, type HostReport } from '../report/host-report.js';
 import { evaluateRunbooks, type Runbook } from '../runbooks/index.js';
 import { withTransport } from '../transport/factory.js';
 import type { Transport } from '../transport/transport.js';
-import { buildHostReport, type HostReport } from './report.js';
 
 export interface DiagnoseOptions {
   windowSec: number;
@@ -51,8 +50,8 @@ export async function diagnoseHost(
       unreachable: collected.unreachable,
       durationMs: performance.now() - started,
       runbooks,
-      // What kill-stuck-workers needs to act on exactly these workers later.
-      stuckWorkers: (runbook) => stuckWorkers(collected.facts, runbook, { selfAddresses }),
+      // The signals name the workers kill-stuck-workers may act on later (runbooks' `workers:`).
+      signals: analysis.signals,
     });
     return { report, collected };
   });

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { HostReport } from '../diagnosis/report.js';
+import type { HostReport } from '../report/host-report.js';
 
 /** Prometheus metrics served at /metrics: jobs, durations, probe failures, findings by runbook. */
 export class Metrics {

@@ -6,8 +6,8 @@
  */
 
 import type { Inventory } from '../config/inventory.js';
-import type { HostReport } from '../diagnosis/report.js';
 import type { Policy } from '../policy/access-policy.js';
+import type { HostReport } from '../report/host-report.js';
 import type { ActionId } from '../runbooks/ids.js';
 import type { Approvals, ApproveOutcome } from './approvals.js';
 import type { ActionRequest } from './request.js';

@@ -4,8 +4,9 @@
  * every click, replay and retried job reads it and moves it on only by compare-and-set.
  */
 import { createHash } from 'node:crypto';
+import type { StuckWorker } from '../report/named-workers.js';
 import type { ActionId } from '../runbooks/ids.js';
-import type { ProcedureResult, StuckWorker } from './types.js';
+import type { ProcedureResult } from './types.js';
 
 export type RequestState =
   | 'pending'

@@ -4,31 +4,9 @@
  * (src/remediation/procedures/, commands/actions/*.sh).
  */
 import type { ResolvedHost } from '../config/inventory.js';
+import type { StuckWorker } from '../report/named-workers.js';
 import type { ActionId } from '../runbooks/ids.js';
 import type { Transport } from '../transport/transport.js';
-
-/**
- * A worker the diagnosis named as stuck, with what identifies it beyond its pid: the process
- * (pid + start time) and the request it was busy on (the connection it accepted that request on).
- * kill-stuck-workers acts on a worker only while all three still match.
- */
-export interface StuckWorker {
-  pid: number;
-  /** Epoch seconds the process started (ps etimes at diagnosis time; compared within ±2 s). */
-  startedAt: number;
-  pool: string;
-  masterPid: number;
-  /**
-   * The request's identity: the connection the worker accepted it on. `unix:<inode>` (the local
-   * inode of the accepted unix socket, as in /proc/PID/fd), `inode:<inode>` (a TCP socket's, where
-   * the table came from /proc) or `tcp:<local>,<peer>` (as ss prints them).
-   */
-  conn: string;
-  /** "GET /api.php", when the status page said. */
-  request?: string;
-  /** Seconds the request had run at diagnosis time (or the process age without a status page). */
-  durationSec: number;
-}
 
 /** One step of a procedure, each audited before it runs and after it ends. */
 export type StepName = 'precheck' | 'config-test' | 'reload' | 'start' | 'kill' | 'verify';

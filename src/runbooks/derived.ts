@@ -19,7 +19,7 @@ export interface Derived {
   connectErrors: number;
   /** Connect errors that mean "nobody can take this connection": EAGAIN + connect timeouts. */
   queueErrors: number;
-  /** Pools with every worker busy (flagged exhausted, else busy = max children). */
+  /** Pools with every worker busy (flagged exhausted, else full). */
   exhaustedPools: string[];
   exhaustedPoolDetail: string[];
   /** Listeners whose accept queue is at its backlog. */
@@ -90,7 +90,7 @@ const DEFAULT_SOCKET = '/run/php/php-fpm.sock';
 
 export function derive(signals: Signals): Derived {
   const pools = signals.pools ?? [];
-  const full = pools.filter((p) => p.maxChildren > 0 && p.busy >= p.maxChildren);
+  const full = pools.filter((p) => p.full);
   const exhausted = pools.some((p) => p.exhausted) ? pools.filter((p) => p.exhausted) : full;
   const primary = exhausted[0] ?? pools[0];
   const terminate = signals.timeoutChain.suggested.requestTerminateTimeoutSec;

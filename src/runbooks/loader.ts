@@ -153,6 +153,7 @@ function compileRunbook(source: RunbookSource): { runbook?: Runbook; problems: R
       summary,
       fix,
       actions: data.actions,
+      ...(data.workers ? { workers: data.workers } : {}),
       needs: data.needs,
       body: bodyResult.template,
     },

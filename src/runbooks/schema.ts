@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PROBE_IDS } from '../probes/catalog.js';
 import { ACTION_IDS, SEVERITIES } from './ids.js';
-import { SIGNAL_KEYS } from './signal-spec.js';
+import { SIGNAL_KEYS, WORKER_PID_PATHS } from './signal-spec.js';
 
 /** The front matter of a runbook file, before its conditions and texts are compiled. */
 export const RUNBOOK_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
@@ -21,6 +21,8 @@ export const frontMatterSchema = z.strictObject({
   summary: text,
   fix: text,
   actions: z.array(z.enum(ACTION_IDS)).default([]),
+  /** The signal listing the workers this finding names (e.g. selfRequest.pids), for kill-stuck-workers. */
+  workers: z.enum(WORKER_PID_PATHS as [string, ...string[]]).optional(),
   needs: z.array(z.enum(PROBE_IDS)).default([]),
 });
 

@@ -49,6 +49,7 @@ const POOL: FieldsFor<Signals['pools'][number]> = {
   statusOk: 'bool',
   statusTimedOut: 'bool',
   maxChildrenReached: 'int',
+  full: 'bool',
   exhausted: 'bool',
   listen: 'string',
   listenKind: 'string',
@@ -107,8 +108,10 @@ export const SIGNAL_SPEC: FieldsFor<Signals> = {
       topWorkers: 'int',
       topMaxDurationSec: 'double',
       topAvgCpu: 'double',
+      topPids: 'list<int>',
     },
   },
+  abandoned: { fields: { workers: 'int', pids: 'list<int>' } },
   timeoutChain: {
     fields: {
       maxExecutionTimeSec: 'int',
@@ -174,4 +177,25 @@ export function leafPaths(fields: { [name: string]: FieldSpec } = SIGNAL_SPEC, p
     else out.push(...leafPaths(spec.fields, `${path}.`));
   }
   return out;
+}
+
+/**
+ * The signals that name workers: the lists of ints outside lists ("selfRequest.pids",
+ * "abandoned.pids"), which a runbook's `workers:` key may name so the report can list the workers
+ * kill-stuck-workers would end (src/report/named-workers.ts).
+ */
+export const WORKER_PID_PATHS: readonly string[] = pidPaths(SIGNAL_SPEC, '');
+
+function pidPaths(fields: { [name: string]: FieldSpec }, prefix: string): string[] {
+  return Object.entries(fields).flatMap(([name, spec]) => {
+    if (spec === 'list<int>') return [prefix + name];
+    return typeof spec === 'object' && !isListSpec(spec) ? pidPaths(spec.fields, `${prefix}${name}.`) : [];
+  });
+}
+
+/** The pids at one of WORKER_PID_PATHS; [] when the path leads nowhere (a stored older signal set). */
+export function workerPidsAt(signals: Signals, path: string): number[] {
+  let at: unknown = signals;
+  for (const key of path.split('.')) at = (at as Record<string, unknown> | undefined)?.[key];
+  return Array.isArray(at) ? at.filter((pid): pid is number => Number.isInteger(pid)) : [];
 }

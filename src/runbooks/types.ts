@@ -17,6 +17,8 @@ export interface Runbook {
   summary: Template;
   fix: Template;
   actions: ActionId[];
+  /** One of WORKER_PID_PATHS: the signal whose pids are the workers this finding names. */
+  workers?: string;
   needs: string[];
   body: Template;
 }

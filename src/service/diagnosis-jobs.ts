@@ -4,12 +4,12 @@ import { type AuditLog, becomeDetail, diagnosisOutcome } from '../audit/index.js
 import type { Inventory } from '../config/inventory.js';
 import { resolveTargets } from '../config/inventory.js';
 import { diagnoseHosts } from '../diagnosis/diagnose.js';
-import type { HostReport } from '../diagnosis/report.js';
 import type { HostFacts } from '../facts/types.js';
 import type { Metrics } from '../http/metrics.js';
 import type { DiagnoseJob, JobOutcome, ProcessContext, ReplyTarget } from '../queue/index.js';
 import { multiHostNames } from '../queue/keys.js';
 import { redact, redactDeep } from '../redact/redact.js';
+import type { HostReport } from '../report/host-report.js';
 import type { ActionId } from '../runbooks/ids.js';
 import type { Runbook } from '../runbooks/index.js';
 import type { SlackMessage } from '../slack/blocks/elements.js';

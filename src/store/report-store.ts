@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { HostReport } from '../diagnosis/report.js';
+import type { HostReport } from '../report/host-report.js';
 
 /**
  * Finished diagnoses kept in Redis for the "raw evidence" button and `/fpm history`: the report

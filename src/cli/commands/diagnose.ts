@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import { AuditLog, becomeDetail, diagnosisOutcome } from '../../audit/index.js';
 import { diagnoseHosts } from '../../diagnosis/diagnose.js';
-import type { ReportVerdict } from '../../diagnosis/report.js';
 import { redactDeep } from '../../redact/redact.js';
+import type { ReportVerdict } from '../../report/host-report.js';
 import { loadRunbooks, runbookDirsFromEnv } from '../../runbooks/index.js';
 import { EXIT } from '../exit-codes.js';
 import { formatReportText } from '../format-report.js';

@@ -6,7 +6,8 @@
  * the action is refused. Then the pools of the killed workers must answer their ping.
  */
 import type { FpmPoolConfig } from '../../facts/types.js';
-import type { ProcedureResult, StuckWorker } from '../types.js';
+import type { StuckWorker } from '../../report/named-workers.js';
+import type { ProcedureResult } from '../types.js';
 import { checkUntil, describePings, nothingToCheck, nothingToCheckText } from './check.js';
 import { type Discovery, discoverFpm, discoveryProblem } from './discover.js';
 import { killArgs } from './kill-args.js';

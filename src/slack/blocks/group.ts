@@ -3,7 +3,7 @@
  * A fleet does not fit in a message, and would not be read if it did: after `maxLines` lines (or
  * the character budget) the rest is counted by verdict, "…and 460 more healthy".
  */
-import type { HostReport } from '../../diagnosis/report.js';
+import type { HostReport } from '../../report/host-report.js';
 import type { ActionId } from '../../runbooks/ids.js';
 import { BUTTON_VALUE_MAX, encodeGroupActionValue, GROUP_ACTION_ID_PREFIX } from './action-value.js';
 import { ACTION_LABEL } from './approval.js';

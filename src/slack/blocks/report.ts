@@ -6,7 +6,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { evidenceBody } from '../../analysis/evidence.js';
-import type { HostReport, ReportFinding } from '../../diagnosis/report.js';
+import type { HostReport, ReportFinding } from '../../report/host-report.js';
 import { SEVERITY_RANK } from '../../runbooks/ids.js';
 import type { ActionId } from '../../runbooks/index.js';
 import {

@@ -1,4 +1,4 @@
-import type { ReportVerdict } from '../../diagnosis/report.js';
+import type { ReportVerdict } from '../../report/host-report.js';
 import type { Severity } from '../../runbooks/index.js';
 
 export const VERDICT_EMOJI: Record<ReportVerdict, string> = {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostReport } from '../../../src/diagnosis/report.js';
+import type { HostReport } from '../../../src/report/host-report.js';
 import { type Lab, startLab } from '../../lab/lab.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
 

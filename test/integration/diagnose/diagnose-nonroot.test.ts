@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedHost } from '../../../src/config/types.js';
 import { type Diagnosis, diagnoseHost } from '../../../src/diagnosis/diagnose.js';
-import type { HostReport } from '../../../src/diagnosis/report.js';
+import type { HostReport } from '../../../src/report/host-report.js';
 import { loadRunbooks, type Runbook } from '../../../src/runbooks/index.js';
 import type { SshTransport } from '../../../src/transport/ssh-transport.js';
 import { type Lab, startLab } from '../../lab/lab.js';

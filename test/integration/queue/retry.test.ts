@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HostReport } from '../../../src/diagnosis/report.js';
 import {
   createQueues,
   type DiagnoseJob,
@@ -9,6 +8,7 @@ import {
   startDiagnosisWorker,
   TransientError,
 } from '../../../src/queue/index.js';
+import type { HostReport } from '../../../src/report/host-report.js';
 import { ask, cleanupPrefix, DoneLog, freshPrefix, REDIS_URL } from './helpers.js';
 
 const critical: HostReport = {

@@ -8,15 +8,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedHost } from '../../../src/config/types.js';
 import { diagnoseHost } from '../../../src/diagnosis/diagnose.js';
-import type { ReportFinding } from '../../../src/diagnosis/report.js';
 import { runProcedure } from '../../../src/remediation/procedures/index.js';
 import type {
   ProcedureContext,
   ProcedureResult,
   StepName,
   StepOutcome,
-  StuckWorker,
 } from '../../../src/remediation/types.js';
+import type { ReportFinding } from '../../../src/report/host-report.js';
+import type { StuckWorker } from '../../../src/report/named-workers.js';
 import { loadRunbooks, type Runbook } from '../../../src/runbooks/index.js';
 import { LocalTransport } from '../../../src/transport/local-transport.js';
 import type { SshTransport } from '../../../src/transport/ssh-transport.js';

@@ -1,10 +1,10 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditLog } from '../../../src/audit/index.js';
-import type { HostReport } from '../../../src/diagnosis/report.js';
 import type { HostFacts } from '../../../src/facts/types.js';
 import { Metrics } from '../../../src/http/metrics.js';
 import type { ReplyTarget } from '../../../src/queue/index.js';
+import type { HostReport } from '../../../src/report/host-report.js';
 import {
   type AlertReportContext,
   answerAskers,

@@ -24,7 +24,14 @@ describe('external endpoints from the captured snapshot', () => {
 
   it('nothing after the requests finished', () => {
     const { value, evidence } = analyzeExternal(webCapture({ runtime: 'runtime-after.txt' }));
-    expect(value).toEqual({ endpoints: [], topPeer: '', topWorkers: 0, topMaxDurationSec: 0, topAvgCpu: 0 });
+    expect(value).toEqual({
+      endpoints: [],
+      topPeer: '',
+      topWorkers: 0,
+      topMaxDurationSec: 0,
+      topAvgCpu: 0,
+      topPids: [],
+    });
     expect(evidence).toEqual([]);
   });
 });

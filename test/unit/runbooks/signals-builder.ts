@@ -40,7 +40,8 @@ export function healthySignals(): Signals {
     },
     backlog: { fullListeners: 0, tcpOverflows: 0 },
     selfRequest: { workers: 0, targets: [], pids: [] },
-    external: { endpoints: [], topPeer: '', topWorkers: 0, topMaxDurationSec: 0, topAvgCpu: 0 },
+    external: { endpoints: [], topPeer: '', topWorkers: 0, topMaxDurationSec: 0, topAvgCpu: 0, topPids: [] },
+    abandoned: { workers: 0, pids: [] },
     timeoutChain: {
       maxExecutionTimeSec: 30,
       requestTerminateTimeoutSec: 50,
@@ -76,8 +77,9 @@ export function healthySignals(): Signals {
   };
 }
 
+/** `full` follows busy and max_children as the analyzer sets it, unless overridden. */
 export function pool(overrides: Partial<PoolSignal> = {}): PoolSignal {
-  return {
+  const p: PoolSignal = {
     name: 'www',
     pm: 'dynamic',
     maxChildren: 10,
@@ -93,8 +95,11 @@ export function pool(overrides: Partial<PoolSignal> = {}): PoolSignal {
     exhausted: false,
     listen: '/run/php/php8.2-fpm.sock',
     listenKind: 'unix',
+    full: false,
     ...overrides,
   };
+  if (overrides.full === undefined) p.full = p.maxChildren > 0 && p.busy >= p.maxChildren;
+  return p;
 }
 
 /** The pool as the analyzers report it when every worker is busy and connections queue. */

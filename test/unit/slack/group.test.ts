@@ -1,6 +1,6 @@
 import type { HeaderBlock, SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import type { HostReport, ReportVerdict } from '../../../src/diagnosis/report.js';
+import type { HostReport, ReportVerdict } from '../../../src/report/host-report.js';
 import { groupMessage } from '../../../src/slack/blocks/group.js';
 import { allText, assertWithinSlackLimits, mrkdwnText, scenarioReport } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { parseInventory } from '../../../src/config/inventory.js';
-import { buildHostReport, type HostReport } from '../../../src/diagnosis/report.js';
 import type { HostFacts } from '../../../src/facts/types.js';
+import { buildHostReport, type HostReport } from '../../../src/report/host-report.js';
 import { evaluateRunbooks } from '../../../src/runbooks/engine.js';
 import type { EvidenceMap } from '../../../src/runbooks/types.js';
 import type { SlackMessage } from '../../../src/slack/blocks/elements.js';

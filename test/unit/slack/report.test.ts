@@ -1,6 +1,6 @@
 import type { ActionsBlock, Button, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import type { HostReport, ReportFinding } from '../../../src/diagnosis/report.js';
+import type { HostReport, ReportFinding } from '../../../src/report/host-report.js';
 import { parseActionValue, parseRawEvidenceValue } from '../../../src/slack/blocks/action-value.js';
 import { firstSentence, reportMessage } from '../../../src/slack/blocks/report.js';
 import { allText, assertWithinSlackLimits, mrkdwnText, scenarioReport } from './helpers.js';

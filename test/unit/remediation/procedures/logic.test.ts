@@ -19,7 +19,7 @@ import { pingPlan } from '../../../../src/remediation/procedures/ping-targets.js
 import { reloadProgress } from '../../../../src/remediation/procedures/reload-progress.js';
 import { pickReloadTarget } from '../../../../src/remediation/procedures/reload-target.js';
 import { pickStart } from '../../../../src/remediation/procedures/start-target.js';
-import type { StuckWorker } from '../../../../src/remediation/types.js';
+import type { StuckWorker } from '../../../../src/report/named-workers.js';
 import { CONF, LOG, probeOutput, SOCK, sections } from './helpers.js';
 
 const discovery = (config: string | undefined = CONF) =>

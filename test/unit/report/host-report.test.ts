@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupExitCode } from '../../../src/cli/commands/diagnose.js';
 import { formatReportText } from '../../../src/cli/format-report.js';
-import { buildHostReport, type HostReport } from '../../../src/diagnosis/report.js';
+import { buildHostReport, type HostReport } from '../../../src/report/host-report.js';
 import type { Finding } from '../../../src/runbooks/index.js';
 import { facts } from '../slack/helpers.js';
 

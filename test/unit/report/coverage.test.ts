@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatReportText } from '../../../src/cli/format-report.js';
-import { buildHostReport } from '../../../src/diagnosis/report.js';
 import type { ProbeFailure } from '../../../src/facts/types.js';
+import { buildHostReport } from '../../../src/report/host-report.js';
 import { runbookCoverage, signalsRead } from '../../../src/runbooks/coverage.js';
 import { compileRunbooks } from '../../../src/runbooks/loader.js';
 import type { Finding } from '../../../src/runbooks/types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reportVerdict } from '../../../src/diagnosis/report.js';
+import { reportVerdict } from '../../../src/report/host-report.js';
 import type { Finding } from '../../../src/runbooks/index.js';
 import { webCapture } from '../analysis/helpers.js';
 

@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { buildHostReport } from '../../../src/diagnosis/report.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyze } from '../../../src/analysis/analyze.js';
 import type { FpmStatusProcess, HostFacts } from '../../../src/facts/types.js';
-import { stuckWorkers } from '../../../src/remediation/stuck-workers.js';
-import type { Finding } from '../../../src/runbooks/index.js';
+import { buildHostReport } from '../../../src/report/host-report.js';
+import { namedWorkers, type StuckWorker } from '../../../src/report/named-workers.js';
+import type { Finding, Runbook } from '../../../src/runbooks/index.js';
+import { workerPidsAt } from '../../../src/runbooks/signal-spec.js';
 import {
   accepted,
   baseFacts,
@@ -15,6 +17,18 @@ import {
   webCapture,
   worker,
 } from '../analysis/helpers.js';
+import { shippedRunbooks } from '../runbooks/helpers.js';
+
+let shipped: Runbook[] = [];
+beforeAll(async () => {
+  shipped = await shippedRunbooks();
+});
+
+/** The workers a shipped runbook names on these facts: its `workers:` signal, resolved. */
+function stuckWorkers(facts: HostFacts, runbook: string): StuckWorker[] {
+  const path = shipped.find((r) => r.id === runbook)?.workers;
+  return path ? namedWorkers(facts, workerPidsAt(analyze(facts).signals, path)) : [];
+}
 
 describe('stuck workers in the captured snapshot (web capture: nginx + php-fpm8.2)', () => {
   it('self-request-deadlock: the worker calling its own nginx, with the socket it accepted its request on', () => {
@@ -207,7 +221,8 @@ describe('the report carries them', () => {
       ],
       unreachable: false,
       durationMs: 1,
-      stuckWorkers: (runbook) => stuckWorkers(f, runbook),
+      runbooks: shipped,
+      signals: analyze(f).signals,
     });
     expect(r.findings[0]!.workers?.map((w) => w.pid)).toEqual([27615]);
     expect('workers' in r.findings[1]!).toBe(false);

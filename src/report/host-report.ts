@@ -1,7 +1,9 @@
+import type { Signals } from '../analysis/signals.js';
 import type { HostFacts, ProbeFailure, ProbeRun, RuntimeSources } from '../facts/types.js';
-import type { StuckWorker } from '../remediation/types.js';
 import { type Coverage, runbookCoverage } from '../runbooks/coverage.js';
 import type { Finding, Runbook } from '../runbooks/index.js';
+import { workerPidsAt } from '../runbooks/signal-spec.js';
+import { namedWorkers, type StuckWorker } from './named-workers.js';
 import { usersFailingWith } from './users-failing.js';
 
 /**
@@ -12,7 +14,7 @@ export type ReportVerdict = 'healthy' | 'warning' | 'critical' | 'unknown';
 
 /**
  * A finding as the engine made it, without the rendered Markdown body (that is the runbook's).
- * `workers`: for a finding that offers kill-stuck-workers, the workers that action would end, each
+ * `workers`: for a finding whose runbook names workers, the workers kill-stuck-workers would end, each
  * with what lets the action check it is still the same worker on the same request (absent when
  * none can be named).
  */
@@ -73,10 +75,13 @@ export function buildHostReport(input: {
   findings: readonly Finding[];
   unreachable: boolean;
   durationMs: number;
-  /** The workers kill-stuck-workers would end for a runbook (src/remediation/stuck-workers.ts). */
-  stuckWorkers?: (runbook: string) => StuckWorker[];
+  /**
+   * The signals the findings were judged on: with them, a finding whose runbook names workers
+   * (its `workers:` key) lists them, for kill-stuck-workers.
+   */
+  signals?: Signals;
   /** The runbooks evaluated: coverage names those the failures kept from being judged. */
-  runbooks?: readonly Pick<Runbook, 'id' | 'when' | 'needs'>[];
+  runbooks?: readonly Pick<Runbook, 'id' | 'when' | 'needs' | 'workers'>[];
 }): HostReport {
   const { facts, findings } = input;
   const coverage = runbookCoverage(input.runbooks ?? [], facts, findings);
@@ -88,8 +93,10 @@ export function buildHostReport(input: {
     windowMinutes: facts.window.minutes,
     windowSeconds: Math.round(facts.window.seconds),
     findings: findings.map(({ body: _body, ...f }) => {
-      const workers = f.actions.includes('kill-stuck-workers') ? input.stuckWorkers?.(f.runbook) : undefined;
-      return workers && workers.length > 0 ? { ...f, workers } : f;
+      const path = input.runbooks?.find((r) => r.id === f.runbook)?.workers;
+      const pids = path && input.signals ? workerPidsAt(input.signals, path) : [];
+      const workers = pids.length > 0 ? namedWorkers(facts, pids) : [];
+      return workers.length > 0 ? { ...f, workers } : f;
     }),
     probes: facts.probes.map(({ id, ok, ms, bytes }) => ({ id, ok, ms, bytes })),
     failures: facts.failures,
