@@ -9,7 +9,7 @@ import { type AuditLog, type AuditWho, becomeDetail } from '../audit/index.js';
 import type { Inventory, ResolvedHost } from '../config/inventory.js';
 import type { Policy } from '../policy/access-policy.js';
 import { redact } from '../redact/redact.js';
-import type { HistoryEntry } from '../store/report-store.js';
+import type { HistoryEntry } from '../report/history.js';
 import type { Transport } from '../transport/transport.js';
 import { AUTO_DEFAULTS } from './approvals.js';
 import type { ActionGuards } from './guards.js';

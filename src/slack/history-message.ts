@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { AuditEvent } from '../audit/index.js';
-import type { HistoryEntry } from '../store/report-store.js';
+import type { HistoryEntry } from '../report/history.js';
 import { context, type SlackMessage, section } from './blocks/elements.js';
 import { fitMessage } from './blocks/limits.js';
 import { escapeMrkdwn, oneLine, truncate, userMention } from './blocks/mrkdwn.js';

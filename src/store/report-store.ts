@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { HistoryEntry } from '../report/history.js';
 import type { HostReport } from '../report/host-report.js';
 
 /**
@@ -12,17 +13,6 @@ export interface StoredReport {
   /** Raw probe output by probe id. */
   raw: Record<string, string>;
   requestedBy?: string;
-}
-
-export interface HistoryEntry {
-  time: number;
-  kind: 'diagnosis' | 'action';
-  host: string;
-  verdict?: string;
-  rootCauses?: string[];
-  reportId?: string;
-  by?: string;
-  text?: string;
 }
 
 const REPORT_TTL_SEC = 24 * 3600;

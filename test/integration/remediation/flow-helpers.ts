@@ -15,7 +15,7 @@ import { ActionGuards } from '../../../src/remediation/guards.js';
 import type { ActionRequest, RequestHost } from '../../../src/remediation/request.js';
 import { RequestStore } from '../../../src/remediation/request-store.js';
 import type { ActionParams, ProcedureContext, ProcedureResult } from '../../../src/remediation/types.js';
-import type { HistoryEntry } from '../../../src/store/report-store.js';
+import type { HistoryEntry } from '../../../src/report/history.js';
 import type { Transport } from '../../../src/transport/transport.js';
 import { FakeMembership } from '../../unit/policy/helpers.js';
 import { cleanupPrefix, freshPrefix, REDIS_URL } from '../queue/helpers.js';
