@@ -4,6 +4,7 @@
  * handlers and auto-remediation call this; it decides, records, and says what happened, and the
  * caller renders it. Every decision is in the audit log before its effect (rule 5).
  */
+
 import type { AuditLog, AuditWho } from '../audit/index.js';
 import type { Inventory, ResolvedHost } from '../config/inventory.js';
 import { type ApprovalSettings, DEFAULT_APPROVAL_SETTINGS, type Policy } from '../policy/access-policy.js';
@@ -11,6 +12,7 @@ import type { GroupMembership } from '../policy/membership.js';
 import type { Actor } from '../policy/rules.js';
 import { redact } from '../redact/redact.js';
 import type { ActionId } from '../runbooks/ids.js';
+import { actionSpec } from './actions.js';
 import type { ActionGuards } from './guards.js';
 import {
   type ActionRequest,
@@ -108,7 +110,7 @@ export class Approvals {
       });
       return refuse(d.reason);
     }
-    if (ask.action === 'kill-stuck-workers' && ask.hosts.every((h) => !h.workers?.length)) {
+    if (actionSpec(ask.action).targets === 'workers' && ask.hosts.every((h) => !h.workers?.length)) {
       return refuse(
         'the report names no stuck worker that can be checked again before killing it: run a fresh diagnosis',
       );

@@ -5,12 +5,14 @@
  * one whose worker died mid-action: it is marked interrupted and NOT re-run, since a reload or a
  * kill may be half done; people are told to look (the audit log has the step that was started).
  */
+
 import { type AuditLog, type AuditWho, becomeDetail } from '../audit/index.js';
 import type { Inventory, ResolvedHost } from '../config/inventory.js';
 import type { Policy } from '../policy/access-policy.js';
 import { redact } from '../redact/redact.js';
 import type { HistoryEntry } from '../report/history.js';
 import type { Transport } from '../transport/transport.js';
+import { actionParams } from './actions.js';
 import { AUTO_DEFAULTS } from './approvals.js';
 import type { ActionGuards } from './guards.js';
 import {
@@ -231,10 +233,7 @@ async function runOnHost(
         throw err;
       }
     };
-    const params: ActionParams =
-      request.action === 'kill-stuck-workers'
-        ? { action: 'kill-stuck-workers', workers: h.workers ?? [] }
-        : { action: request.action };
+    const params = actionParams(request.action, h);
     const transport = deps.transportFor(host);
     let result: ProcedureResult;
     try {

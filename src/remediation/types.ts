@@ -31,10 +31,11 @@ export interface ProcedureContext {
   signal?: AbortSignal;
 }
 
-export type ActionParams =
-  | { action: 'fpm-reload' }
-  | { action: 'fpm-start' }
-  | { action: 'kill-stuck-workers'; workers: readonly StuckWorker[] };
+/** What a procedure is given: the action, and for one that targets named workers, those workers. */
+export interface ActionParams {
+  action: ActionId;
+  workers?: readonly StuckWorker[];
+}
 
 export interface ProcedureResult {
   action: ActionId;

@@ -4,18 +4,12 @@
  * the thread shows one message per request whatever happens to it.
  */
 import type { KnownBlock } from '@slack/types';
+import { actionSpec } from '../../remediation/actions.js';
 import type { ActionRequest } from '../../remediation/request.js';
-import type { ActionId } from '../../runbooks/ids.js';
 import { APPROVE_ACTION_ID, encodeRequestValue, REJECT_ACTION_ID } from './action-value.js';
 import { actions, button, confirmDialog, context, type SlackMessage, section } from './elements.js';
 import { fitMessage } from './limits.js';
 import { code, escapeMrkdwn, oneLine, truncate, userMention } from './mrkdwn.js';
-
-export const ACTION_LABEL: Record<ActionId, string> = {
-  'fpm-reload': 'Reload PHP-FPM',
-  'fpm-start': 'Start PHP-FPM',
-  'kill-stuck-workers': 'Kill stuck workers',
-};
 
 const STATE_EMOJI: Record<ActionRequest['state'], string> = {
   pending: ':raised_hand:',
@@ -52,12 +46,12 @@ function subject(r: ActionRequest): string {
     r.hosts.length === 1
       ? `*${escapeMrkdwn(r.hosts[0]!.host)}*`
       : `*${escapeMrkdwn(r.target)}* (${r.hosts.length} hosts)`;
-  return `*${ACTION_LABEL[r.action]}* on ${where} (${code(r.runbook)})`;
+  return `*${actionSpec(r.action).label}* on ${where} (${code(r.runbook)})`;
 }
 
 /** What the request is about, for the approver: which workers, which hosts. */
 function scopeLines(r: ActionRequest): string[] {
-  if (r.action !== 'kill-stuck-workers') return [];
+  if (actionSpec(r.action).targets !== 'workers') return [];
   return r.hosts.flatMap((h) =>
     (h.workers ?? []).slice(0, 10).map((w) => {
       const req = w.request ? `, ${escapeMrkdwn(truncate(oneLine(w.request), 80))}` : '';
@@ -78,7 +72,7 @@ export function approvalMessage(r: ActionRequest): SlackMessage {
       );
       blocks.push(context(notes, 'approval-state'));
       return fitMessage({
-        text: `${ACTION_LABEL[r.action]} on ${r.target}: waiting for approval`,
+        text: `${actionSpec(r.action).label} on ${r.target}: waiting for approval`,
         parts: [
           {
             blocks: [
@@ -91,8 +85,8 @@ export function approvalMessage(r: ActionRequest): SlackMessage {
                     value: encodeRequestValue(r.id),
                     style: 'primary',
                     confirm: confirmDialog({
-                      title: truncate(`Approve ${ACTION_LABEL[r.action]}?`, 100),
-                      text: `${ACTION_LABEL[r.action]} on ${r.hosts.map((h) => h.host).join(', ')} runs as soon as you confirm.`,
+                      title: truncate(`Approve ${actionSpec(r.action).label}?`, 100),
+                      text: `${actionSpec(r.action).label} on ${r.hosts.map((h) => h.host).join(', ')} runs as soon as you confirm.`,
                       confirm: 'Approve',
                     }),
                   }),
@@ -158,7 +152,7 @@ export function statusLine(r: ActionRequest): string {
   const reason = r.reason ? `: ${truncate(oneLine(r.reason), 300)}` : '';
   const where = r.hosts.length === 1 ? r.hosts[0]!.host : r.target;
   const state = r.state === 'unverified' ? 'done, not verified' : r.state;
-  return `${ACTION_LABEL[r.action]} on ${escapeMrkdwn(where)} — ${state}${by}${escapeMrkdwn(reason)}`;
+  return `${actionSpec(r.action).label} on ${escapeMrkdwn(where)} — ${state}${by}${escapeMrkdwn(reason)}`;
 }
 
 /** The ephemeral answer to a click that came after the request had moved on. */

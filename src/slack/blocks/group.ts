@@ -3,10 +3,10 @@
  * A fleet does not fit in a message, and would not be read if it did: after `maxLines` lines (or
  * the character budget) the rest is counted by verdict, "…and 460 more healthy".
  */
+import { actionSpec } from '../../remediation/actions.js';
 import type { HostReport } from '../../report/host-report.js';
 import type { ActionId } from '../../runbooks/ids.js';
 import { BUTTON_VALUE_MAX, encodeGroupActionValue, GROUP_ACTION_ID_PREFIX } from './action-value.js';
-import { ACTION_LABEL } from './approval.js';
 import { actions, button, confirmDialog, context, header, type SlackMessage, section } from './elements.js';
 import { fitMessage, SLACK_LIMITS } from './limits.js';
 import { packLines, takeLines } from './lines.js';
@@ -94,17 +94,18 @@ function groupButtons(reports: readonly HostReport[], options: GroupMessageOptio
   const buttons = [];
   for (const [action, reportIds] of byAction) {
     if (reportIds.length < 2) continue;
+    const spec = actionSpec(action);
     const value = encodeGroupActionValue({ target: options.target, action, reportIds });
     if (value.length > BUTTON_VALUE_MAX) continue; // per-host buttons remain: /fpm diagnose HOST
     const enabled = options.enabledActions ? options.enabledActions.includes(action) : true;
     buttons.push(
       button({
-        text: `${ACTION_LABEL[action]} on ${reportIds.length} hosts`,
+        text: `${spec.label} on ${reportIds.length} hosts`,
         actionId: `${GROUP_ACTION_ID_PREFIX}${action}`,
         value,
-        ...(action === 'kill-stuck-workers' ? { style: 'danger' as const } : {}),
+        ...(spec.danger ? { style: 'danger' as const } : {}),
         confirm: confirmDialog({
-          title: truncate(`${ACTION_LABEL[action]} on ${reportIds.length} hosts?`, 100),
+          title: truncate(`${spec.label} on ${reportIds.length} hosts?`, 100),
           text:
             `Asks for ${action} on the ${reportIds.length} hosts of ${options.target} whose report offers it, ` +
             'a few hosts at a time; the first host where it does not go as planned stops the rest.' +
@@ -112,7 +113,7 @@ function groupButtons(reports: readonly HostReport[], options: GroupMessageOptio
               ? ' It runs only after someone the policy allows approves it.'
               : ` The access policy does not enable ${action}.`),
           confirm: 'Request',
-          danger: action === 'kill-stuck-workers',
+          danger: spec.danger,
         }),
       }),
     );

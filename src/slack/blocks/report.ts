@@ -6,6 +6,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { evidenceBody } from '../../analysis/evidence.js';
+import { actionSpec } from '../../remediation/actions.js';
 import type { HostReport, ReportFinding } from '../../report/host-report.js';
 import { SEVERITY_RANK } from '../../runbooks/ids.js';
 import type { ActionId } from '../../runbooks/index.js';
@@ -48,36 +49,6 @@ export interface ReportMessageOptions {
   /** Evidence lines per finding; the rest are behind "Raw evidence" and the CLI. */
   evidenceLines?: number;
 }
-
-interface ActionText {
-  label: string;
-  confirm: string;
-  danger: boolean;
-}
-
-// The confirm dialog is the last thing read before asking for a change to production: it says
-// what will happen, including the checks around it (DESIGN.md "Action ids").
-const ACTION_TEXT: Record<ActionId, ActionText> = {
-  'fpm-reload': {
-    label: 'Reload PHP-FPM',
-    confirm:
-      'Graceful reload: the FPM config is tested first (no reload if it fails) and a health check runs after. ' +
-      'In-flight requests may be cut if process_control_timeout is 0.',
-    danger: false,
-  },
-  'fpm-start': {
-    label: 'Start PHP-FPM',
-    confirm: 'Starts the FPM service after a config test, then checks its socket and a health request.',
-    danger: false,
-  },
-  'kill-stuck-workers': {
-    label: 'Kill stuck workers',
-    confirm:
-      'Kills only the worker pids named in this report, after checking each is still stuck; ' +
-      'their requests fail. FPM replaces the workers.',
-    danger: true,
-  },
-};
 
 const SUMMARY_MAX = 500;
 const FIX_MAX = 300;
@@ -196,7 +167,7 @@ function findingBlocks(
 }
 
 function actionButton(action: ActionId, f: ReportFinding, report: HostReport, options: ReportMessageOptions) {
-  const text = ACTION_TEXT[action];
+  const spec = actionSpec(action);
   const enabled = options.enabledActions
     ? options.enabledActions.includes(action)
     : options.approvalsEnabled !== false;
@@ -207,43 +178,22 @@ function actionButton(action: ActionId, f: ReportFinding, report: HostReport, op
         ? ` The access policy does not enable ${action}: nobody can approve it.`
         : ' It runs only after someone the policy allows approves it.';
   return button({
-    text: text.label,
+    text: spec.label,
     actionId: actionIdFor(action),
     value: encodeActionValue({ host: report.host, runbook: f.runbook, action, reportId: options.reportId }),
-    ...(text.danger ? { style: 'danger' as const } : {}),
+    ...(spec.danger ? { style: 'danger' as const } : {}),
     confirm: confirmDialog({
-      title: truncate(`${text.label} on ${report.host}?`, 100),
-      text: truncate(`${confirmText(action, f, report)}${gate}`, 300),
+      title: truncate(`${spec.label} on ${report.host}?`, 100),
+      text: truncate(`${spec.confirm(f, report)}${gate}`, 300),
       confirm: 'Request',
-      danger: text.danger,
+      danger: spec.danger,
     }),
   });
 }
 
-/**
- * What the click will do on this host, from this report: whether a reload is graceful here
- * (process_control_timeout, REFERENCE §8.4), and which workers a kill names.
- */
+/** What the click will do on this host, from this report (the action's registry entry says). */
 export function confirmText(action: ActionId, f: ReportFinding, report: HostReport): string {
-  if (action === 'fpm-reload') {
-    const pct = report.processControlTimeoutSec;
-    const how = 'Config test first (no reload if it fails), then a graceful reload and a health check.';
-    if (pct === undefined)
-      return `${how} process_control_timeout could not be read: in-flight requests may be cut.`;
-    if (pct <= 0)
-      return `${how} process_control_timeout is 0 here: in-flight requests are cut (502). Set it to e.g. 10s first for a truly graceful reload.`;
-    return `${how} Graceful here: workers get up to ${pct}s (process_control_timeout) to finish their requests.`;
-  }
-  if (action === 'kill-stuck-workers') {
-    const workers = f.workers ?? [];
-    if (!workers.length)
-      return 'This report names no worker that can be checked again: nothing would be killed.';
-    const pids = workers.map((w) => w.pid);
-    const shown =
-      pids.length > 8 ? `${pids.slice(0, 8).join(', ')} and ${pids.length - 8} more` : pids.join(', ');
-    return `Kills only worker${pids.length > 1 ? 's' : ''} ${shown}, each only if still the same process on the same request; their requests fail. FPM replaces them.`;
-  }
-  return ACTION_TEXT[action].confirm;
+  return actionSpec(action).confirm(f, report);
 }
 
 function footBlocks(report: HostReport, options: ReportMessageOptions): KnownBlock[] {

@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedHost } from '../../../src/config/types.js';
+import { ACTIONS } from '../../../src/remediation/actions.js';
 import { runProcedure } from '../../../src/remediation/procedures/index.js';
-import { runPhase } from '../../../src/remediation/procedures/run-phase.js';
+import { runPhase } from '../../../src/remediation/procedures/steps/run-phase.js';
 import type { ProcedureContext, StepOutcome } from '../../../src/remediation/types.js';
 import { LocalTransport } from '../../../src/transport/local-transport.js';
 import type { SshTransport } from '../../../src/transport/ssh-transport.js';
@@ -111,7 +112,13 @@ describe('the action scripts refuse what fails the trust rules', () => {
   const opts = { timeoutMs: 30_000 };
 
   it('reload: a planted master is not signalled', async () => {
-    const r = await runPhase(ssh, 'fpm-reload', 'reload', [String(plants.fpm.pid), 'none', '5'], opts);
+    const r = await runPhase(
+      ssh,
+      ACTIONS['fpm-reload'].script,
+      'reload',
+      [String(plants.fpm.pid), 'none', '5'],
+      opts,
+    );
     const e = r.sections.find((s) => s.kind === 'error' && s.name === 'reload');
     expect(e?.attrs.reason).toBe('untrusted');
     expect(e?.body.trim()).toBe(`ignored php-fpm master ${plants.fpm.pid}: runs as uid 65534`);
@@ -122,13 +129,19 @@ describe('the action scripts refuse what fails the trust rules', () => {
   it('config-test and start: a planted binary, or php-fpm in a world-writable directory, is never run', async () => {
     const planted = `${plants.dir}/php-fpm`;
     for (const transport of [ssh, local]) {
-      const test = await runPhase(transport, 'fpm-reload', 'config-test', [planted, lab.paths.fpmConf], opts);
+      const test = await runPhase(
+        transport,
+        ACTIONS['fpm-reload'].script,
+        'config-test',
+        [planted, lab.paths.fpmConf],
+        opts,
+      );
       const e = test.sections.find((s) => s.kind === 'error' && s.name === 'config-test');
       expect(e?.attrs.reason).toBe('untrusted');
       expect(e?.body.trim()).toBe(`binary ${planted} is writable by uid 65534: not run`);
       const copy = await runPhase(
         transport,
-        'fpm-start',
+        ACTIONS['fpm-start'].script,
         'config-test',
         [plants.writableFpm.exe, lab.paths.fpmConf],
         opts,
@@ -138,7 +151,7 @@ describe('the action scripts refuse what fails the trust rules', () => {
       );
       const start = await runPhase(
         transport,
-        'fpm-start',
+        ACTIONS['fpm-start'].script,
         'start',
         ['5', 'binary', planted, lab.paths.fpmConf],
         opts,
@@ -152,7 +165,7 @@ describe('the action scripts refuse what fails the trust rules', () => {
   });
 
   it('precheck and state list the real masters only, and name the planted ones', async () => {
-    const r = await runPhase(local, 'fpm-start', 'precheck', [lab.paths.fpmConf], opts);
+    const r = await runPhase(local, ACTIONS['fpm-start'].script, 'precheck', [lab.paths.fpmConf], opts);
     const masters = r.sections.find((s) => s.kind === 'section' && s.name === 'masters');
     expect(masters?.body).toContain(`${lab.fpmMasterPid} `);
     expect(masters?.body).not.toContain(`${plants.fpm.pid} `);

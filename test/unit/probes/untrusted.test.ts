@@ -10,7 +10,7 @@ import { parseRuntime } from '../../../src/probes/parsers/sys-runtime.js';
 import { parseWebDiscovery } from '../../../src/probes/parsers/web-discovery.js';
 import { splitSections } from '../../../src/probes/sections.js';
 import { distrustProcesses } from '../../../src/probes/untrusted.js';
-import { parseStartPrecheck } from '../../../src/remediation/procedures/parse-start-precheck.js';
+import { parseStartPrecheck } from '../../../src/remediation/procedures/fpm-start/parse.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/trust/${name}`, import.meta.url), 'utf8');

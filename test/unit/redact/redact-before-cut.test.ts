@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { webErrorWithRequest } from '../../../src/analysis/web-log.js';
 import type { WebErrorEvent } from '../../../src/facts/types.js';
 import { REDACTED, redactDeep, redactedExcerpt } from '../../../src/redact/redact.js';
-import { clip } from '../../../src/remediation/procedures/procedure-run.js';
+import { clip } from '../../../src/remediation/procedures/steps/procedure-run.js';
 
 const PASSWORD = 'S3cr3tPassw0rdThatRunsPastTheCut';
 

@@ -1,24 +1,27 @@
 import { describe, expect, it } from 'vitest';
+import { parseMasterState } from '../../../../src/remediation/procedures/fpm-reload/parse.js';
+import { reloadProgress } from '../../../../src/remediation/procedures/fpm-reload/progress.js';
+import { pickReloadTarget } from '../../../../src/remediation/procedures/fpm-reload/target.js';
+import { parseStartPrecheck } from '../../../../src/remediation/procedures/fpm-start/parse.js';
+import { pickStart } from '../../../../src/remediation/procedures/fpm-start/target.js';
+import { parseKill } from '../../../../src/remediation/procedures/kill-stuck-workers/parse.js';
+import {
+  describeKills,
+  poolsToVerify,
+} from '../../../../src/remediation/procedures/kill-stuck-workers/run.js';
+import { encodeConn, killArgs } from '../../../../src/remediation/procedures/kill-stuck-workers/target.js';
 import {
   checkPassed,
   describeCheck,
   nothingToCheck,
   nothingToCheckText,
-} from '../../../../src/remediation/procedures/check.js';
-import { describeConfigTest } from '../../../../src/remediation/procedures/config-test-step.js';
-import { discoveryFrom } from '../../../../src/remediation/procedures/discover.js';
-import { encodeConn, killArgs } from '../../../../src/remediation/procedures/kill-args.js';
-import { describeKills, poolsToVerify } from '../../../../src/remediation/procedures/kill-stuck-workers.js';
-import { parseCheck } from '../../../../src/remediation/procedures/parse-check.js';
-import { parseReloadRun } from '../../../../src/remediation/procedures/parse-command-run.js';
-import { parseConfigTest } from '../../../../src/remediation/procedures/parse-config-test.js';
-import { parseKill } from '../../../../src/remediation/procedures/parse-kill.js';
-import { parseStartPrecheck } from '../../../../src/remediation/procedures/parse-start-precheck.js';
-import { parseMasterState } from '../../../../src/remediation/procedures/parse-state.js';
-import { pingPlan } from '../../../../src/remediation/procedures/ping-targets.js';
-import { reloadProgress } from '../../../../src/remediation/procedures/reload-progress.js';
-import { pickReloadTarget } from '../../../../src/remediation/procedures/reload-target.js';
-import { pickStart } from '../../../../src/remediation/procedures/start-target.js';
+} from '../../../../src/remediation/procedures/steps/check.js';
+import { describeConfigTest } from '../../../../src/remediation/procedures/steps/config-test.js';
+import { discoveryFrom } from '../../../../src/remediation/procedures/steps/discover.js';
+import { parseCheck } from '../../../../src/remediation/procedures/steps/parse-check.js';
+import { parseReloadRun } from '../../../../src/remediation/procedures/steps/parse-command-run.js';
+import { parseConfigTest } from '../../../../src/remediation/procedures/steps/parse-config-test.js';
+import { pingPlan } from '../../../../src/remediation/procedures/steps/ping-targets.js';
 import type { StuckWorker } from '../../../../src/report/named-workers.js';
 import { CONF, LOG, probeOutput, SOCK, sections } from './helpers.js';
 

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseCheck } from '../../../../src/remediation/procedures/parse-check.js';
-import { parseCommandRun, parseReloadRun } from '../../../../src/remediation/procedures/parse-command-run.js';
-import { parseConfigTest } from '../../../../src/remediation/procedures/parse-config-test.js';
-import { parseKill } from '../../../../src/remediation/procedures/parse-kill.js';
-import { parseStartPrecheck } from '../../../../src/remediation/procedures/parse-start-precheck.js';
-import { parseMasterState } from '../../../../src/remediation/procedures/parse-state.js';
+import { parseMasterState } from '../../../../src/remediation/procedures/fpm-reload/parse.js';
+import { parseStartPrecheck } from '../../../../src/remediation/procedures/fpm-start/parse.js';
+import { parseKill } from '../../../../src/remediation/procedures/kill-stuck-workers/parse.js';
+import { parseCheck } from '../../../../src/remediation/procedures/steps/parse-check.js';
+import {
+  parseCommandRun,
+  parseReloadRun,
+} from '../../../../src/remediation/procedures/steps/parse-command-run.js';
+import { parseConfigTest } from '../../../../src/remediation/procedures/steps/parse-config-test.js';
 import { CONF, LOG, SOCK, sections, WORK } from './helpers.js';
 
 describe('config-test (php-fpm -t)', () => {

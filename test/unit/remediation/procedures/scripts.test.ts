@@ -7,12 +7,14 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitSections } from '../../../../src/probes/sections.js';
-import { actionScript } from '../../../../src/remediation/procedures/scripts.js';
+import { ACTIONS } from '../../../../src/remediation/actions.js';
+import { actionScript } from '../../../../src/remediation/procedures/steps/scripts.js';
+import type { ActionId } from '../../../../src/runbooks/ids.js';
 import { SAFE_ARG } from '../../../../src/transport/shell-quote.js';
 
-function run(action: 'fpm-reload' | 'fpm-start' | 'kill-stuck-workers', args: string[]): string {
+function run(action: ActionId, args: string[]): string {
   return execFileSync('sh', ['-s', '--', ...args], {
-    input: actionScript(action),
+    input: actionScript(ACTIONS[action].script),
     encoding: 'utf8',
     timeout: 8_000,
   });

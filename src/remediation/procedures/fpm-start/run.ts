@@ -3,24 +3,23 @@
  * a reload's job), config test (refused on failure), start, then a verification: a master for the
  * config runs, its pools listen, each answers its ping, and the health URL answers.
  */
-import { parseEndpoint, reaches } from '../../analysis/address.js';
-import type { FpmPoolConfig, SocketListener } from '../../facts/types.js';
-import type { ProcedureResult } from '../types.js';
+import { parseEndpoint, reaches } from '../../../analysis/address.js';
+import type { FpmPoolConfig, SocketListener } from '../../../facts/types.js';
+import type { ProcedureResult } from '../../types.js';
 import {
   checkUntil,
   describeCheck,
   nothingToCheck,
   nothingToCheckText,
   type VerifyOutcome,
-} from './check.js';
-import { configTestStep } from './config-test-step.js';
-import { discoverFpm, discoveryProblem } from './discover.js';
-import { type CommandRun, parseCommandRun } from './parse-command-run.js';
-import { parseStartPrecheck } from './parse-start-precheck.js';
-import { pingPlan } from './ping-targets.js';
-import { clip, type ProcedureRun, pause, seconds } from './procedure-run.js';
-import { runPhase } from './run-phase.js';
-import { pickStart, type StartPlan } from './start-target.js';
+} from '../steps/check.js';
+import { configTestStep } from '../steps/config-test.js';
+import { discoverFpm, discoveryProblem } from '../steps/discover.js';
+import { type CommandRun, parseCommandRun } from '../steps/parse-command-run.js';
+import { pingPlan } from '../steps/ping-targets.js';
+import { clip, type ProcedureRun, pause, seconds } from '../steps/procedure-run.js';
+import { parseStartPrecheck } from './parse.js';
+import { pickStart, type StartPlan } from './target.js';
 
 const PRECHECK_TIMEOUT_MS = 30_000;
 const STATE_TIMEOUT_MS = 10_000;
@@ -55,10 +54,7 @@ async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<VerifyOu
   let master: number | undefined;
   let error: string | undefined;
   for (;;) {
-    const r = await runPhase(transport, 'fpm-start', 'state', [], {
-      timeoutMs: STATE_TIMEOUT_MS,
-      ...(signal ? { signal } : {}),
-    });
+    const r = await run.phase('state', [], STATE_TIMEOUT_MS);
     const state = r.ok ? parseStartPrecheck(r.sections) : undefined;
     if (!state) error = r.error ?? 'the state phase printed nothing';
     const fresh = state?.masters.filter((m) => !plan.runningBefore.includes(m.pid)) ?? [];
@@ -100,14 +96,7 @@ async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<VerifyOu
       detail: { master, pools: pools.map((p) => p.name), notListening: silent, nothingToCheck: true },
     };
   }
-  const check = await checkUntil(
-    transport,
-    'fpm-start',
-    ping,
-    host.web.healthUrl,
-    Math.max(deadline, Date.now() + 5_000),
-    signal,
-  );
+  const check = await checkUntil(run, ping, host.web.healthUrl, Math.max(deadline, Date.now() + 5_000));
   return {
     ok: silent.length === 0 && check.ok,
     nothingToCheck: false,
@@ -123,14 +112,11 @@ async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<VerifyOu
 }
 
 export async function fpmStart(run: ProcedureRun): Promise<ProcedureResult> {
-  const { transport, signal, host } = run.ctx;
+  const { host } = run.ctx;
 
   let plan: StartPlan | undefined;
   const pre = await run.step('precheck', async () => {
-    const r = await runPhase(transport, 'fpm-start', 'precheck', [host.fpm.config ?? 'none'], {
-      timeoutMs: PRECHECK_TIMEOUT_MS,
-      ...(signal ? { signal } : {}),
-    });
+    const r = await run.phase('precheck', [host.fpm.config ?? 'none'], PRECHECK_TIMEOUT_MS);
     const found = r.ok ? parseStartPrecheck(r.sections) : undefined;
     if (!found) return { ok: false, summary: `could not look at the host: ${r.error ?? 'no answer'}` };
     const picked = pickStart(found, host);
@@ -152,16 +138,13 @@ export async function fpmStart(run: ProcedureRun): Promise<ProcedureResult> {
   if (!plan) return run.finish('refused', `${pre.summary}; nothing changed`);
 
   const p = plan;
-  const { test, outcome: tested } = await configTestStep(run, 'fpm-start', p.exe, p.config);
+  const { test, outcome: tested } = await configTestStep(run, p.exe, p.config);
   if (!test.ok) return run.finish('refused', `${tested.summary}; start refused, nothing changed`);
 
   let started: CommandRun | undefined;
   const start = await run.step('start', async () => {
     const limit = commandLimitSec(host.commandTimeoutMs);
-    const r = await runPhase(transport, 'fpm-start', 'start', [String(limit), ...p.args], {
-      timeoutMs: (limit + 10) * 1000,
-      ...(signal ? { signal } : {}),
-    });
+    const r = await run.phase('start', [String(limit), ...p.args], (limit + 10) * 1000);
     started = parseCommandRun(r.sections, 'start');
     // The command ran (or may have, if we never heard back): the host may have changed.
     run.changed = true;

@@ -2,9 +2,9 @@
  * How the verification asks each pool whether it answers: its ping.path over FastCGI, straight to
  * the pool's socket (or its status path where no ping.path is set), as fpm-status.sh reaches pools.
  */
-import type { FpmPoolConfig } from '../../facts/types.js';
-import { connectArg } from '../../probes/plan.js';
-import { SAFE_ARG } from '../../transport/shell-quote.js';
+import type { FpmPoolConfig } from '../../../facts/types.js';
+import { connectArg } from '../../../probes/plan.js';
+import { SAFE_ARG } from '../../../transport/shell-quote.js';
 
 export interface PingPlan {
   /** POOL LISTEN PATH triples for the check phase. */

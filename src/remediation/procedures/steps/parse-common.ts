@@ -2,7 +2,7 @@
  * Shared pieces of the action scripts' output protocol (commands/actions/lib/actions.sh): numbers
  * in attributes, process lines, and the @@error sections a script prints when it cannot act.
  */
-import type { Section } from '../../probes/sections.js';
+import type { Section } from '../../../probes/sections.js';
 
 /** A process that survives pid reuse: the pid plus its start time in clock ticks since boot. */
 export interface ProcRef {

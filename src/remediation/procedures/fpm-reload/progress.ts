@@ -7,10 +7,10 @@
  * after the re-exec, so its pid changes with every reload; the log's "fpm is running, pid N" and
  * the process table's masters for the config name the new one.
  */
-import type { FpmPoolConfig } from '../../facts/types.js';
-import type { BeforeReload } from './parse-command-run.js';
-import type { WorkerRef } from './parse-common.js';
-import type { MasterState } from './parse-state.js';
+import type { FpmPoolConfig } from '../../../facts/types.js';
+import type { BeforeReload } from '../steps/parse-command-run.js';
+import type { WorkerRef } from '../steps/parse-common.js';
+import type { MasterState } from './parse.js';
 
 export interface ReloadProgress {
   /** The master serving the config now; undefined while it is re-executing (or gone). */

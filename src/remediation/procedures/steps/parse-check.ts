@@ -1,5 +1,5 @@
 /** The check phase (fa_check): each pool's ping over FastCGI, then the web server's health URL. */
-import type { Section } from '../../probes/sections.js';
+import type { Section } from '../../../probes/sections.js';
 import { num, outputLines } from './parse-common.js';
 
 export interface PingResult {

@@ -5,23 +5,22 @@
  * verification that polls until every old worker is gone, the pools have workers again, each pool
  * answers its ping and the health URL answers. Bounded by ~20 s plus process_control_timeout.
  */
-import type { ProcedureResult } from '../types.js';
+import type { ProcedureResult } from '../../types.js';
 import {
   checkUntil,
   describeCheck,
   nothingToCheck,
   nothingToCheckText,
   type VerifyOutcome,
-} from './check.js';
-import { configTestStep } from './config-test-step.js';
-import { discoverFpm } from './discover.js';
-import { type BeforeReload, type CommandRun, parseReloadRun } from './parse-command-run.js';
-import { parseMasterState } from './parse-state.js';
-import { pingPlan } from './ping-targets.js';
-import { clip, type ProcedureRun, pause, seconds } from './procedure-run.js';
-import { type ReloadProgress, reloadProgress } from './reload-progress.js';
-import { pickReloadTarget, type ReloadTarget } from './reload-target.js';
-import { runPhase } from './run-phase.js';
+} from '../steps/check.js';
+import { configTestStep } from '../steps/config-test.js';
+import { discoverFpm } from '../steps/discover.js';
+import { type BeforeReload, type CommandRun, parseReloadRun } from '../steps/parse-command-run.js';
+import { pingPlan } from '../steps/ping-targets.js';
+import { clip, type ProcedureRun, pause, seconds } from '../steps/procedure-run.js';
+import { parseMasterState } from './parse.js';
+import { type ReloadProgress, reloadProgress } from './progress.js';
+import { pickReloadTarget, type ReloadTarget } from './target.js';
 
 /** The verification's own share of the bound: the rest is process_control_timeout. */
 const VERIFY_BASE_MS = 20_000;
@@ -72,7 +71,7 @@ async function verifyReload(
   target: ReloadTarget,
   before: BeforeReload,
 ): Promise<VerifyOutcome> {
-  const { transport, signal, host } = run.ctx;
+  const { signal, host } = run.ctx;
   const started = Date.now();
   const deadline = started + VERIFY_BASE_MS + target.processControlTimeoutSec * 1000;
   let progress: ReloadProgress | undefined;
@@ -80,10 +79,7 @@ async function verifyReload(
   let error: string | undefined;
   const stateArgs = [String(before.masterPid), target.errorLog ?? 'none', String(before.logSize)];
   for (;;) {
-    const r = await runPhase(transport, 'fpm-reload', 'state', stateArgs, {
-      timeoutMs: STATE_TIMEOUT_MS,
-      ...(signal ? { signal } : {}),
-    });
+    const r = await run.phase('state', stateArgs, STATE_TIMEOUT_MS);
     const state = r.ok ? parseMasterState(r.sections) : undefined;
     if (state) {
       progress = reloadProgress(before, state, target);
@@ -116,14 +112,7 @@ async function verifyReload(
       detail: { master: progress.master, nothingToCheck: true, unchecked: plan.unchecked.map((u) => u.pool) },
     };
   }
-  const check = await checkUntil(
-    transport,
-    'fpm-reload',
-    plan,
-    host.web.healthUrl,
-    Math.max(deadline, Date.now() + 5_000),
-    signal,
-  );
+  const check = await checkUntil(run, plan, host.web.healthUrl, Math.max(deadline, Date.now() + 5_000));
   const summary = `${progressed}; ${describeCheck(check, plan, host.web.healthUrl)}`;
   return {
     ok: check.ok,
@@ -171,7 +160,7 @@ export async function fpmReload(run: ProcedureRun): Promise<ProcedureResult> {
   });
   if (!target) return run.finish('refused', `${pre.summary}; nothing changed`);
 
-  const { test, outcome: tested } = await configTestStep(run, 'fpm-reload', target.exe, target.config);
+  const { test, outcome: tested } = await configTestStep(run, target.exe, target.config);
   if (!test.ok) return run.finish('refused', `${tested.summary}; reload refused, nothing changed`);
 
   let before: BeforeReload | undefined;
@@ -179,12 +168,10 @@ export async function fpmReload(run: ProcedureRun): Promise<ProcedureResult> {
   const t = target;
   const reloaded = await run.step('reload', async () => {
     const limit = commandLimitSec(host.commandTimeoutMs);
-    const r = await runPhase(
-      transport,
-      'fpm-reload',
+    const r = await run.phase(
       'reload',
       [String(t.masterPid), t.errorLog ?? 'none', String(limit), ...(host.fpm.reload ?? [])],
-      { timeoutMs: (limit + 10) * 1000, ...(signal ? { signal } : {}) },
+      (limit + 10) * 1000,
     );
     const parsed = parseReloadRun(r.sections);
     before = parsed.before;

@@ -9,14 +9,14 @@ import type {
   ProbeFailure,
   ProcessInfo,
   SocketListener,
-} from '../../facts/types.js';
-import { parseFpmDiscovery } from '../../probes/parsers/fpm-discovery.js';
-import { parseRuntime } from '../../probes/parsers/sys-runtime.js';
-import { restrictFpm } from '../../probes/restrict.js';
-import { type ProbeOutput, runProbes } from '../../probes/run-probe.js';
-import type { Section } from '../../probes/sections.js';
-import { distrustProcesses } from '../../probes/untrusted.js';
-import type { Transport } from '../../transport/transport.js';
+} from '../../../facts/types.js';
+import { parseFpmDiscovery } from '../../../probes/parsers/fpm-discovery.js';
+import { parseRuntime } from '../../../probes/parsers/sys-runtime.js';
+import { restrictFpm } from '../../../probes/restrict.js';
+import { type ProbeOutput, runProbes } from '../../../probes/run-probe.js';
+import type { Section } from '../../../probes/sections.js';
+import { distrustProcesses } from '../../../probes/untrusted.js';
+import type { Transport } from '../../../transport/transport.js';
 
 export interface FoundMaster extends FpmMaster {
   /** The binary it runs (/proc/PID/exe), for the config test: the one that will re-read the config. */

@@ -4,9 +4,10 @@
  * Everything a step reports is redacted first (DESIGN rule 6): the audit log and Slack get the
  * same safe text.
  */
-import { redact, redactDeep, redactedExcerpt } from '../../redact/redact.js';
-import type { ActionId } from '../../runbooks/ids.js';
-import type { ProcedureContext, ProcedureResult, StepName, StepOutcome } from '../types.js';
+import { redact, redactDeep, redactedExcerpt } from '../../../redact/redact.js';
+import type { ActionId } from '../../../runbooks/ids.js';
+import type { ProcedureContext, ProcedureResult, StepName, StepOutcome } from '../../types.js';
+import { type PhaseRun, runPhase } from './run-phase.js';
 
 export class ProcedureRun {
   readonly steps: ProcedureResult['steps'] = [];
@@ -14,10 +15,17 @@ export class ProcedureRun {
   changed = false;
   private readonly started = performance.now();
 
+  readonly action: ActionId;
+  /** The action's script in commands/actions/: every phase this run starts is one of its. */
+  readonly script: string;
+
   constructor(
-    readonly action: ActionId,
+    action: { id: ActionId; script: string },
     readonly ctx: ProcedureContext,
-  ) {}
+  ) {
+    this.action = action.id;
+    this.script = action.script;
+  }
 
   get aborted(): boolean {
     return this.ctx.signal?.aborted === true;
@@ -42,6 +50,12 @@ export class ProcedureRun {
     });
     this.steps.push({ name, ok: outcome.ok, summary: outcome.summary });
     return outcome;
+  }
+
+  /** One phase of this action's script on the host, bounded by `timeoutMs` and the run's signal. */
+  phase(name: string, args: readonly string[], timeoutMs: number): Promise<PhaseRun> {
+    const { transport, signal } = this.ctx;
+    return runPhase(transport, this.script, name, args, { timeoutMs, ...(signal ? { signal } : {}) });
   }
 
   finish(outcome: ProcedureResult['outcome'], summary: string): ProcedureResult {

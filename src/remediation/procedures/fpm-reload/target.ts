@@ -3,9 +3,9 @@
  * else the only one running. Several masters and no pin is refused: reloading the wrong PHP
  * version's master is not a guess worth making.
  */
-import type { ResolvedHost } from '../../config/types.js';
-import type { FpmPoolConfig } from '../../facts/types.js';
-import { type Discovery, discoveryProblem } from './discover.js';
+import type { ResolvedHost } from '../../../config/types.js';
+import type { FpmPoolConfig } from '../../../facts/types.js';
+import { type Discovery, discoveryProblem } from '../steps/discover.js';
 
 export interface ReloadTarget {
   masterPid: number;

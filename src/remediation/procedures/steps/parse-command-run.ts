@@ -3,7 +3,7 @@
  * fpm-start.sh `start`. Both print "@@section reload|start method= rc= ms= [unit=]" and the
  * command's output.
  */
-import type { Section } from '../../probes/sections.js';
+import type { Section } from '../../../probes/sections.js';
 import { num, outputLines, parseWorkerLines, scriptProblem, type WorkerRef } from './parse-common.js';
 
 export interface CommandRun {

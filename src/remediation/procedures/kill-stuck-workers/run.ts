@@ -5,16 +5,15 @@
  * after ~3 s. Workers that moved on are skipped and said so; if every one was, nothing changed and
  * the action is refused. Then the pools of the killed workers must answer their ping.
  */
-import type { FpmPoolConfig } from '../../facts/types.js';
-import type { StuckWorker } from '../../report/named-workers.js';
-import type { ProcedureResult } from '../types.js';
-import { checkUntil, describePings, nothingToCheck, nothingToCheckText } from './check.js';
-import { type Discovery, discoverFpm, discoveryProblem } from './discover.js';
-import { killArgs } from './kill-args.js';
-import { parseKill, type WorkerOutcome } from './parse-kill.js';
-import { pingPlan } from './ping-targets.js';
-import type { ProcedureRun } from './procedure-run.js';
-import { runPhase } from './run-phase.js';
+import type { FpmPoolConfig } from '../../../facts/types.js';
+import type { StuckWorker } from '../../../report/named-workers.js';
+import type { ProcedureResult } from '../../types.js';
+import { checkUntil, describePings, nothingToCheck, nothingToCheckText } from '../steps/check.js';
+import { type Discovery, discoverFpm, discoveryProblem } from '../steps/discover.js';
+import { pingPlan } from '../steps/ping-targets.js';
+import type { ProcedureRun } from '../steps/procedure-run.js';
+import { parseKill, type WorkerOutcome } from './parse.js';
+import { killArgs } from './target.js';
 
 /** Workers per script run: 5 arguments each, below the transport's 256-argument cap. */
 const CHUNK = 40;
@@ -121,15 +120,10 @@ export async function killStuckWorkers(
     const errors: string[] = [];
     for (let i = 0; i < valid.length; i += CHUNK) {
       const chunk = valid.slice(i, i + CHUNK);
-      const r = await runPhase(
-        transport,
-        'kill-stuck-workers',
+      const r = await run.phase(
         'kill',
         chunk.flatMap((c) => c.args),
-        {
-          timeoutMs: chunk.length * PER_WORKER_MS + 10_000,
-          ...(signal ? { signal } : {}),
-        },
+        chunk.length * PER_WORKER_MS + 10_000,
       );
       const got = parseKill(r.sections);
       outcomes.push(...got);
@@ -184,14 +178,7 @@ export async function killStuckWorkers(
         summary: `cannot verify: no pool to ping (${plan.unchecked.map((u) => `${u.pool}: ${u.why}`).join('; ')})`,
       };
     }
-    const check = await checkUntil(
-      transport,
-      'kill-stuck-workers',
-      plan,
-      undefined,
-      Date.now() + VERIFY_MS,
-      signal,
-    );
+    const check = await checkUntil(run, plan, undefined, Date.now() + VERIFY_MS);
     const pings = check.result?.pings ?? [];
     const summary =
       check.ok && plan.unchecked.length === 0

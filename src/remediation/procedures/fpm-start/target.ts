@@ -5,9 +5,9 @@
  * starts that config, else the binary itself, daemonized). Anything ambiguous is refused with what
  * to configure.
  */
-import type { ResolvedHost } from '../../config/types.js';
-import type { StartPrecheck } from './parse-start-precheck.js';
-import type { Picked } from './reload-target.js';
+import type { ResolvedHost } from '../../../config/types.js';
+import type { Picked } from '../fpm-reload/target.js';
+import type { StartPrecheck } from './parse.js';
 
 export interface StartPlan {
   config: string;

@@ -1,6 +1,6 @@
 /** fpm-start.sh `precheck` and `state`: the masters running, and what could start the config. */
-import type { Section } from '../../probes/sections.js';
-import { type MasterRef, parseMasterLines } from './parse-common.js';
+import type { Section } from '../../../probes/sections.js';
+import { type MasterRef, parseMasterLines } from '../steps/parse-common.js';
 
 export interface StartCandidate {
   config: string;

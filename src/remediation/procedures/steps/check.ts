@@ -3,13 +3,10 @@
  * inventory names one) the web server's health URL answers 2xx/3xx. Asked again until it holds or
  * the deadline passes: a pool that was just reloaded or freed may need a moment.
  */
-import type { ActionId } from '../../runbooks/ids.js';
-import type { Transport } from '../../transport/transport.js';
-import type { StepOutcome } from '../types.js';
+import type { StepOutcome } from '../../types.js';
 import { type CheckResult, parseCheck } from './parse-check.js';
 import type { PingPlan } from './ping-targets.js';
-import { pause } from './procedure-run.js';
-import { runPhase } from './run-phase.js';
+import { type ProcedureRun, pause } from './procedure-run.js';
 
 /** Per ping and for the health URL: a pool that cannot answer in 3 s is not healthy. */
 export const CHECK_TIMEOUT_SEC = 3;
@@ -31,33 +28,29 @@ export function checkPassed(r: CheckResult, healthUrl: string | undefined): bool
 }
 
 export async function checkUntil(
-  transport: Transport,
-  action: ActionId,
+  run: ProcedureRun,
   plan: PingPlan,
   healthUrl: string | undefined,
   deadline: number,
-  signal?: AbortSignal,
 ): Promise<CheckOutcome> {
   const perCall = (plan.pools.length + 1) * (CHECK_TIMEOUT_SEC + 2) * 1000 + 5_000;
   let attempts = 0;
   let last: CheckOutcome = { ok: false, attempts, error: 'not run' };
   for (;;) {
     attempts++;
-    const run = await runPhase(
-      transport,
-      action,
+    const r = await run.phase(
       'check',
       [String(CHECK_TIMEOUT_SEC), healthUrl ?? 'none', ...plan.args],
-      { timeoutMs: perCall, ...(signal ? { signal } : {}) },
+      perCall,
     );
-    if (run.ok) {
-      const result = parseCheck(run.sections);
+    if (r.ok) {
+      const result = parseCheck(r.sections);
       last = { ok: checkPassed(result, healthUrl), result, attempts };
     } else {
-      last = { ok: false, attempts, error: run.error ?? 'the check did not run' };
+      last = { ok: false, attempts, error: r.error ?? 'the check did not run' };
     }
-    if (last.ok || Date.now() >= deadline || signal?.aborted) return last;
-    await pause(RETRY_MS, signal);
+    if (last.ok || Date.now() >= deadline || run.aborted) return last;
+    await pause(RETRY_MS, run.ctx.signal);
   }
 }
 

@@ -3,10 +3,9 @@
  * with the binary and config that will be (re)loaded. A failed or unrunnable test refuses the
  * action, with FPM's own error lines in the summary.
  */
-import type { StepOutcome } from '../types.js';
+import type { StepOutcome } from '../../types.js';
 import { type ConfigTestResult, parseConfigTest } from './parse-config-test.js';
 import { clip, type ProcedureRun } from './procedure-run.js';
-import { runPhase } from './run-phase.js';
 
 const TIMEOUT_MS = 25_000;
 
@@ -19,16 +18,12 @@ export function describeConfigTest(t: ConfigTestResult): string {
 
 export async function configTestStep(
   run: ProcedureRun,
-  action: 'fpm-reload' | 'fpm-start',
   exe: string,
   config: string,
 ): Promise<{ test: ConfigTestResult; outcome: StepOutcome }> {
   let test: ConfigTestResult = { ok: false, ran: false, errors: [], problem: 'not run' };
   const outcome = await run.step('config-test', async () => {
-    const r = await runPhase(run.ctx.transport, action, 'config-test', [exe, config], {
-      timeoutMs: TIMEOUT_MS,
-      ...(run.ctx.signal ? { signal: run.ctx.signal } : {}),
-    });
+    const r = await run.phase('config-test', [exe, config], TIMEOUT_MS);
     test = parseConfigTest(r.sections);
     if (!r.ok && !test.ran) test.problem = r.error ?? test.problem;
     return {

@@ -1,6 +1,5 @@
-import { type Section, splitSections } from '../../probes/sections.js';
-import type { ActionId } from '../../runbooks/ids.js';
-import type { Transport } from '../../transport/transport.js';
+import { type Section, splitSections } from '../../../probes/sections.js';
+import type { Transport } from '../../../transport/transport.js';
 import { actionScript } from './scripts.js';
 
 export interface PhaseRun {
@@ -27,14 +26,15 @@ const MAX_OUTPUT_BYTES = 1 << 20;
  */
 export async function runPhase(
   transport: Transport,
-  action: ActionId,
+  /** The action's script in commands/actions/ (its registry entry's `script`). */
+  script: string,
   phase: string,
   args: readonly string[],
   options: PhaseOptions,
 ): Promise<PhaseRun> {
   const started = performance.now();
   try {
-    const r = await transport.runScript(actionScript(action), [phase, ...args], {
+    const r = await transport.runScript(actionScript(script), [phase, ...args], {
       timeoutMs: options.timeoutMs,
       maxOutputBytes: MAX_OUTPUT_BYTES,
       ...(options.signal ? { signal: options.signal } : {}),

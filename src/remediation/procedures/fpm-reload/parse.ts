@@ -1,5 +1,5 @@
 /** fpm-reload.sh `state`: the master, every master and its workers, and FPM's log since the reload. */
-import type { Section } from '../../probes/sections.js';
+import type { Section } from '../../../probes/sections.js';
 import {
   type MasterRef,
   num,
@@ -7,7 +7,7 @@ import {
   parseMasterLines,
   parseWorkerLines,
   type WorkerRef,
-} from './parse-common.js';
+} from '../steps/parse-common.js';
 
 export interface MasterState {
   /** The pid the reload was sent to: still an FPM master? */

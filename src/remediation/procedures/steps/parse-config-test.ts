@@ -1,5 +1,5 @@
 /** The config-test phase (fa_config_test): `php-fpm -t`'s verdict, from its exit code and stderr. */
-import type { Section } from '../../probes/sections.js';
+import type { Section } from '../../../probes/sections.js';
 import { num, outputLines, scriptProblem } from './parse-common.js';
 
 export interface ConfigTestResult {

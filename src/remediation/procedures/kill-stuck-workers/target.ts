@@ -4,8 +4,8 @@
  * and are still validated here: a worker that cannot be passed safely is not killed.
  */
 
-import type { StuckWorker } from '../../report/named-workers.js';
-import { SAFE_ARG } from '../../transport/shell-quote.js';
+import type { StuckWorker } from '../../../report/named-workers.js';
+import { SAFE_ARG } from '../../../transport/shell-quote.js';
 
 /** A socket by its inode: unix:INODE, or inode:INODE for a TCP one read from /proc. */
 const INODE = /^(unix|inode):\d+$/;

@@ -1,6 +1,6 @@
 /** kill-stuck-workers.sh `kill`: what happened to each named worker. */
-import type { Section } from '../../probes/sections.js';
-import { decimal, num } from './parse-common.js';
+import type { Section } from '../../../probes/sections.js';
+import { decimal, num } from '../steps/parse-common.js';
 
 export type SkipReason = 'gone' | 'not-a-worker' | 'restarted' | 'moved-on' | 'survived' | 'error';
 

@@ -1,0 +1,103 @@
+/**
+ * The action registry: everything about an action in one entry. The Slack buttons and dialogs,
+ * the approval flow (what a request must name), the execution (what the procedure is given) and
+ * the procedure itself all read it, so adding an action is its script in commands/actions/, its
+ * procedure folder in src/remediation/procedures/ and one entry here (docs/remediation.md, "Adding
+ * an action"). The ids are a contract (DESIGN.md "Action ids", pinned in src/runbooks/ids.ts,
+ * which runbooks and the policy validate against): `satisfies` makes tsc refuse an id without an
+ * entry or an entry without an id.
+ */
+import type { HostReport, ReportFinding } from '../report/host-report.js';
+import type { StuckWorker } from '../report/named-workers.js';
+import type { ActionId } from '../runbooks/ids.js';
+import { fpmReload } from './procedures/fpm-reload/run.js';
+import { fpmStart } from './procedures/fpm-start/run.js';
+import { killStuckWorkers } from './procedures/kill-stuck-workers/run.js';
+import type { ProcedureRun } from './procedures/steps/procedure-run.js';
+import type { ActionParams, ProcedureResult } from './types.js';
+
+/**
+ * What an action is asked for: the whole host (FPM itself), or the workers the report named (a
+ * finding's `workers`, from its runbook's `workers:` key). A request for named workers that names
+ * none is refused before anyone is asked to approve it.
+ */
+export type ActionTarget = 'host' | 'workers';
+
+export interface ActionSpec {
+  id: ActionId;
+  /** Its script in commands/actions/: every byte the action runs on a host. */
+  script: string;
+  /** The button and the approval message: "Reload PHP-FPM". */
+  label: string;
+  /** Requests fail when it runs: a red button and a red confirm. */
+  danger: boolean;
+  targets: ActionTarget;
+  /**
+   * The confirm dialog's text for this report: the last thing read before asking for a change to
+   * production, so it says what will happen here, with the checks around it.
+   */
+  confirm: (finding: ReportFinding, report: HostReport) => string;
+  /** Runs the action's phases as audited steps; never throws for host-side trouble. */
+  procedure: (run: ProcedureRun, params: ActionParams) => Promise<ProcedureResult>;
+}
+
+/** Whether a reload is graceful here (process_control_timeout, REFERENCE §8.4). */
+function reloadConfirm(_finding: ReportFinding, report: HostReport): string {
+  const pct = report.processControlTimeoutSec;
+  const how = 'Config test first (no reload if it fails), then a graceful reload and a health check.';
+  if (pct === undefined)
+    return `${how} process_control_timeout could not be read: in-flight requests may be cut.`;
+  if (pct <= 0)
+    return `${how} process_control_timeout is 0 here: in-flight requests are cut (502). Set it to e.g. 10s first for a truly graceful reload.`;
+  return `${how} Graceful here: workers get up to ${pct}s (process_control_timeout) to finish their requests.`;
+}
+
+/** Which workers a kill names, from this report. */
+function killConfirm(finding: ReportFinding): string {
+  const workers = finding.workers ?? [];
+  if (!workers.length)
+    return 'This report names no worker that can be checked again: nothing would be killed.';
+  const pids = workers.map((w) => w.pid);
+  const shown =
+    pids.length > 8 ? `${pids.slice(0, 8).join(', ')} and ${pids.length - 8} more` : pids.join(', ');
+  return `Kills only worker${pids.length > 1 ? 's' : ''} ${shown}, each only if still the same process on the same request; their requests fail. FPM replaces them.`;
+}
+
+export const ACTIONS = {
+  'fpm-reload': {
+    id: 'fpm-reload',
+    script: 'fpm-reload.sh',
+    label: 'Reload PHP-FPM',
+    danger: false,
+    targets: 'host',
+    confirm: reloadConfirm,
+    procedure: (run) => fpmReload(run),
+  },
+  'fpm-start': {
+    id: 'fpm-start',
+    script: 'fpm-start.sh',
+    label: 'Start PHP-FPM',
+    danger: false,
+    targets: 'host',
+    confirm: () => 'Starts the FPM service after a config test, then checks its socket and a health request.',
+    procedure: (run) => fpmStart(run),
+  },
+  'kill-stuck-workers': {
+    id: 'kill-stuck-workers',
+    script: 'kill-stuck-workers.sh',
+    label: 'Kill stuck workers',
+    danger: true,
+    targets: 'workers',
+    confirm: killConfirm,
+    procedure: (run, params) => killStuckWorkers(run, params.workers ?? []),
+  },
+} satisfies { [K in ActionId]: ActionSpec & { id: K } } as { readonly [K in ActionId]: ActionSpec };
+
+export function actionSpec(id: ActionId): ActionSpec {
+  return ACTIONS[id];
+}
+
+/** What the procedure is given for one host of a request: the named workers, for a workers action. */
+export function actionParams(action: ActionId, host: { workers?: readonly StuckWorker[] }): ActionParams {
+  return actionSpec(action).targets === 'workers' ? { action, workers: host.workers ?? [] } : { action };
+}
