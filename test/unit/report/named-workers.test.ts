@@ -4,6 +4,8 @@ import type { FpmStatusProcess, HostFacts } from '../../../src/facts/types.js';
 import { buildHostReport } from '../../../src/report/host-report.js';
 import { namedWorkers, type StuckWorker } from '../../../src/report/named-workers.js';
 import type { Finding, Runbook } from '../../../src/runbooks/index.js';
+import { evaluateRunbooks } from '../../../src/runbooks/index.js';
+import { compileRunbooks } from '../../../src/runbooks/loader.js';
 import { workerPidsAt } from '../../../src/runbooks/signal-spec.js';
 import {
   accepted,
@@ -17,7 +19,7 @@ import {
   webCapture,
   worker,
 } from '../analysis/helpers.js';
-import { shippedRunbooks } from '../runbooks/helpers.js';
+import { loadProblems, minimalFrontMatter, runbookText, shippedRunbooks } from '../runbooks/helpers.js';
 
 let shipped: Runbook[] = [];
 beforeAll(async () => {
@@ -233,5 +235,56 @@ describe('the report carries them', () => {
   it('no FPM config read: no process_control_timeout', () => {
     const r = buildHostReport({ facts: webCapture(), findings: [], unreachable: false, durationMs: 1 });
     expect('processControlTimeoutSec' in r).toBe(false);
+  });
+});
+
+describe("an operator's runbook names its own workers (its workers: key)", () => {
+  const mine = (workers: string) =>
+    runbookText(
+      minimalFrontMatter('my-deadlock', {
+        when: 'when: selfRequest.workers > 0',
+        actions: 'actions: [kill-stuck-workers]',
+        workers,
+      }),
+    );
+
+  it('offers kill-stuck-workers with the workers of the signal it names, as a shipped one does', () => {
+    const f = webCapture();
+    const runbooks = compileRunbooks([{ file: 'my-deadlock.md', text: mine('workers: selfRequest.pids') }]);
+    const analysis = analyze(f);
+    const r = buildHostReport({
+      facts: f,
+      findings: evaluateRunbooks(runbooks, analysis),
+      unreachable: false,
+      durationMs: 1,
+      runbooks,
+      signals: analysis.signals,
+    });
+    expect(r.findings.map((x) => x.runbook)).toEqual(['my-deadlock']);
+    expect(r.findings[0]!.workers).toEqual(stuckWorkers(f, 'self-request-deadlock'));
+    expect(r.findings[0]!.workers?.map((w) => w.pid)).toEqual([27615]);
+  });
+
+  it('without the key it names nobody (its button is then refused)', () => {
+    const f = webCapture();
+    const runbooks = compileRunbooks([{ file: 'my-deadlock.md', text: mine('') }]);
+    const analysis = analyze(f);
+    const r = buildHostReport({
+      facts: f,
+      findings: evaluateRunbooks(runbooks, analysis),
+      unreachable: false,
+      durationMs: 1,
+      runbooks,
+      signals: analysis.signals,
+    });
+    expect(r.findings.map((x) => x.runbook)).toEqual(['my-deadlock']);
+    expect('workers' in r.findings[0]!).toBe(false);
+  });
+
+  it('a key naming no pid list fails start-up with the file, line and the lists it may name', () => {
+    expect(loadProblems([{ file: 'my-deadlock.md', text: mine('workers: selfRequest.targets') }])).toEqual([
+      'my-deadlock.md:9: workers: unknown value "selfRequest.targets" (did you mean "selfRequest.pids"?); ' +
+        'expected one of: selfRequest.pids, external.topPids, abandoned.pids',
+    ]);
   });
 });
