@@ -14,10 +14,10 @@ import {
   type VerifyOutcome,
 } from '../steps/check.js';
 import { configTestStep } from '../steps/config-test.js';
-import { discoverFpm } from '../steps/discover.js';
+import { discoverForRun } from '../steps/discover.js';
 import { type BeforeReload, type CommandRun, parseReloadRun } from '../steps/parse-command-run.js';
 import { pingPlan } from '../steps/ping-targets.js';
-import { clip, type ProcedureRun, pause, seconds } from '../steps/procedure-run.js';
+import { clip, commandLimitSec, type ProcedureRun, pause, seconds } from '../steps/procedure-run.js';
 import { parseMasterState } from './parse.js';
 import { type ReloadProgress, reloadProgress } from './progress.js';
 import { pickReloadTarget, type ReloadTarget } from './target.js';
@@ -26,11 +26,6 @@ import { pickReloadTarget, type ReloadTarget } from './target.js';
 const VERIFY_BASE_MS = 20_000;
 const POLL_MS = 250;
 const STATE_TIMEOUT_MS = 10_000;
-const DISCOVERY_TIMEOUT_MS = 25_000;
-
-function commandLimitSec(commandTimeoutMs: number): number {
-  return Math.max(5, Math.min(120, Math.round(commandTimeoutMs / 1000)));
-}
 
 function how(run: CommandRun, masterPid: number, words: readonly string[] | undefined): string {
   if (run.method === 'signal') return `SIGUSR2 to master ${masterPid}`;
@@ -131,14 +126,11 @@ async function verifyReload(
 
 export async function fpmReload(run: ProcedureRun): Promise<ProcedureResult> {
   const { ctx } = run;
-  const { host, transport, signal } = ctx;
+  const { host } = ctx;
 
   let target: ReloadTarget | undefined;
   const pre = await run.step('precheck', async () => {
-    const d = await discoverFpm(transport, host.fpm.config, {
-      timeoutMs: Math.min(DISCOVERY_TIMEOUT_MS, Math.max(host.commandTimeoutMs, 10_000)),
-      ...(signal ? { signal } : {}),
-    });
+    const d = await discoverForRun(run, host.fpm.config);
     const picked = pickReloadTarget(d, host);
     // Whoever approves should see what calls itself FPM on this host and was not counted.
     const ignored = d.failures.filter((f) => f.reason === 'untrusted').map((f) => f.detail);

@@ -14,10 +14,10 @@ import {
   type VerifyOutcome,
 } from '../steps/check.js';
 import { configTestStep } from '../steps/config-test.js';
-import { discoverFpm, discoveryProblem } from '../steps/discover.js';
+import { discoverForRun, discoveryProblem } from '../steps/discover.js';
 import { type CommandRun, parseCommandRun } from '../steps/parse-command-run.js';
 import { pingPlan } from '../steps/ping-targets.js';
-import { clip, type ProcedureRun, pause, seconds } from '../steps/procedure-run.js';
+import { clip, commandLimitSec, type ProcedureRun, pause, seconds } from '../steps/procedure-run.js';
 import { parseStartPrecheck } from './parse.js';
 import { pickStart, type StartPlan } from './target.js';
 
@@ -25,11 +25,6 @@ const PRECHECK_TIMEOUT_MS = 30_000;
 const STATE_TIMEOUT_MS = 10_000;
 const VERIFY_MS = 20_000;
 const POLL_MS = 250;
-const DISCOVERY_TIMEOUT_MS = 25_000;
-
-function commandLimitSec(commandTimeoutMs: number): number {
-  return Math.max(5, Math.min(120, Math.round(commandTimeoutMs / 1000)));
-}
 
 /** Pools with no listener on their address (unix path or host:port). */
 export function poolsNotListening(
@@ -48,7 +43,7 @@ export function poolsNotListening(
 }
 
 async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<VerifyOutcome> {
-  const { transport, signal, host } = run.ctx;
+  const { signal, host } = run.ctx;
   const started = Date.now();
   const deadline = started + VERIFY_MS;
   let master: number | undefined;
@@ -71,10 +66,7 @@ async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<VerifyOu
       summary: `no FPM master for ${plan.config} after ${seconds(Date.now() - started)}${error ? ` (${error})` : ''}`,
     };
   }
-  const d = await discoverFpm(transport, plan.config, {
-    timeoutMs: Math.min(DISCOVERY_TIMEOUT_MS, Math.max(host.commandTimeoutMs, 10_000)),
-    ...(signal ? { signal } : {}),
-  });
+  const d = await discoverForRun(run, plan.config);
   const pools = d.pools.filter((p) => p.masterPid === master);
   if (pools.length === 0) {
     return {

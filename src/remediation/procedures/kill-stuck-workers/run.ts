@@ -9,7 +9,7 @@ import type { FpmPoolConfig } from '../../../facts/types.js';
 import type { StuckWorker } from '../../../report/named-workers.js';
 import type { ProcedureResult } from '../../types.js';
 import { checkUntil, describePings, nothingToCheck, nothingToCheckText } from '../steps/check.js';
-import { type Discovery, discoverFpm, discoveryProblem } from '../steps/discover.js';
+import { type Discovery, discoverForRun, discoveryProblem } from '../steps/discover.js';
 import { pingPlan } from '../steps/ping-targets.js';
 import type { ProcedureRun } from '../steps/procedure-run.js';
 import { parseKill, type WorkerOutcome } from './parse.js';
@@ -19,7 +19,6 @@ import { killArgs } from './target.js';
 const CHUNK = 40;
 /** Per worker: ~3 s for SIGTERM, ~2 s for SIGKILL, plus the checks. */
 const PER_WORKER_MS = 7_000;
-const DISCOVERY_TIMEOUT_MS = 25_000;
 const VERIFY_MS = 10_000;
 
 export type Outcome = WorkerOutcome | { pid: number; result: 'skipped'; reason: 'invalid'; detail: string };
@@ -78,7 +77,7 @@ export async function killStuckWorkers(
   run: ProcedureRun,
   workers: readonly StuckWorker[],
 ): Promise<ProcedureResult> {
-  const { transport, signal, host } = run.ctx;
+  const { host } = run.ctx;
   const outcomes: Outcome[] = [];
   const valid: { worker: StuckWorker; args: string[] }[] = [];
   let discovery: Discovery | undefined;
@@ -97,10 +96,7 @@ export async function killStuckWorkers(
       };
     }
     // For the verification afterwards: where the pools listen and what answers their ping.
-    discovery = await discoverFpm(transport, host.fpm.config, {
-      timeoutMs: Math.min(DISCOVERY_TIMEOUT_MS, Math.max(host.commandTimeoutMs, 10_000)),
-      ...(signal ? { signal } : {}),
-    });
+    discovery = await discoverForRun(run, host.fpm.config);
     const masters = [...new Set(valid.map((v) => v.worker.masterPid))];
     const running = masters.filter((m) => discovery!.masters.some((x) => x.pid === m));
     const note = discovery.unreachable

@@ -17,6 +17,7 @@ import { type ProbeOutput, runProbes } from '../../../probes/run-probe.js';
 import type { Section } from '../../../probes/sections.js';
 import { distrustProcesses } from '../../../probes/untrusted.js';
 import type { Transport } from '../../../transport/transport.js';
+import type { ProcedureRun } from './procedure-run.js';
 
 export interface FoundMaster extends FpmMaster {
   /** The binary it runs (/proc/PID/exe), for the config test: the one that will re-read the config. */
@@ -67,6 +68,17 @@ export function discoveryFrom(rt: ProbeOutput, dFpm: ProbeOutput, config: string
     failures: [...rt.failures, ...dFpm.failures, ...fpm.failures, ...runtime.failures],
     unreachable: [rt, dFpm].every((o) => !o.run.ok && o.sections.length === 0),
   };
+}
+
+const DISCOVERY_TIMEOUT_MS = 25_000;
+
+/** Fresh discovery inside a procedure: 10–25 s as the host's command timeout allows, and cancellable. */
+export function discoverForRun(run: ProcedureRun, config: string | undefined): Promise<Discovery> {
+  const { transport, host, signal } = run.ctx;
+  return discoverFpm(transport, config, {
+    timeoutMs: Math.min(DISCOVERY_TIMEOUT_MS, Math.max(host.commandTimeoutMs, 10_000)),
+    ...(signal ? { signal } : {}),
+  });
 }
 
 export async function discoverFpm(

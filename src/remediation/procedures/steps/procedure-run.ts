@@ -76,6 +76,11 @@ export class ProcedureRun {
 }
 
 /** "1.4 s", "12 s": durations in summaries. */
+/** How long a reload or start command may take on the host: the command timeout, within 5–120 s. */
+export function commandLimitSec(commandTimeoutMs: number): number {
+  return Math.max(5, Math.min(120, Math.round(commandTimeoutMs / 1000)));
+}
+
 export function seconds(ms: number): string {
   const s = ms / 1000;
   return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
