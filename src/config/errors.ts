@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../util/error-codes.js';
 import { FpmMedicError } from '../util/errors.js';
 import { formatIssue, type InventoryIssue, sortIssues } from './issues.js';
 
@@ -12,7 +13,7 @@ export class InventoryError extends FpmMedicError {
   constructor(
     file: string,
     issues: readonly InventoryIssue[],
-    options?: { code?: string; message?: string; cause?: unknown },
+    options?: { code?: ErrorCode; message?: string; cause?: unknown },
   ) {
     const sorted = sortIssues(issues);
     super(
@@ -27,7 +28,7 @@ export class InventoryError extends FpmMedicError {
 
 /** No inventory was given, or the file cannot be read. */
 export class InventoryNotFoundError extends InventoryError {
-  constructor(file: string, message: string, options?: { code?: string; cause?: unknown }) {
+  constructor(file: string, message: string, options?: { code?: ErrorCode; cause?: unknown }) {
     super(file, [], { code: options?.code ?? 'INVENTORY_NOT_FOUND', message, cause: options?.cause });
   }
 }

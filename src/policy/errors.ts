@@ -1,5 +1,6 @@
 import type { InventoryIssue } from '../config/issues.js';
 import { formatIssue, sortIssues } from '../config/issues.js';
+import type { ErrorCode } from '../util/error-codes.js';
 import { FpmMedicError } from '../util/errors.js';
 
 export type PolicyIssue = InventoryIssue;
@@ -14,7 +15,7 @@ export class PolicyError extends FpmMedicError {
   constructor(
     file: string,
     issues: readonly PolicyIssue[],
-    options?: { code?: string; message?: string; cause?: unknown },
+    options?: { code?: ErrorCode; message?: string; cause?: unknown },
   ) {
     const sorted = sortIssues(issues);
     super(
@@ -32,7 +33,7 @@ export class PolicyError extends FpmMedicError {
  * open diagnosis to everyone because of a typo in a path.
  */
 export class PolicyNotFoundError extends PolicyError {
-  constructor(file: string, message: string, options?: { code?: string; cause?: unknown }) {
+  constructor(file: string, message: string, options?: { code?: ErrorCode; cause?: unknown }) {
     super(file, [], { code: options?.code ?? 'POLICY_NOT_FOUND', message, cause: options?.cause });
   }
 }
