@@ -2,7 +2,10 @@
  * One problem found in an inventory, and how it is printed. Positions are 1-based, as editors and
  * `file:line:col` links expect.
  */
-export type KeyPath = readonly (string | number)[];
+import { type KeyPath, pathText } from '../util/key-path.js';
+
+// Paths are read the same way in every file kind's messages, so they live in src/util.
+export { type KeyPath, pathText };
 
 export interface InventoryIssue {
   line: number;
@@ -11,15 +14,6 @@ export interface InventoryIssue {
   path: KeyPath;
   /** What is wrong and what was expected; carries no file or position. */
   message: string;
-}
-
-/** `hosts.web-1.selfAddresses[0]`: how the path reads in messages. */
-export function pathText(path: KeyPath): string {
-  let out = '';
-  for (const segment of path) {
-    out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
-  }
-  return out;
 }
 
 export function formatIssue(file: string, issue: InventoryIssue): string {
