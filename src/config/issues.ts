@@ -16,9 +16,18 @@ export interface InventoryIssue {
   message: string;
 }
 
-export function formatIssue(file: string, issue: InventoryIssue): string {
-  const where = `${file}:${issue.line}:${issue.col}`;
-  return issue.path.length > 0
+/**
+ * `file:line:col: key.path: message`, the one shape every file's problems are printed in (inventory,
+ * policy, runbooks); a part that is not known (no column, no key) is left out.
+ */
+export function formatIssue(
+  file: string,
+  issue: { line?: number; col?: number; path?: KeyPath; message: string },
+): string {
+  const where = [file, issue.line, issue.line === undefined ? undefined : issue.col]
+    .filter((part) => part !== undefined)
+    .join(':');
+  return issue.path && issue.path.length > 0
     ? `${where}: ${pathText(issue.path)}: ${issue.message}`
     : `${where}: ${issue.message}`;
 }
