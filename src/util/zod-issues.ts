@@ -31,7 +31,10 @@ export interface TranslatedIssue {
  * out reads as the schema's message alone.
  */
 export interface ZodWording {
-  /** Keys the schema does not know; `known` lists the valid ones where the schema marks them (UNKNOWN_KEY), else it is empty. */
+  /**
+   * Keys the schema does not know; `known` lists the valid ones where the schema marks them
+   * (UNKNOWN_KEY), and is empty for zod's own unrecognized_keys.
+   */
   unknownKey?(keys: readonly string[], known: readonly string[], expected: string): string;
   /** A map key rejected by a record's key schema; `expected` is the key schema's message. */
   badKey?(key: string | number | undefined, expected: string): string;
