@@ -3,7 +3,8 @@
  * AlertPayloadError listing the bad fields by path ("alerts[3].labels.instance: ...").
  */
 import type { z } from 'zod';
-import { pathText } from '../config/issues.js';
+import { pathText } from '../util/key-path.js';
+import { translateZodIssues } from '../util/zod-issues.js';
 import { alertTime } from './alert-time.js';
 import { AlertPayloadError } from './errors.js';
 import { labelsFingerprint } from './fingerprint.js';
@@ -19,10 +20,10 @@ import type { AlertSource, NormalizedAlert } from './types.js';
 const MAX_PROBLEMS = 10;
 
 function problemsOf(error: z.ZodError): string[] {
-  const lines = error.issues.map((issue) => {
-    const path = pathText(issue.path.map((p) => (typeof p === 'number' ? p : String(p))));
-    return `${path || '(body)'}: ${issue.message}`;
-  });
+  // The schemas' own messages say what was expected; a webhook sender has no file to point into.
+  const lines = translateZodIssues(error.issues).map(
+    ({ path, message }) => `${pathText(path) || '(body)'}: ${message}`,
+  );
   const unique = [...new Set(lines)];
   return unique.length > MAX_PROBLEMS
     ? [...unique.slice(0, MAX_PROBLEMS), `…and ${unique.length - MAX_PROBLEMS} more problems`]

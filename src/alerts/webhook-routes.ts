@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from '../http/metrics.js';
 import type { Route } from '../http/routes.js';
 import { redact } from '../redact/redact.js';
+import { ERROR_CODES } from '../util/error-codes.js';
 import type { Logger } from '../util/logger.js';
 import { bearerMatches } from './bearer.js';
 import { AlertBodyTooLargeError, AlertPayloadError } from './errors.js';
@@ -66,11 +67,11 @@ export function alertRoutes(deps: WebhookDeps): Route[] {
         outcome('too-large');
         // Close rather than drain a body we refuse to read.
         res.setHeader('connection', 'close');
-        return json(res, 413, { error: err.message });
+        return json(res, ERROR_CODES.ALERT_BODY_TOO_LARGE.http, { error: err.message });
       }
       if (err instanceof AlertPayloadError) {
         outcome('invalid');
-        return json(res, 400, {
+        return json(res, ERROR_CODES.ALERT_PAYLOAD_INVALID.http, {
           error: 'invalid alert payload',
           problems: err.problems.map((p) => redact(p)),
         });

@@ -1,8 +1,2 @@
-/** Monitoring-plugin convention (DESIGN.md "CLI"), plus 64 for bad usage or a bad inventory. */
-export const EXIT = {
-  ok: 0,
-  warning: 1,
-  critical: 2,
-  unknown: 3,
-  usage: 64,
-} as const;
+// The numbers live in src/util so the error-code map below every layer can name them.
+export { EXIT, type ExitCode } from '../util/exit-codes.js';

@@ -1,10 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { EnvError } from '../config/env.js';
-import { InventoryError, UnknownHostError } from '../config/inventory.js';
-import { PolicyError } from '../policy/policy.js';
 import { redact } from '../redact/redact.js';
-import { RunbookError } from '../runbooks/index.js';
-import { SlackAuthError } from '../slack/start-error.js';
+import { exitCodeOf } from '../util/error-codes.js';
 import { isFpmMedicError } from '../util/errors.js';
 import { auditCommand } from './commands/audit.js';
 import { diagnoseCommand } from './commands/diagnose.js';
@@ -14,8 +10,10 @@ import { EXIT } from './exit-codes.js';
 
 /**
  * `fpm-medic` entry point. Usage errors and bad inventories exit 64 with one clear line; anything
- * unexpected exits 3 (unknown), as a monitoring plugin would.
+ * unexpected exits 3 (unknown), as a monitoring plugin would. Which of our errors is which is
+ * src/util/error-codes.ts's to say.
  */
+
 /** A command run against an inventory host or group, with the options every such command takes. */
 function targetCommand(program: Command, name: string): Command {
   return program
@@ -90,20 +88,12 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit 0; every other commander error is bad usage.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (
-      err instanceof InventoryError ||
-      err instanceof UnknownHostError ||
-      err instanceof RunbookError ||
-      err instanceof PolicyError ||
-      err instanceof EnvError ||
-      err instanceof SlackAuthError
-    ) {
-      process.stderr.write(`fpm-medic: ${err.message}\n`);
-      return EXIT.usage;
-    }
-    if (isFpmMedicError(err) && err.code === 'BAD_DURATION') {
-      process.stderr.write(`fpm-medic: ${err.message}\n`);
-      return EXIT.usage;
+    if (isFpmMedicError(err)) {
+      // Our own errors say what to fix; the code alone decides the exit. Usage errors describe the
+      // operator's own input and are shown as they are; anything else may quote a host, so redacted.
+      const exit = exitCodeOf(err.code);
+      process.stderr.write(`fpm-medic: ${exit === EXIT.usage ? err.message : redact(err.message)}\n`);
+      return exit;
     }
     process.stderr.write(`fpm-medic: ${redact(err instanceof Error ? err.message : String(err))}\n`);
     return EXIT.unknown;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { FpmMedicError } from '../util/errors.js';
+import { pathText } from '../util/key-path.js';
+import { translateZodIssues } from '../util/zod-issues.js';
 
 /**
  * The service's environment (DESIGN.md "Services"), validated once at start-up: a missing secret or
@@ -49,7 +51,8 @@ export function readEnv(
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    // Each variable is a top-level key, so its path is its name.
+    const lines = translateZodIssues(parsed.error.issues).map((i) => `${pathText(i.path)}: ${i.message}`);
     throw new EnvError(`invalid environment:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;

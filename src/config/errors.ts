@@ -1,33 +1,21 @@
+import type { ErrorCode } from '../util/error-codes.js';
 import { FpmMedicError } from '../util/errors.js';
-import { formatIssue, type InventoryIssue, sortIssues } from './issues.js';
+import { YamlFileError, type YamlFileErrorOptions } from './file-error.js';
+import type { InventoryIssue } from './issues.js';
 
 /**
- * The inventory cannot be used. The message lists every problem, one per line, as
- * `file:line:col: key.path: what is wrong`; `issues` holds the same for programs.
- * The CLI exits 64 for any InventoryError.
+ * The inventory cannot be used: every problem, one per line (YamlFileError). The CLI exits 64 for
+ * every code an InventoryError carries (src/util/error-codes.ts).
  */
-export class InventoryError extends FpmMedicError {
-  readonly file: string;
-  readonly issues: readonly InventoryIssue[];
-  constructor(
-    file: string,
-    issues: readonly InventoryIssue[],
-    options?: { code?: string; message?: string; cause?: unknown },
-  ) {
-    const sorted = sortIssues(issues);
-    super(
-      options?.code ?? 'INVENTORY_INVALID',
-      options?.message ?? sorted.map((issue) => formatIssue(file, issue)).join('\n'),
-      { cause: options?.cause },
-    );
-    this.file = file;
-    this.issues = sorted;
+export class InventoryError extends YamlFileError {
+  constructor(file: string, issues: readonly InventoryIssue[], options?: YamlFileErrorOptions) {
+    super(options?.code ?? 'INVENTORY_INVALID', file, issues, options);
   }
 }
 
 /** No inventory was given, or the file cannot be read. */
 export class InventoryNotFoundError extends InventoryError {
-  constructor(file: string, message: string, options?: { code?: string; cause?: unknown }) {
+  constructor(file: string, message: string, options?: { code?: ErrorCode; cause?: unknown }) {
     super(file, [], { code: options?.code ?? 'INVENTORY_NOT_FOUND', message, cause: options?.cause });
   }
 }

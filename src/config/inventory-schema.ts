@@ -4,6 +4,7 @@
  * what an operator reads, so they say what to write, not what zod checked.
  */
 import { z } from 'zod';
+import { UNKNOWN_KEY } from '../util/zod-issues.js';
 import {
   commandWords,
   ENV_NAME_RE,
@@ -19,9 +20,6 @@ import {
   REMOTE_PATH_RE,
   USER_RE,
 } from './values.js';
-
-/** Marks the issue raised for a key the schema does not know; issues.ts adds "did you mean". */
-export const UNKNOWN_KEY = 'unknown-key';
 
 /**
  * A strict object whose unknown keys are reported one by one at the key itself (z.strictObject

@@ -2,7 +2,10 @@
  * One problem found in an inventory, and how it is printed. Positions are 1-based, as editors and
  * `file:line:col` links expect.
  */
-export type KeyPath = readonly (string | number)[];
+import { type KeyPath, pathText } from '../util/key-path.js';
+
+// Paths are read the same way in every file kind's messages, so they live in src/util.
+export { type KeyPath, pathText };
 
 export interface InventoryIssue {
   line: number;
@@ -13,18 +16,18 @@ export interface InventoryIssue {
   message: string;
 }
 
-/** `hosts.web-1.selfAddresses[0]`: how the path reads in messages. */
-export function pathText(path: KeyPath): string {
-  let out = '';
-  for (const segment of path) {
-    out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
-  }
-  return out;
-}
-
-export function formatIssue(file: string, issue: InventoryIssue): string {
-  const where = `${file}:${issue.line}:${issue.col}`;
-  return issue.path.length > 0
+/**
+ * `file:line:col: key.path: message`, the one shape every file's problems are printed in (inventory,
+ * policy, runbooks); a part that is not known (no column, no key) is left out.
+ */
+export function formatIssue(
+  file: string,
+  issue: { line?: number; col?: number; path?: KeyPath; message: string },
+): string {
+  const where = [file, issue.line, issue.line === undefined ? undefined : issue.col]
+    .filter((part) => part !== undefined)
+    .join(':');
+  return issue.path && issue.path.length > 0
     ? `${where}: ${pathText(issue.path)}: ${issue.message}`
     : `${where}: ${issue.message}`;
 }

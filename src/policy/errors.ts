@@ -1,29 +1,17 @@
+import { YamlFileError, type YamlFileErrorOptions } from '../config/file-error.js';
 import type { InventoryIssue } from '../config/issues.js';
-import { formatIssue, sortIssues } from '../config/issues.js';
+import type { ErrorCode } from '../util/error-codes.js';
 import { FpmMedicError } from '../util/errors.js';
 
 export type PolicyIssue = InventoryIssue;
 
 /**
- * The policy file cannot be used: every problem, one per line, as `file:line:col: key.path: ...`.
- * The bot refuses to start rather than run with a policy it half understood.
+ * The policy file cannot be used: every problem, one per line (YamlFileError). The bot refuses to
+ * start rather than run with a policy it half understood.
  */
-export class PolicyError extends FpmMedicError {
-  readonly file: string;
-  readonly issues: readonly PolicyIssue[];
-  constructor(
-    file: string,
-    issues: readonly PolicyIssue[],
-    options?: { code?: string; message?: string; cause?: unknown },
-  ) {
-    const sorted = sortIssues(issues);
-    super(
-      options?.code ?? 'POLICY_INVALID',
-      options?.message ?? sorted.map((issue) => formatIssue(file, issue)).join('\n'),
-      { cause: options?.cause },
-    );
-    this.file = file;
-    this.issues = sorted;
+export class PolicyError extends YamlFileError {
+  constructor(file: string, issues: readonly PolicyIssue[], options?: YamlFileErrorOptions) {
+    super(options?.code ?? 'POLICY_INVALID', file, issues, options);
   }
 }
 
@@ -32,7 +20,7 @@ export class PolicyError extends FpmMedicError {
  * open diagnosis to everyone because of a typo in a path.
  */
 export class PolicyNotFoundError extends PolicyError {
-  constructor(file: string, message: string, options?: { code?: string; cause?: unknown }) {
+  constructor(file: string, message: string, options?: { code?: ErrorCode; cause?: unknown }) {
     super(file, [], { code: options?.code ?? 'POLICY_NOT_FOUND', message, cause: options?.cause });
   }
 }

@@ -1,3 +1,4 @@
+import { formatIssue } from '../config/issues.js';
 import { FpmMedicError } from '../util/errors.js';
 
 /** One thing wrong with one runbook file; `line` is 1-based in the file when known. */
@@ -7,10 +8,9 @@ export interface RunbookProblem {
   message: string;
 }
 
+/** `file:line: message` (the key is part of the message): the shape of the YAML files' problems. */
 export function formatProblem(problem: RunbookProblem): string {
-  return problem.line === undefined
-    ? `${problem.file}: ${problem.message}`
-    : `${problem.file}:${problem.line}: ${problem.message}`;
+  return formatIssue(problem.file, problem);
 }
 
 /**

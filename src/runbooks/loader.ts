@@ -1,14 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { z } from 'zod';
 import type { Signals } from '../analysis/signals.js';
 import { closest } from '../config/suggest.js';
+import { pathText } from '../util/key-path.js';
 import { type CompiledCondition, compileCondition } from './cel-env.js';
 import { DERIVED_SPEC } from './derived.js';
 import { RunbookError, type RunbookProblem } from './errors.js';
 import { splitFrontMatter } from './front-matter.js';
-import { FRONT_MATTER_KEYS, frontMatterSchema } from './schema.js';
+import { frontMatterProblems } from './front-matter-issues.js';
+import { frontMatterSchema } from './schema.js';
 import { type FieldSpec, SIGNAL_SPEC } from './signal-spec.js';
 import { compileTemplate, type Template } from './template.js';
 import type { ExplainsLink, Runbook } from './types.js';
@@ -97,7 +98,7 @@ function compileRunbook(source: RunbookSource): { runbook?: Runbook; problems: R
   const fm = split.value;
   const parsed = frontMatterSchema.safeParse(fm.data ?? {});
   if (!parsed.success) {
-    return { problems: parsed.error.issues.map((issue) => zodProblem(file, issue, fm.data, fm.lineOf)) };
+    return { problems: frontMatterProblems(file, parsed.error.issues, fm.data, fm.lineOf) };
   }
   const data = parsed.data;
   const problems: RunbookProblem[] = [];
@@ -160,42 +161,6 @@ function compileRunbook(source: RunbookSource): { runbook?: Runbook; problems: R
   };
 }
 
-function zodProblem(
-  file: string,
-  issue: z.core.$ZodIssue,
-  data: unknown,
-  lineOf: (path: readonly (string | number)[]) => number,
-): RunbookProblem {
-  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-  const where = path.length > 0 ? `${pathText(path)}: ` : '';
-  if (issue.code === 'unrecognized_keys') {
-    const hints = issue.keys.map((key) => {
-      const near = closest(key, FRONT_MATTER_KEYS);
-      return near.length > 0 ? `"${key}" (did you mean "${near[0]}"?)` : `"${key}"`;
-    });
-    return {
-      file,
-      line: lineOf([...path, issue.keys[0] ?? '']),
-      message: `${where}unknown key ${hints.join(', ')}; expected keys: ${FRONT_MATTER_KEYS.join(', ')}`,
-    };
-  }
-  if (issue.code === 'invalid_value') {
-    const got = valueAt(data, path);
-    const allowed = issue.values.map(String);
-    const near = typeof got === 'string' ? closest(got, allowed) : [];
-    const hint = near.length > 0 ? ` (did you mean "${near[0]}"?)` : '';
-    return {
-      file,
-      line: lineOf(path),
-      message: `${where}unknown value ${JSON.stringify(got)}${hint}; expected one of: ${allowed.join(', ')}`,
-    };
-  }
-  if (issue.code === 'invalid_type' && valueAt(data, path) === undefined) {
-    return { file, line: lineOf(path), message: `${where}missing (required)` };
-  }
-  return { file, line: lineOf(path), message: `${where}${issue.message}` };
-}
-
 function checkAcrossFiles(runbooks: readonly Runbook[]): RunbookProblem[] {
   const problems: RunbookProblem[] = [];
   const byId = new Map<string, Runbook>();
@@ -251,19 +216,6 @@ function findCycle(byId: ReadonlyMap<string, Runbook>): string[] | undefined {
     if (found) return found;
   }
   return undefined;
-}
-
-function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
-  let value = data;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string | number, unknown>)[key];
-  }
-  return value;
-}
-
-function pathText(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 function reason(err: unknown): string {

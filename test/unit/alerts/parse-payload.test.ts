@@ -1,8 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AlertPayloadError } from '../../../src/alerts/errors.js';
 import { labelsFingerprint } from '../../../src/alerts/fingerprint.js';
 import { parseAlertPayload, parseJsonBody } from '../../../src/alerts/parse-payload.js';
+import { translateZodIssues } from '../../../src/util/zod-issues.js';
 import { fixture } from './helpers.js';
+
+// Wraps the shared zod translator (calling through) so a test can see that this file kind uses it.
+vi.mock('../../../src/util/zod-issues.js', async (real) => {
+  const m = await real<typeof import('../../../src/util/zod-issues.js')>();
+  return { ...m, translateZodIssues: vi.fn(m.translateZodIssues) };
+});
 
 function problems(fn: () => unknown): string[] {
   try {
@@ -168,5 +175,16 @@ describe('the generic form', () => {
     expect(problems(() => parseAlertPayload('generic', { alerts: [] }))).toEqual([
       'alerts: expected at least one alert',
     ]);
+  });
+});
+
+describe('the shared zod translator', () => {
+  it('names the key of each bad field (a body has no file or line), the body itself as (body)', () => {
+    vi.mocked(translateZodIssues).mockClear();
+    expect(
+      problems(() => parseAlertPayload('generic', { alerts: [{ host: 'web-1', status: 'up' }] })),
+    ).toEqual(expect.arrayContaining(['alerts[0].status: expected "firing" or "resolved"']));
+    expect(problems(() => parseAlertPayload('grafana', 'x'))[0]).toMatch(/^\(body\): /);
+    expect(translateZodIssues).toHaveBeenCalled();
   });
 });

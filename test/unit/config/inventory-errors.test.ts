@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { translateZodIssues } from '../../../src/util/zod-issues.js';
 import { inventoryError, problems, yaml } from './helpers.js';
+
+// Wraps the shared zod translator (calling through) so a test can see that this file kind uses it.
+vi.mock('../../../src/util/zod-issues.js', async (real) => {
+  const m = await real<typeof import('../../../src/util/zod-issues.js')>();
+  return { ...m, translateZodIssues: vi.fn(m.translateZodIssues) };
+});
 
 // Lines 1-3 of most cases: a valid defaults block so each case shows only its own problem.
 const HEAD = ['defaults:', '  ssh: { user: root, privateKeyPath: ~/.ssh/id_ed25519 }', 'hosts:'];
@@ -371,5 +378,15 @@ describe('cross-references', () => {
       'inventory.yaml:4:3: hosts.web-1.ssh.port: groups eu and prod set different values (2200 and 22); ' +
         'set ssh.port on the host',
     ]);
+  });
+});
+
+describe('the shared zod translator', () => {
+  it('words inventory problems with the file, line, column and key', () => {
+    vi.mocked(translateZodIssues).mockClear();
+    expect(problems(yaml(...HEAD, '  web-1:', '    address: 10.0.0.11', '    ssh: { port: 0 }'))).toEqual([
+      'inventory.yaml:6:18: hosts.web-1.ssh.port: expected an integer 1-65535, got 0',
+    ]);
+    expect(translateZodIssues).toHaveBeenCalled();
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   loadPolicy,
   PolicyError,
@@ -10,7 +10,14 @@ import {
   parsePolicy,
   policyPathFrom,
 } from '../../../src/policy/policy.js';
+import { translateZodIssues } from '../../../src/util/zod-issues.js';
 import { FakeMembership, PROD, problems, STAGING, yaml } from './helpers.js';
+
+// Wraps the shared zod translator (calling through) so a test can see that this file kind uses it.
+vi.mock('../../../src/util/zod-issues.js', async (real) => {
+  const m = await real<typeof import('../../../src/util/zod-issues.js')>();
+  return { ...m, translateZodIssues: vi.fn(m.translateZodIssues) };
+});
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/policy.yaml', import.meta.url));
 
@@ -200,5 +207,15 @@ describe('loading', () => {
     );
     expect(policyPathFrom({ FPM_MEDIC_POLICY: ' ' })).toBeUndefined();
     expect(policyPathFrom({})).toBeUndefined();
+  });
+});
+
+describe('the shared zod translator', () => {
+  it('words policy problems with the file, line, column and key', () => {
+    vi.mocked(translateZodIssues).mockClear();
+    expect(problems(yaml('diagnose:', '  - effect: permit'))).toEqual([
+      'policy.yaml:2:13: diagnose[0].effect: expected "allow" or "deny", got "permit"',
+    ]);
+    expect(translateZodIssues).toHaveBeenCalled();
   });
 });

@@ -1,12 +1,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RunbookError } from '../../../src/runbooks/errors.js';
 import { ACTION_IDS, SHIPPED_RUNBOOK_IDS } from '../../../src/runbooks/ids.js';
 import { compileRunbooks, loadRunbooks, runbookDirsFromEnv } from '../../../src/runbooks/loader.js';
 import { isFpmMedicError } from '../../../src/util/errors.js';
+import { translateZodIssues } from '../../../src/util/zod-issues.js';
 import { loadProblems, minimalFrontMatter, runbookText, shippedRunbooks } from './helpers.js';
+
+// Wraps the shared zod translator (calling through) so a test can see that this file kind uses it.
+vi.mock('../../../src/util/zod-issues.js', async (real) => {
+  const m = await real<typeof import('../../../src/util/zod-issues.js')>();
+  return { ...m, translateZodIssues: vi.fn(m.translateZodIssues) };
+});
 
 describe('shipped runbooks', () => {
   it('every DESIGN.md runbook id loads, one file each, and nothing else', async () => {
@@ -224,5 +231,16 @@ describe('runbook directories', () => {
       '/srv/more',
     ]);
     expect(runbookDirsFromEnv({})).toEqual([]);
+  });
+});
+
+describe('the shared zod translator', () => {
+  it('words front-matter problems with the file, line and key', () => {
+    vi.mocked(translateZodIssues).mockClear();
+    const text = runbookText(minimalFrontMatter('sev', { severity: 'severity: warnig' }));
+    expect(loadProblems([{ file: 'ops/sev.md', text }])).toEqual([
+      'ops/sev.md:4: severity: unknown value "warnig" (did you mean "warning"?); expected one of: critical, warning, info',
+    ]);
+    expect(translateZodIssues).toHaveBeenCalled();
   });
 });
