@@ -3,7 +3,7 @@ import { sectionFailures } from '../section-failures.js';
 import { type Section, splitSections } from '../sections.js';
 import { parseClock } from './clock.js';
 import type { ParseContext } from './context.js';
-import { parseCgroupOom } from './kernel.js';
+import { parseCgroupOom } from './netstat.js';
 import { bootSecondsToEpoch, localToEpoch, monthIndex, parseUtcOffset } from './time.js';
 
 export type KernelLogSource = 'dmesg' | 'journal';

@@ -1,3 +1,7 @@
+/**
+ * The kernel's listen-queue limit and counters, as runtime.sh reads them:
+ * /proc/sys/net/core/somaxconn and /proc/net/netstat.
+ */
 import type { CgroupOomCounter, KernelInfo } from '../../facts/types.js';
 
 export function parseSomaxconn(body: string): number | undefined {
