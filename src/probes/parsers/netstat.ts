@@ -2,7 +2,7 @@
  * The kernel's listen-queue limit and counters, as runtime.sh reads them:
  * /proc/sys/net/core/somaxconn and /proc/net/netstat.
  */
-import type { CgroupOomCounter, KernelInfo } from '../../facts/types.js';
+import type { KernelInfo } from '../../facts/types.js';
 
 export function parseSomaxconn(body: string): number | undefined {
   const m = /^\s*(\d+)\s*$/m.exec(body);
@@ -27,29 +27,6 @@ export function parseNetstat(body: string, group = 'TcpExt'): Map<string, number
     });
   }
   return out;
-}
-
-/** memory.events (v2: "oom N", "oom_kill N") or memory.oom_control (v1: "under_oom 0", "oom_kill N"). */
-export function parseCgroupOom(
-  body: string,
-  attrs: { pid?: string; path?: string; version?: string },
-): CgroupOomCounter | undefined {
-  const f = new Map<string, number>();
-  for (const line of body.split('\n')) {
-    const m = /^(\w+)\s+(\d+)\s*$/.exec(line.trim());
-    if (m) f.set(m[1]!, Number(m[2]));
-  }
-  // v1 before Linux 4.13 has no oom_kill line: nothing to count then.
-  if (!f.has('oom_kill')) return undefined;
-  const counter: CgroupOomCounter = {
-    pid: Number(attrs.pid ?? 0),
-    path: attrs.path ?? '',
-    version: attrs.version === '1' ? 1 : 2,
-    oomKills: f.get('oom_kill')!,
-  };
-  if (f.has('oom')) counter.ooms = f.get('oom')!;
-  if (f.has('under_oom')) counter.underOom = f.get('under_oom') === 1;
-  return counter;
 }
 
 export function parseKernelInfo(parts: { somaxconn?: string; netstat?: string }): KernelInfo {

@@ -3,7 +3,6 @@ import { sectionFailures } from '../section-failures.js';
 import { type Section, splitSections } from '../sections.js';
 import { parseClock } from './clock.js';
 import type { ParseContext } from './context.js';
-import { parseCgroupOom } from './netstat.js';
 import { bootSecondsToEpoch, localToEpoch, monthIndex, parseUtcOffset } from './time.js';
 
 export type KernelLogSource = 'dmesg' | 'journal';
@@ -136,6 +135,29 @@ export function parseOomKills(text: string, ctx: ParseContext, source: KernelLog
       seen.add(key);
       return true;
     });
+}
+
+/** memory.events (v2: "oom N", "oom_kill N") or memory.oom_control (v1: "under_oom 0", "oom_kill N"). */
+export function parseCgroupOom(
+  body: string,
+  attrs: { pid?: string; path?: string; version?: string },
+): CgroupOomCounter | undefined {
+  const f = new Map<string, number>();
+  for (const line of body.split('\n')) {
+    const m = /^(\w+)\s+(\d+)\s*$/.exec(line.trim());
+    if (m) f.set(m[1]!, Number(m[2]));
+  }
+  // v1 before Linux 4.13 has no oom_kill line: nothing to count then.
+  if (!f.has('oom_kill')) return undefined;
+  const counter: CgroupOomCounter = {
+    pid: Number(attrs.pid ?? 0),
+    path: attrs.path ?? '',
+    version: attrs.version === '1' ? 1 : 2,
+    oomKills: f.get('oom_kill')!,
+  };
+  if (f.has('oom')) counter.ooms = f.get('oom')!;
+  if (f.has('under_oom')) counter.underOom = f.get('under_oom') === 1;
+  return counter;
 }
 
 export interface KernelLogFacts {
