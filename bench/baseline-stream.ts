@@ -1,5 +1,6 @@
 import type { HostFacts } from '../src/facts/types.js';
-import { type ProbeId, probeScript } from '../src/probes/catalog.js';
+import { commonScript, probeBody } from '../src/probes/bundle.js';
+import type { ProbeId } from '../src/probes/catalog.js';
 import { logProbeArgs, logTargets, statusProbeArgs } from '../src/probes/plan.js';
 import { quoteArg } from '../src/transport/shell-quote.js';
 
@@ -28,9 +29,15 @@ export function probeArgs(facts: HostFacts): [ProbeId, string[]][] {
   ];
 }
 
+/** One probe as a script of its own: lib/common.sh, then the probe, as fpm-medic once streamed it. */
+function probeScript(id: ProbeId, common: string): string {
+  return `${common}\nFM_PROBE=${id}\n${probeBody(id)}`;
+}
+
 export function baselineStream(facts: HostFacts): string {
+  const common = commonScript();
   return probeArgs(facts)
     .filter(([id, args]) => !['fpm-status', 'logs'].includes(id) || args.length > 0)
-    .map(([id, args]) => `(\nset -- ${args.map(quoteArg).join(' ')}\n${probeScript(id)}\n)\n`)
+    .map(([id, args]) => `(\nset -- ${args.map(quoteArg).join(' ')}\n${probeScript(id, common)}\n)\n`)
     .join('');
 }

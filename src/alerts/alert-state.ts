@@ -3,10 +3,9 @@
  * processes is one Lua script (state-scripts.ts). Nothing here talks to Slack or the queue.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { AlertThreadEvent } from '../slack/blocks/alert-thread.js';
 import { alertKeys } from './alert-keys.js';
 import { CLAIM, COMMIT_GATHER, DONE, INGEST, TOUCH_THREAD } from './state-scripts.js';
-import type { AlertStatus, AlertSummary } from './types.js';
+import type { AlertStatus, AlertSummary, AlertThreadEvent } from './types.js';
 
 export interface AlertStateTimings {
   /** alerts.windowMinutes, in seconds. */

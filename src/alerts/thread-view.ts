@@ -1,8 +1,9 @@
 /**
  * What a thread's alert message and lines show, from its state in Redis. Pure.
  */
-import type { AlertThreadEvent, AlertThreadView } from '../slack/blocks/alert-thread.js';
+import type { AlertThreadView } from '../slack/blocks/alert-thread.js';
 import type { ThreadState } from './alert-state.js';
+import type { AlertThreadEvent } from './types.js';
 
 export function threadView(thread: ThreadState, label: string): AlertThreadView {
   const incidents = [...thread.incidents].sort((a, b) => a.createdAt - b.createdAt);

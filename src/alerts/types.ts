@@ -34,3 +34,10 @@ export interface AlertSummary {
   severity?: string;
   generatorURL?: string;
 }
+
+/** A change told in an alert's thread: kept with the thread's state in Redis until it is posted. */
+export type AlertThreadEvent =
+  | { kind: 'resolved'; host: string; alertname: string }
+  | { kind: 'refiring'; host: string; alertname: string }
+  | { kind: 'host-resolved'; host: string; alerts: number }
+  | { kind: 'all-resolved'; label: string; alerts: number; minutes: number };

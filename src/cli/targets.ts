@@ -1,6 +1,6 @@
 import { inventoryPathFrom, loadInventory, resolveTargets } from '../config/inventory.js';
 import type { ResolvedHost } from '../config/types.js';
-import { parseDurationSec, parseSince } from './duration.js';
+import { parseDurationSec, parseSince } from '../util/duration.js';
 
 /** The options every command aimed at an inventory host or group takes. */
 export interface TargetCliOptions {

@@ -23,7 +23,8 @@ export interface Bundle {
 
 const bodies = new Map<ProbeId, string>();
 
-function body(id: ProbeId): string {
+/** One probe script as commands/probes/ holds it. */
+export function probeBody(id: ProbeId): string {
   let text = bodies.get(id);
   if (text === undefined) {
     text = readFileSync(`${probesDirectory()}${PROBES[id].file}`, 'utf8');
@@ -32,12 +33,13 @@ function body(id: ProbeId): string {
   return text;
 }
 
-function common(): string {
+/** lib/common.sh: the helpers every probe runs after. */
+export function commonScript(): string {
   return readFileSync(`${probesDirectory()}lib/common.sh`, 'utf8');
 }
 
 export function buildBundle(calls: readonly ProbeCall[]): Bundle {
-  const parts = [common(), 'fm_all=$#'];
+  const parts = [commonScript(), 'fm_all=$#'];
   const args: string[] = [];
   for (const call of calls) {
     const skip = args.length;
@@ -49,7 +51,7 @@ export function buildBundle(calls: readonly ProbeCall[]): Bundle {
       // Rebuild "$@" as this probe's slice: append the wanted ones, then drop the originals.
       `fm_i=0; for fm_a do fm_i=$((fm_i + 1)); if [ "$fm_i" -gt ${skip} ] && [ "$fm_i" -le ${skip + take} ]; then set -- "$@" "$fm_a"; fi; done; shift "$fm_all"`,
       `FM_PROBE=${call.id}`,
-      body(call.id),
+      probeBody(call.id),
       ')',
       `fm_probe_end ${call.id} $?`,
     );

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -65,19 +64,6 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
 };
 
 const probesDir = fileURLToPath(new URL('../../commands/probes/', import.meta.url));
-const cache = new Map<ProbeId, string>();
-
-/** The exact text streamed to `sh -s`: lib/common.sh followed by the probe. */
-export function probeScript(id: ProbeId): string {
-  let text = cache.get(id);
-  if (text === undefined) {
-    const common = readFileSync(`${probesDir}lib/common.sh`, 'utf8');
-    const body = readFileSync(`${probesDir}${PROBES[id].file}`, 'utf8');
-    text = `${common}\nFM_PROBE=${id}\n${body}`;
-    cache.set(id, text);
-  }
-  return text;
-}
 
 export function probesDirectory(): string {
   return probesDir;

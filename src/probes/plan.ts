@@ -39,11 +39,6 @@ export function statusProbeArgs(pools: readonly FpmPoolConfig[], timeoutSec: num
   return args.length > 1 ? args : [];
 }
 
-/** Pools that have no status page: reported so the engineer knows the evidence is thinner. */
-export function poolsWithoutStatus(pools: readonly FpmPoolConfig[]): string[] {
-  return pools.filter((p) => !p.statusPath).map((p) => p.name);
-}
-
 function isFile(path: string | undefined): path is string {
   return !!path && path.startsWith('/') && !path.startsWith('/dev/') && !path.startsWith('/proc/');
 }

@@ -1,5 +1,5 @@
 import type { WebServerConfig } from '../facts/types.js';
-import type { FpmDiscovery } from './parsers/fpm-discovery.js';
+import type { FpmDiscovery } from './parsers/discover-fpm.js';
 
 /**
  * Inventory values override discovery: a host that names its FPM config (several PHP versions,

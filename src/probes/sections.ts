@@ -60,8 +60,3 @@ export function splitSections(output: string): Section[] {
   flush();
   return sections;
 }
-
-/** All sections with this name (a probe may emit one per pool or per file). */
-export function sectionsNamed(sections: readonly Section[], name: string): Section[] {
-  return sections.filter((s) => s.name === name);
-}

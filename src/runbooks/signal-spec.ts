@@ -164,10 +164,6 @@ export function isListSpec(spec: FieldSpec): spec is ListSpec {
   return typeof spec === 'object' && 'listOf' in spec;
 }
 
-export function isObjectSpec(spec: FieldSpec): spec is ObjectSpec {
-  return typeof spec === 'object' && !('listOf' in spec);
-}
-
 /** Every leaf as a dotted path ("pools.busy" for a field of the list's elements), for docs and suggestions. */
 export function leafPaths(fields: { [name: string]: FieldSpec } = SIGNAL_SPEC, prefix = ''): string[] {
   const out: string[] = [];

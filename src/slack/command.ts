@@ -4,12 +4,13 @@
  * plain word (quotes, mentions, links, shell characters, extra words) is a usage error, and the
  * error never echoes what was typed unless it is itself a plain name.
  */
-import { parseDurationSec } from '../cli/duration.js';
+
 import { UnknownHostError } from '../config/errors.js';
 import { closest } from '../config/suggest.js';
 import { resolveTargets } from '../config/targets.js';
 import type { Inventory } from '../config/types.js';
 import { NAME_RE } from '../config/values.js';
+import { parseDurationSec } from '../util/duration.js';
 
 export type SlackCommand =
   | {

@@ -1,5 +1,5 @@
-import { sshTargetOf } from '../config/ssh-target.js';
 import type { ResolvedHost } from '../config/types.js';
+import { sshTargetOf } from './inventory-target.js';
 import { LocalTransport } from './local-transport.js';
 import { SshTransport } from './ssh-transport.js';
 import type { Transport } from './transport.js';

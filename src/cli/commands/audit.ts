@@ -1,5 +1,5 @@
 import { auditLogPath, formatAuditText, readAudit } from '../../audit/index.js';
-import { BadDurationError } from '../duration.js';
+import { BadDurationError } from '../../util/duration.js';
 import { EXIT } from '../exit-codes.js';
 
 export interface AuditCliOptions {

@@ -3,6 +3,7 @@
  * and the lines it adds to that thread as alerts resolve or fire again. Everything an alert says
  * (labels, summaries: written by whoever configured the monitor) is redacted and escaped.
  */
+import type { AlertThreadEvent } from '../../alerts/types.js';
 import { redact } from '../../redact/redact.js';
 import { context, type SlackMessage, section } from './elements.js';
 import { fitMessage } from './limits.js';
@@ -91,12 +92,6 @@ export function alertThreadMessage(view: AlertThreadView): SlackMessage {
   const text = `${mark} ${clean(view.alertname, 100)} on ${clean(view.label, 200)}${summary} · ${plural(view.alerts, 'alert')}`;
   return fitMessage({ text, parts });
 }
-
-export type AlertThreadEvent =
-  | { kind: 'resolved'; host: string; alertname: string }
-  | { kind: 'refiring'; host: string; alertname: string }
-  | { kind: 'host-resolved'; host: string; alerts: number }
-  | { kind: 'all-resolved'; label: string; alerts: number; minutes: number };
 
 const EVENTS_SHOWN = 20;
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseWebDiscovery } from '../../../src/probes/parsers/web-discovery.js';
+import { parseWebDiscovery } from '../../../src/probes/parsers/discover-web.js';
 import { runProbes } from '../../../src/probes/run-probe.js';
 import { LocalTransport } from '../../../src/transport/local-transport.js';
 

@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFpmDiscovery } from '../../../src/probes/parsers/fpm-discovery.js';
+import { parseFpmDiscovery } from '../../../src/probes/parsers/discover-fpm.js';
 import { runProbes } from '../../../src/probes/run-probe.js';
 import { LocalTransport } from '../../../src/transport/local-transport.js';
 import { waitFor } from '../../lab/wait.js';

@@ -20,15 +20,15 @@ import type {
 import { parseApacheErrorLog } from '../../../src/probes/parsers/apache-error-log.js';
 import { parseClock } from '../../../src/probes/parsers/clock.js';
 import type { ParseContext } from '../../../src/probes/parsers/context.js';
-import { parseFpmDiscovery } from '../../../src/probes/parsers/fpm-discovery.js';
+import { parseFpmDiscovery } from '../../../src/probes/parsers/discover-fpm.js';
+import { parseWebDiscovery } from '../../../src/probes/parsers/discover-web.js';
 import { parseFpmLog } from '../../../src/probes/parsers/fpm-log.js';
 import { parseFpmStatusSections } from '../../../src/probes/parsers/fpm-status.js';
+import { parseKernelProbe } from '../../../src/probes/parsers/kernel.js';
 import { parseNginxErrorLog } from '../../../src/probes/parsers/nginx-error-log.js';
-import { parseKernelProbe } from '../../../src/probes/parsers/oom.js';
+import { parseRuntime } from '../../../src/probes/parsers/runtime.js';
 import { parseSlowLog } from '../../../src/probes/parsers/slow-log.js';
-import { parseRuntime } from '../../../src/probes/parsers/sys-runtime.js';
 import { parseUtcOffset } from '../../../src/probes/parsers/time.js';
-import { parseWebDiscovery } from '../../../src/probes/parsers/web-discovery.js';
 import { splitSections } from '../../../src/probes/sections.js';
 
 export function fixture(path: string): string {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzePools } from '../../../src/analysis/pools.js';
 import { poolWorkers, waitsInAccept } from '../../../src/analysis/workers.js';
 import type { FpmPoolConfig, HostFacts } from '../../../src/facts/types.js';
-import { parseRuntime } from '../../../src/probes/parsers/sys-runtime.js';
+import { parseRuntime } from '../../../src/probes/parsers/runtime.js';
 import { baseFacts, fixture, master, pool, worker } from './helpers.js';
 
 /**

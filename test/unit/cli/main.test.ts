@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { auditCommand } from '../../../src/cli/commands/audit.js';
-import { BadDurationError } from '../../../src/cli/duration.js';
 import { main } from '../../../src/cli/main.js';
 import { InventoryNotFoundError } from '../../../src/config/errors.js';
 import { HostUnreachableError } from '../../../src/transport/errors.js';
+import { BadDurationError } from '../../../src/util/duration.js';
 
 // The audit command stands in for any command: what it throws is what main() has to answer.
 vi.mock('../../../src/cli/commands/audit.js', () => ({ auditCommand: vi.fn() }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInventory } from '../../../src/config/inventory.js';
-import { sshTargetOf } from '../../../src/config/ssh-target.js';
 import { createTransport } from '../../../src/transport/factory.js';
+import { sshTargetOf } from '../../../src/transport/inventory-target.js';
 import { LocalTransport } from '../../../src/transport/local-transport.js';
 import { SshTransport } from '../../../src/transport/ssh-transport.js';
 import { HOME, problems, yaml } from './helpers.js';

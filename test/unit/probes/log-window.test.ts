@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tailCoversWindow } from '../../../src/probes/parse-logs.js';
 import { parseFpmLog } from '../../../src/probes/parsers/fpm-log.js';
+import { tailCoversWindow } from '../../../src/probes/parsers/logs.js';
 import { ctx, fixtureSections } from './fpm/fixtures.js';
 
 // A real cut tail of php-fpm8.2's error log (logs.sh with a small MAXBYTES: truncated=1).

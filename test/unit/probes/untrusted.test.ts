@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseFpmDiscovery } from '../../../src/probes/parsers/fpm-discovery.js';
-import { parseRuntime } from '../../../src/probes/parsers/sys-runtime.js';
-import { parseWebDiscovery } from '../../../src/probes/parsers/web-discovery.js';
+import { parseFpmDiscovery } from '../../../src/probes/parsers/discover-fpm.js';
+import { parseWebDiscovery } from '../../../src/probes/parsers/discover-web.js';
+import { parseRuntime } from '../../../src/probes/parsers/runtime.js';
 import { splitSections } from '../../../src/probes/sections.js';
 import { distrustProcesses } from '../../../src/probes/untrusted.js';
 import { parseStartPrecheck } from '../../../src/remediation/procedures/fpm-start/parse.js';

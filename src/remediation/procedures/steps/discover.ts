@@ -10,8 +10,8 @@ import type {
   ProcessInfo,
   SocketListener,
 } from '../../../facts/types.js';
-import { parseFpmDiscovery } from '../../../probes/parsers/fpm-discovery.js';
-import { parseRuntime } from '../../../probes/parsers/sys-runtime.js';
+import { parseFpmDiscovery } from '../../../probes/parsers/discover-fpm.js';
+import { parseRuntime } from '../../../probes/parsers/runtime.js';
 import { restrictFpm } from '../../../probes/restrict.js';
 import { type ProbeOutput, runProbes } from '../../../probes/run-probe.js';
 import type { Section } from '../../../probes/sections.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileAccessFormat, parseAccessLog } from '../../../../src/probes/parsers/access-log.js';
-import { parseFpmDiscovery } from '../../../../src/probes/parsers/fpm-discovery.js';
+import { parseFpmDiscovery } from '../../../../src/probes/parsers/discover-fpm.js';
 import { clock, ctx, fixtureSections, logBody } from './fixtures.js';
 
 // The formats come from the same run's -tt dump, as in production.

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { parseFpmDiscovery } from '../../../../src/probes/parsers/discover-fpm.js';
 import {
   parseFpmConfigDump,
   parseFpmDuration,
   parseListen,
 } from '../../../../src/probes/parsers/fpm-config.js';
-import { parseFpmDiscovery } from '../../../../src/probes/parsers/fpm-discovery.js';
 import { fixture, fixtureSections } from './fixtures.js';
 
 const A = '/tmp/fpm-medic-fpm-capture/a';

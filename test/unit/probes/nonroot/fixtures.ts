@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { ProbeFailure } from '../../../../src/facts/types.js';
 import { nameTheUser } from '../../../../src/probes/failure-fix.js';
-import { parseFpmDiscovery } from '../../../../src/probes/parsers/fpm-discovery.js';
-import { parseKernelProbe } from '../../../../src/probes/parsers/oom.js';
-import { parseRuntime } from '../../../../src/probes/parsers/sys-runtime.js';
-import { parseWebDiscovery } from '../../../../src/probes/parsers/web-discovery.js';
+import { parseFpmDiscovery } from '../../../../src/probes/parsers/discover-fpm.js';
+import { parseWebDiscovery } from '../../../../src/probes/parsers/discover-web.js';
+import { parseKernelProbe } from '../../../../src/probes/parsers/kernel.js';
+import { parseRuntime } from '../../../../src/probes/parsers/runtime.js';
 import { planGaps } from '../../../../src/probes/plan.js';
 import { type Section, splitSections } from '../../../../src/probes/sections.js';
 

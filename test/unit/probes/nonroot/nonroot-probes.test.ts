@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogSections } from '../../../../src/probes/parse-logs.js';
-import { parseFpmDiscovery } from '../../../../src/probes/parsers/fpm-discovery.js';
+import { parseFpmDiscovery } from '../../../../src/probes/parsers/discover-fpm.js';
+import { parseWebDiscovery } from '../../../../src/probes/parsers/discover-web.js';
 import { parseFpmStatusSections } from '../../../../src/probes/parsers/fpm-status.js';
-import { parseKernelProbe } from '../../../../src/probes/parsers/oom.js';
-import { parseRuntime } from '../../../../src/probes/parsers/sys-runtime.js';
-import { parseWebDiscovery } from '../../../../src/probes/parsers/web-discovery.js';
+import { parseKernelProbe } from '../../../../src/probes/parsers/kernel.js';
+import { parseLogSections } from '../../../../src/probes/parsers/logs.js';
+import { parseRuntime } from '../../../../src/probes/parsers/runtime.js';
 import { planGaps } from '../../../../src/probes/plan.js';
 import { restrictFpm } from '../../../../src/probes/restrict.js';
 import { fixtureSections } from '../fpm/fixtures.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { SocketConnection } from '../../../../src/facts/types.js';
-import { parseRuntime, type RuntimeFacts } from '../../../../src/probes/parsers/sys-runtime.js';
+import { parseRuntime, type RuntimeFacts } from '../../../../src/probes/parsers/runtime.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../fixtures/toolsets/${name}`, import.meta.url), 'utf8');

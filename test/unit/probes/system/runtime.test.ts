@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseClock } from '../../../../src/probes/parsers/clock.js';
-import { parseCgroupOom, parseNetstat } from '../../../../src/probes/parsers/kernel.js';
+import { parseCgroupOom } from '../../../../src/probes/parsers/kernel.js';
 import { parseCgroupMemory, parseMeminfo } from '../../../../src/probes/parsers/meminfo.js';
+import { parseNetstat } from '../../../../src/probes/parsers/netstat.js';
 import { processRole } from '../../../../src/probes/parsers/ps.js';
+import { parseRuntime } from '../../../../src/probes/parsers/runtime.js';
 import { parseSsConnections, parseSsListeners, splitHostPort } from '../../../../src/probes/parsers/ss.js';
-import { parseRuntime } from '../../../../src/probes/parsers/sys-runtime.js';
 import { systemFixture, WORK } from './fixtures.js';
 
 // Snapshot taken while: 8 www workers (one sleeping, one calling its own nginx, one blocked on a

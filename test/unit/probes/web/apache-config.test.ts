@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { flattenApache, parseApacheConfig } from '../../../../src/probes/parsers/apache-config.js';
-import { parseWebDiscovery } from '../../../../src/probes/parsers/web-discovery.js';
+import { parseWebDiscovery } from '../../../../src/probes/parsers/discover-web.js';
 import { WORK, webFixture } from './fixtures.js';
 
 describe('Apache config through discover-web.sh (captured: DUMP_INCLUDES, -S, files)', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { parseWebDiscovery } from '../../../../src/probes/parsers/discover-web.js';
 import {
   parseNginxConfig,
   parseNginxFile,
   parseNginxListen,
   parseNginxTime,
 } from '../../../../src/probes/parsers/nginx-config.js';
-import { parseWebDiscovery } from '../../../../src/probes/parsers/web-discovery.js';
 import { WORK, webFixture } from './fixtures.js';
 
 describe('nginx -T through discover-web.sh (captured)', () => {

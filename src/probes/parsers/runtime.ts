@@ -11,8 +11,8 @@ import type {
 import { sectionFailures } from '../section-failures.js';
 import { type Section, splitSections } from '../sections.js';
 import { parseClock } from './clock.js';
-import { parseKernelInfo } from './kernel.js';
 import { parseCgroupMemory, parseMeminfo } from './meminfo.js';
+import { parseKernelInfo } from './netstat.js';
 import { parseProcSockets } from './proc-net.js';
 import { parsePs } from './ps.js';
 import { parseSsConnections, parseSsListeners } from './ss.js';

@@ -1,4 +1,4 @@
-import { FpmMedicError } from '../util/errors.js';
+import { FpmMedicError } from './errors.js';
 
 export class BadDurationError extends FpmMedicError {
   constructor(text: string) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseKernelProbe, parseOomKills } from '../../../../src/probes/parsers/oom.js';
-import { parseRuntime } from '../../../../src/probes/parsers/sys-runtime.js';
+import { parseKernelProbe, parseOomKills } from '../../../../src/probes/parsers/kernel.js';
+import { parseRuntime } from '../../../../src/probes/parsers/runtime.js';
 import { systemFixture } from './fixtures.js';
 
 const clockCtx = { clock: { now: 1000, uptimeSec: 500, utcOffsetMin: 60 }, since: 0 };

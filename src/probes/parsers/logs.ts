@@ -5,15 +5,15 @@ import type {
   ProbeFailure,
   SlowLogEntry,
   WebErrorEvent,
-} from '../facts/types.js';
-import { parseAccessLog } from './parsers/access-log.js';
-import { parseApacheErrorLog } from './parsers/apache-error-log.js';
-import type { ParseContext } from './parsers/context.js';
-import { parseFpmLog } from './parsers/fpm-log.js';
-import { parseNginxErrorLog } from './parsers/nginx-error-log.js';
-import { parseSlowLog } from './parsers/slow-log.js';
-import { sectionFailures } from './section-failures.js';
-import type { Section } from './sections.js';
+} from '../../facts/types.js';
+import { sectionFailures } from '../section-failures.js';
+import type { Section } from '../sections.js';
+import { parseAccessLog } from './access-log.js';
+import { parseApacheErrorLog } from './apache-error-log.js';
+import type { ParseContext } from './context.js';
+import { parseFpmLog } from './fpm-log.js';
+import { parseNginxErrorLog } from './nginx-error-log.js';
+import { parseSlowLog } from './slow-log.js';
 
 export interface LogFacts {
   fpmLog: FpmLogEvent[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInventory } from '../../../src/config/inventory.js';
-import { sshTargetOf } from '../../../src/config/ssh-target.js';
-import { HOME, yaml } from './helpers.js';
+import { sshTargetOf } from '../../../src/transport/inventory-target.js';
+import { HOME, yaml } from '../config/helpers.js';
 
 const inventory = parseInventory(
   yaml(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationSec, parseSince } from '../../../src/cli/duration.js';
+import { parseDurationSec, parseSince } from '../../../src/util/duration.js';
 
 describe('--window and --since', () => {
   it('reads durations, a bare number being minutes', () => {

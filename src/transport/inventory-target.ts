@@ -3,9 +3,9 @@
  * from the environment here, at connect time, so it never sits in the Inventory object (which is
  * logged, serialised into jobs and shown in reports).
  */
-import type { SshTarget } from '../transport/ssh-target.js';
+import type { ResolvedHost, ResolvedSsh } from '../config/types.js';
 import { FpmMedicError } from '../util/errors.js';
-import type { ResolvedHost, ResolvedSsh } from './types.js';
+import type { SshTarget } from './ssh-target.js';
 
 export function sshTargetOf(
   host: ResolvedHost,
