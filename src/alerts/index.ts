@@ -1,9 +1,3 @@
-export {
-  type AlertService,
-  type AlertServiceDeps,
-  checkAlertsConfigured,
-  createAlertService,
-} from './alert-service.js';
 export { AlertBodyTooLargeError, AlertConfigError, AlertPayloadError } from './errors.js';
 export { buildHostIndex, type HostMapping, hostPart, mapAlertHost } from './host-mapping.js';
 export { parseAlertPayload, parseJsonBody } from './parse-payload.js';

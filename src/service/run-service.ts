@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import { type AlertServiceDeps, checkAlertsConfigured, createAlertService } from '../alerts/index.js';
 import { AuditLog, auditLogPath } from '../audit/index.js';
 import { readEnv } from '../config/env.js';
 import { loadInventory } from '../config/inventory.js';
@@ -13,6 +12,7 @@ import { ChannelWebClient } from '../slack/channel-client.js';
 import { explainStartError } from '../slack/start-error.js';
 import { ReportStore } from '../store/report-store.js';
 import { logger } from '../util/logger.js';
+import { type AlertServiceDeps, checkAlertsConfigured, createAlertService } from './alert-service.js';
 import { answerAskers, processDiagnosis } from './diagnosis-jobs.js';
 import { startRemediation } from './remediation-service.js';
 

@@ -2,8 +2,9 @@
  * Imports point down the layers only (issue 13): a module may import its own folder and the
  * folders below it, never one above. The order is the architecture: what the host says (facts)
  * under what it means (analysis, runbooks, the report), under what may change it (policy,
- * remediation), under the ways in (http, Slack, alerts, the service, the CLI). A new top-level
- * folder must be placed here before anything can import it.
+ * remediation), under the ways in (http, alerts, Slack, the service, the CLI). Alerts are a
+ * domain (intake, host mapping, storms, thread state) that Slack renders; the workers wiring the
+ * two live in the service. A new top-level folder must be placed here before anything imports it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -30,8 +31,8 @@ const LAYERS = [
   'remediation',
   'diagnosis',
   'http',
-  'slack',
   'alerts',
+  'slack',
   'service',
   'cli',
 ] as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentState, ThreadState } from '../../../src/alerts/alert-state.js';
-import { threadEvents, threadView } from '../../../src/alerts/thread-view.js';
 import { alertEventsMessage, alertThreadMessage } from '../../../src/slack/blocks/alert-thread.js';
+import { threadEvents, threadView } from '../../../src/slack/blocks/alert-thread-view.js';
 
 const T0 = Date.parse('2026-11-20T03:40:00Z');
 

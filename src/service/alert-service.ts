@@ -3,6 +3,12 @@
  * Redis state and the worker that posts threads and queues triages. Built by run-service.
  */
 import type { Redis } from 'ioredis';
+import { alertsBase } from '../alerts/alert-keys.js';
+import { AlertState, type AlertStateTimings } from '../alerts/alert-state.js';
+import { AlertConfigError } from '../alerts/errors.js';
+import { buildHostIndex } from '../alerts/host-mapping.js';
+import { ingestAlerts } from '../alerts/intake.js';
+import { alertRoutes } from '../alerts/webhook-routes.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
 import type { Metrics } from '../http/metrics.js';
@@ -13,13 +19,7 @@ import { producerClient } from '../queue/connection.js';
 import type { DiagnosisQueues } from '../queue/index.js';
 import { ChannelWebClient } from '../slack/channel-client.js';
 import type { Logger } from '../util/logger.js';
-import { alertsBase } from './alert-keys.js';
-import { AlertState, type AlertStateTimings } from './alert-state.js';
 import { type AlertWorker, startAlertWorker } from './alert-worker.js';
-import { AlertConfigError } from './errors.js';
-import { buildHostIndex } from './host-mapping.js';
-import { ingestAlerts } from './intake.js';
-import { alertRoutes } from './webhook-routes.js';
 
 export interface AlertServiceDeps {
   /** ALERT_WEBHOOK_TOKEN; undefined leaves the endpoints answering "not configured". */

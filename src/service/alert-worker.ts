@@ -7,19 +7,19 @@
  *   unmapped:<fp>  post an alert that names no inventory host, once
  */
 import type { WebClient } from '@slack/web-api';
+import { parseDueMember } from '../alerts/alert-keys.js';
+import type { AlertState, Claimed, ThreadState } from '../alerts/alert-state.js';
+import { planThreads, triageTarget, triageWindowSec } from '../alerts/gather-plan.js';
+import { newId } from '../alerts/intake.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
 import type { Metrics } from '../http/metrics.js';
 import type { AlertRouting } from '../policy/alert-routing.js';
 import type { DiagnosisQueues } from '../queue/index.js';
 import { alertEventsMessage, alertThreadMessage } from '../slack/blocks/alert-thread.js';
+import { threadEvents, threadView } from '../slack/blocks/alert-thread-view.js';
 import { type UnmappedAlertView, unmappedAlertMessage } from '../slack/blocks/alert-unmapped.js';
 import type { Logger } from '../util/logger.js';
-import { parseDueMember } from './alert-keys.js';
-import type { AlertState, Claimed, ThreadState } from './alert-state.js';
-import { planThreads, triageTarget, triageWindowSec } from './gather-plan.js';
-import { newId } from './intake.js';
-import { threadEvents, threadView } from './thread-view.js';
 
 export interface AlertWorkerDeps {
   state: AlertState;

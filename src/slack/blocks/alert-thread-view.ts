@@ -1,9 +1,10 @@
 /**
  * What a thread's alert message and lines show, from its state in Redis. Pure.
  */
-import type { AlertThreadView } from '../slack/blocks/alert-thread.js';
-import type { ThreadState } from './alert-state.js';
-import type { AlertThreadEvent } from './types.js';
+
+import type { ThreadState } from '../../alerts/alert-state.js';
+import type { AlertThreadEvent } from '../../alerts/types.js';
+import type { AlertThreadView } from './alert-thread.js';
 
 export function threadView(thread: ThreadState, label: string): AlertThreadView {
   const incidents = [...thread.incidents].sort((a, b) => a.createdAt - b.createdAt);
