@@ -4,6 +4,16 @@
  */
 import { FpmMedicError } from '../util/errors.js';
 
+/** The inventory names an environment variable for the key's passphrase that is not set. */
+export class SshPassphraseUnsetError extends FpmMedicError {
+  constructor(host: string, variable: string) {
+    super(
+      'SSH_PASSPHRASE_UNSET',
+      `host ${host}: ssh.passphraseEnv names ${variable}, which is not set in fpm-medic's environment`,
+    );
+  }
+}
+
 /** An argument failed SAFE_ARG; nothing was sent to the host. */
 export class UnsafeArgumentError extends FpmMedicError {
   constructor(message: string) {

@@ -4,7 +4,7 @@
  * logged, serialised into jobs and shown in reports).
  */
 import type { ResolvedHost, ResolvedSsh } from '../config/types.js';
-import { FpmMedicError } from '../util/errors.js';
+import { SshPassphraseUnsetError } from './errors.js';
 import type { SshTarget } from './ssh-target.js';
 
 export function sshTargetOf(
@@ -37,10 +37,7 @@ function target(
   if (ssh.passphraseEnv) {
     const passphrase = env[ssh.passphraseEnv];
     if (passphrase === undefined || passphrase === '') {
-      throw new FpmMedicError(
-        'SSH_PASSPHRASE_UNSET',
-        `host ${name}: ssh.passphraseEnv names ${ssh.passphraseEnv}, which is not set in fpm-medic's environment`,
-      );
+      throw new SshPassphraseUnsetError(name, ssh.passphraseEnv);
     }
     t.passphrase = passphrase;
   }
