@@ -6,13 +6,7 @@
  * answers its ping and the health URL answers. Bounded by ~20 s plus process_control_timeout.
  */
 import type { ProcedureResult } from '../../types.js';
-import {
-  checkUntil,
-  describeCheck,
-  nothingToCheck,
-  nothingToCheckText,
-  type VerifyOutcome,
-} from '../steps/check.js';
+import { checkPools, type VerifyOutcome } from '../steps/check.js';
 import { configTestStep } from '../steps/config-test.js';
 import { discoverForRun } from '../steps/discover.js';
 import { type BeforeReload, type CommandRun, parseReloadRun } from '../steps/parse-command-run.js';
@@ -66,7 +60,7 @@ async function verifyReload(
   target: ReloadTarget,
   before: BeforeReload,
 ): Promise<VerifyOutcome> {
-  const { signal, host } = run.ctx;
+  const { signal } = run.ctx;
   const started = Date.now();
   const deadline = started + VERIFY_BASE_MS + target.processControlTimeoutSec * 1000;
   let progress: ReloadProgress | undefined;
@@ -98,28 +92,26 @@ async function verifyReload(
   }
   const plan = pingPlan(target.pools);
   const progressed = describeProgress(progress, before, logReadable);
-  if (nothingToCheck(plan, host.web.healthUrl)) {
+  const check = await checkPools(run, plan, deadline);
+  if (!check.asked) {
     // The workers were replaced, but whether the site answers was not asked: not "verified".
     return {
       ok: false,
       nothingToCheck: true,
-      summary: `${progressed}; ${nothingToCheckText(plan, host.name, true)}`,
+      summary: `${progressed}; ${check.text}`,
       detail: { master: progress.master, nothingToCheck: true, unchecked: plan.unchecked.map((u) => u.pool) },
     };
   }
-  const check = await checkUntil(run, plan, host.web.healthUrl, Math.max(deadline, Date.now() + 5_000));
-  const summary = `${progressed}; ${describeCheck(check, plan, host.web.healthUrl)}`;
   return {
     ok: check.ok,
     nothingToCheck: false,
-    summary,
+    summary: `${progressed}; ${check.text}`,
     detail: {
       master: progress.master,
       oldWorkers: before.workers.map((w) => w.pid),
       newWorkers: progress.workers.map((w) => w.pid),
       logged: progress.logged,
-      pings: check.result?.pings.map((p) => ({ pool: p.pool, ok: p.ok, ms: p.ms })) ?? [],
-      health: check.result?.health ? { code: check.result.health.code, ms: check.result.health.ms } : null,
+      ...check.detail,
     },
   };
 }

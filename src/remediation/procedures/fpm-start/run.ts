@@ -6,13 +6,7 @@
 import { parseEndpoint, reaches } from '../../../analysis/address.js';
 import type { FpmPoolConfig, SocketListener } from '../../../facts/types.js';
 import type { ProcedureResult } from '../../types.js';
-import {
-  checkUntil,
-  describeCheck,
-  nothingToCheck,
-  nothingToCheckText,
-  type VerifyOutcome,
-} from '../steps/check.js';
+import { checkPools, type VerifyOutcome } from '../steps/check.js';
 import { configTestStep } from '../steps/config-test.js';
 import { discoverForRun, discoveryProblem } from '../steps/discover.js';
 import { type CommandRun, parseCommandRun } from '../steps/parse-command-run.js';
@@ -43,7 +37,7 @@ export function poolsNotListening(
 }
 
 async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<VerifyOutcome> {
-  const { signal, host } = run.ctx;
+  const { signal } = run.ctx;
   const started = Date.now();
   const deadline = started + VERIFY_MS;
   let master: number | undefined;
@@ -79,27 +73,21 @@ async function verifyStart(run: ProcedureRun, plan: StartPlan): Promise<VerifyOu
   const silent = poolsNotListening(pools, d.listeners);
   const ping = pingPlan(pools);
   const listening = `master ${master}, ${pools.length - silent.length} of ${pools.length} pools listening${silent.length > 0 ? ` (not: ${silent.join(', ')})` : ''}`;
-  if (nothingToCheck(ping, host.web.healthUrl)) {
+  const check = await checkPools(run, ping, deadline);
+  if (!check.asked) {
     // Listening is not answering: without a ping, status path or health URL nothing was asked.
     return {
       ok: false,
       nothingToCheck: silent.length === 0,
-      summary: `${listening}; ${nothingToCheckText(ping, host.name, true)}`,
+      summary: `${listening}; ${check.text}`,
       detail: { master, pools: pools.map((p) => p.name), notListening: silent, nothingToCheck: true },
     };
   }
-  const check = await checkUntil(run, ping, host.web.healthUrl, Math.max(deadline, Date.now() + 5_000));
   return {
     ok: silent.length === 0 && check.ok,
     nothingToCheck: false,
-    summary: `${listening}; ${describeCheck(check, ping, host.web.healthUrl)}`,
-    detail: {
-      master,
-      pools: pools.map((p) => p.name),
-      notListening: silent,
-      pings: check.result?.pings.map((p) => ({ pool: p.pool, ok: p.ok, ms: p.ms })) ?? [],
-      health: check.result?.health ? { code: check.result.health.code, ms: check.result.health.ms } : null,
-    },
+    summary: `${listening}; ${check.text}`,
+    detail: { master, pools: pools.map((p) => p.name), notListening: silent, ...check.detail },
   };
 }
 

@@ -106,3 +106,37 @@ export function describeCheck(c: CheckOutcome, plan: PingPlan, healthUrl: string
   if (!c.result) return `check did not run: ${c.error ?? 'unknown error'}`;
   return [describePings(c, plan), describeHealth(c, healthUrl)].filter(Boolean).join('; ');
 }
+
+/** What a reload or start verification asked the pools and the health URL, for its summary. */
+export type PoolsCheck =
+  | { asked: false; text: string }
+  | {
+      asked: true;
+      ok: boolean;
+      text: string;
+      detail: {
+        pings: { pool: string; ok: boolean; ms: number | undefined }[];
+        health: { code: number | undefined; ms: number | undefined } | null;
+      };
+    };
+
+/**
+ * Each pool's ping and the host's health URL, asked until they answer or `deadline` (at least 5 s
+ * from now) passes; `asked: false` when there is nothing to ask (never reported as verified).
+ */
+export async function checkPools(run: ProcedureRun, plan: PingPlan, deadline: number): Promise<PoolsCheck> {
+  const { host } = run.ctx;
+  const healthUrl = host.web.healthUrl;
+  if (nothingToCheck(plan, healthUrl))
+    return { asked: false, text: nothingToCheckText(plan, host.name, true) };
+  const check = await checkUntil(run, plan, healthUrl, Math.max(deadline, Date.now() + 5_000));
+  return {
+    asked: true,
+    ok: check.ok,
+    text: describeCheck(check, plan, healthUrl),
+    detail: {
+      pings: check.result?.pings.map((p) => ({ pool: p.pool, ok: p.ok, ms: p.ms })) ?? [],
+      health: check.result?.health ? { code: check.result.health.code, ms: check.result.health.ms } : null,
+    },
+  };
+}
