@@ -12,6 +12,12 @@
 #   @@section fpm-master pid= binary= exe= config= started=<epoch> version=
 #   @@section fpm-config pid= config= rc=    body: stderr of `exe -tt -y config` (rc 78 = broken)
 #   @@section php-ini pid=                   body: the `exe -i` lines that matter
+#   @@section config-file pid= role= path= size= mtime= sha256=
+#                                            body: "LINE:TEXT" of the lines a config fix may touch
+#                                            (section headers, include, the pool and php.ini
+#                                            directives), for the master's config and each file it
+#                                            includes (role=fpm, in FPM's order), php.ini and its
+#                                            scan dir (role=php-ini, in PHP's order)
 # pid=0 marks a CONFIG argument with no running master.
 #
 # `-tt` also appends its whole dump (~70 lines per pool) to the global error_log, the very log
@@ -73,6 +79,7 @@ dump_config() {
   fi
   fm_section fpm-config "pid=$1" "config=$(fm_val "$3")" "rc=$rc"
   printf '%s\n' "$out"
+  fpm_sources "$1" "$3"
 }
 
 # dump_ini PID EXE
@@ -85,6 +92,66 @@ dump_ini() {
   fi
   fm_section php-ini "pid=$1" "rc=$rc"
   printf '%s\n' "$out" | grep -E "$INI_KEYS"
+  ini_sources "$1" "$out"
+}
+
+# Where each directive a fix may change is set (docs/config-fixes.md): only those lines leave the
+# host, with their line numbers, so a patch can name file and line without shipping whole files.
+FPM_KEYS='^[[:space:]]*(\[|include[[:space:]]*=|pm[[:space:]]*=|pm\.(max_children|start_servers|min_spare_servers|max_spare_servers)[[:space:]]*=|listen\.backlog[[:space:]]*=|request_terminate_timeout[[:space:]]*=|process_control_timeout[[:space:]]*=|php_(admin_)?value\[(max_execution_time|memory_limit)\])'
+INI_FILE_KEYS='^[[:space:]]*(max_execution_time|memory_limit)[[:space:]]*='
+MAX_SOURCES=64
+
+# config_file PID ROLE PATH KEYS [if-set]: one file's directive lines, with what identifies its
+# content; with if-set, only a file that sets one (the scan dir's many one-line .ini files).
+config_file() {
+  [ -f "$3" ] || return 0
+  if [ ! -r "$3" ]; then
+    fm_error "$FM_NAME" permission "cannot read $3 as $(id -un)" "pid=$1" "path=$(fm_val "$3")"
+    return 0
+  fi
+  [ "${5:-}" = if-set ] && ! grep -q -E "$4" "$3" 2>/dev/null && return 0
+  sum=-
+  if fm_have sha256sum; then sum=$(sha256sum <"$3" | awk '{ print $1 }'); fi
+  fm_section config-file "pid=$1" "role=$2" "path=$(fm_val "$3")" "size=$(wc -c <"$3" | tr -d ' ')" \
+    "mtime=$(fm_mtime "$3")" "sha256=$sum"
+  grep -n -E "$4" "$3" 2>/dev/null | head -n 2000
+}
+
+# fpm_sources PID CONFIG: the config and, depth first in FPM's order, what its include= lines
+# name (globs expand sorted, as glob(3) does; a relative path is under the prefix, /usr). Paths
+# are only read: a pattern is expanded by the shell's pathname expansion, never evaluated.
+fpm_sources() {
+  todo=$2
+  n=0
+  while [ -n "$todo" ] && [ "$n" -lt "$MAX_SOURCES" ]; do
+    file=${todo%%"$FM_NL"*}
+    case $todo in *"$FM_NL"*) todo=${todo#*"$FM_NL"} ;; *) todo= ;; esac
+    n=$((n + 1))
+    config_file "$1" fpm "$file" "$FPM_KEYS"
+    [ -r "$file" ] || continue
+    found=
+    patterns=$(sed -n 's/^[[:space:]]*include[[:space:]]*=[[:space:]]*"\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$/\1/p' "$file")
+    while IFS= read -r pattern; do
+      case $pattern in '') continue ;; /*) ;; *) pattern="/usr/$pattern" ;; esac
+      # Split at nothing (paths may hold spaces), expand the glob.
+      ifs=$IFS
+      IFS=
+      for f in $pattern; do [ -f "$f" ] && found="$found$f$FM_NL"; done
+      IFS=$ifs
+    done <<EOF
+$patterns
+EOF
+    todo="$found$todo"
+  done
+}
+
+# ini_sources PID INI_OUTPUT: php.ini and the scan dir's *.ini, in the order PHP reads them.
+ini_sources() {
+  loaded=$(printf '%s\n' "$2" | sed -n 's/^Loaded Configuration File => \(\/.*\)$/\1/p')
+  scan=$(printf '%s\n' "$2" | sed -n 's/^Scan this dir for additional \.ini files => \(\/.*\)$/\1/p')
+  [ -n "$loaded" ] && config_file "$1" php-ini "$loaded" "$INI_FILE_KEYS"
+  [ -n "$scan" ] || return 0
+  for f in "$scan"/*.ini; do config_file "$1" php-ini "$f" "$INI_FILE_KEYS" if-set; done
 }
 
 # The exe for a config with no master: the binary its distribution's path implies, else any, from

@@ -98,6 +98,32 @@ export interface FpmPoolConfig {
   phpValues: Record<string, string>;
 }
 
+/**
+ * A config file a fix may change, with the lines in it that set what the fixes touch
+ * (discover-fpm.sh: section headers, include=, pool and php.ini directives), numbered as in the
+ * file. Only those lines leave the host.
+ */
+export interface ConfigFile {
+  masterPid: number;
+  /**
+   * fpm: the master's config, then each file its include= lines name, in the order FPM reads
+   * them; php-ini: php.ini, then the scan dir's files that set something, in the order PHP reads them.
+   */
+  role: 'fpm' | 'php-ini';
+  path: string;
+  size: number;
+  /** Epoch seconds; -1 when stat could not tell. */
+  mtime: number;
+  /** Of the whole content, when the host has sha256sum: what a patch was computed from. */
+  sha256?: string;
+  lines: ConfigLine[];
+}
+
+export interface ConfigLine {
+  line: number;
+  text: string;
+}
+
 /** php.ini values as the FPM SAPI loads them (before pool overrides). */
 export interface PhpIniValues {
   loadedFile?: string;
@@ -118,6 +144,20 @@ export interface WebFastcgiRoute {
   readTimeoutSec: number;
   connectTimeoutSec?: number;
   sendTimeoutSec?: number;
+  /** Where the route hands over (nginx fastcgi_pass): a fix that sets its timeout goes beside it. */
+  passAt?: ConfigAt;
+  /** The read timeout directive in the route's own block, when it has one (nginx). */
+  readTimeoutAt?: ConfigAt;
+}
+
+/** A directive's place in a config file. */
+export interface ConfigAt {
+  file: string;
+  line: number;
+  /** Its last line (nginx's ';'); a one-line directive has endLine === line. */
+  endLine: number;
+  /** The text of its first line, as in the file. */
+  text: string;
 }
 
 export interface WebServerConfig {
@@ -408,6 +448,8 @@ export interface HostFacts {
     globals: FpmGlobalConfig[];
     pools: FpmPoolConfig[];
     php: PhpIniValues;
+    /** Where the directives a fix may touch are set; absent where discovery did not say (older probes). */
+    configFiles?: ConfigFile[];
   };
   web?: WebServerConfig;
   status: PoolStatusResult[];

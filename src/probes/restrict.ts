@@ -22,6 +22,7 @@ export function restrictFpm(found: FpmDiscovery, config: string | undefined): Fp
     globals,
     pools: found.pools.filter((p) => keptPids.has(p.masterPid)),
     configErrors: found.configErrors.filter((e) => e.configPath === config),
+    configFiles: found.configFiles.filter((f) => pids.has(f.masterPid)),
   };
 }
 

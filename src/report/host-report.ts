@@ -1,5 +1,6 @@
 import type { Signals } from '../analysis/signals.js';
 import type { HostFacts, ProbeFailure, ProbeRun, RuntimeSources } from '../facts/types.js';
+import { type ConfigPatch, hostFixes, type PoolCapacity } from '../fixes/index.js';
 import { type Coverage, runbookCoverage } from '../runbooks/coverage.js';
 import type { Finding, Runbook } from '../runbooks/index.js';
 import { workerPidsAt } from '../runbooks/signal-spec.js';
@@ -16,9 +17,10 @@ export type ReportVerdict = 'healthy' | 'warning' | 'critical' | 'unknown';
  * A finding as the engine made it, without the rendered Markdown body (that is the runbook's).
  * `workers`: for a finding whose runbook names workers, the workers kill-stuck-workers would end, each
  * with what lets the action check it is still the same worker on the same request (absent when
- * none can be named).
+ * none can be named). `patch`: for a finding whose runbook names config fixes, its share of the
+ * host's patch (absent when nothing needs changing or the files could not be located).
  */
-export type ReportFinding = Omit<Finding, 'body'> & { workers?: StuckWorker[] };
+export type ReportFinding = Omit<Finding, 'body'> & { workers?: StuckWorker[]; patch?: ConfigPatch };
 
 export interface HostReport {
   host: string;
@@ -49,6 +51,10 @@ export interface HostReport {
    * in-flight requests finish; 0 cuts them off (REFERENCE §8.4). Absent when no config was read.
    */
   processControlTimeoutSec?: number;
+  /** Per pool: arrival rate × request duration = workers needed, beside what it has and what memory allows. */
+  capacity?: PoolCapacity[];
+  /** Every finding's config fix in one coherent patch (`fpm-medic diagnose --patch` prints its diffs). */
+  patch?: ConfigPatch;
 }
 
 /**
@@ -81,10 +87,19 @@ export function buildHostReport(input: {
    */
   signals?: Signals;
   /** The runbooks evaluated: coverage names those the failures kept from being judged. */
-  runbooks?: readonly Pick<Runbook, 'id' | 'when' | 'needs' | 'workers'>[];
+  runbooks?: readonly Pick<Runbook, 'id' | 'when' | 'needs' | 'workers' | 'fixes'>[];
 }): HostReport {
   const { facts, findings } = input;
   const coverage = runbookCoverage(input.runbooks ?? [], facts, findings);
+  const runbookOf = (id: string) => input.runbooks?.find((r) => r.id === id);
+  const fixes =
+    input.signals && !input.unreachable
+      ? hostFixes(
+          facts,
+          input.signals,
+          findings.map((f) => ({ runbook: f.runbook, fixes: runbookOf(f.runbook)?.fixes ?? [] })),
+        )
+      : undefined;
   const report: HostReport = {
     host: facts.host,
     verdict: reportVerdict(findings, facts, coverage, input.unreachable),
@@ -93,10 +108,11 @@ export function buildHostReport(input: {
     windowMinutes: facts.window.minutes,
     windowSeconds: Math.round(facts.window.seconds),
     findings: findings.map(({ body: _body, ...f }) => {
-      const path = input.runbooks?.find((r) => r.id === f.runbook)?.workers;
+      const path = runbookOf(f.runbook)?.workers;
       const pids = path && input.signals ? workerPidsAt(input.signals, path) : [];
       const workers = pids.length > 0 ? namedWorkers(facts, pids) : [];
-      return workers.length > 0 ? { ...f, workers } : f;
+      const patch = fixes?.byFinding.get(f.runbook);
+      return { ...f, ...(workers.length > 0 ? { workers } : {}), ...(patch ? { patch } : {}) };
     }),
     probes: facts.probes.map(({ id, ok, ms, bytes }) => ({ id, ok, ms, bytes })),
     failures: facts.failures,
@@ -105,5 +121,7 @@ export function buildHostReport(input: {
   if (facts.sources) report.sources = facts.sources;
   const pct = facts.fpm.globals.map((g) => g.processControlTimeoutSec);
   if (pct.length > 0) report.processControlTimeoutSec = Math.min(...pct);
+  if (fixes && fixes.capacity.length > 0) report.capacity = fixes.capacity;
+  if (fixes?.patch) report.patch = fixes.patch;
   return report;
 }

@@ -5,6 +5,13 @@
 export const ACTION_IDS = ['fpm-reload', 'fpm-start', 'kill-stuck-workers'] as const;
 export type ActionId = (typeof ACTION_IDS)[number];
 
+/**
+ * The config fixes a runbook may name (front matter `fixes:`): each computes the directive
+ * changes that fix its finding for good, as a reviewed diff (src/fixes/plan.ts, docs/config-fixes.md).
+ */
+export const FIX_IDS = ['max-children', 'timeout-chain', 'listen-backlog', 'graceful-reload'] as const;
+export type FixId = (typeof FIX_IDS)[number];
+
 export const SHIPPED_RUNBOOK_IDS = [
   'fpm-down',
   'socket-permission',

@@ -155,6 +155,7 @@ function compileRunbook(source: RunbookSource): { runbook?: Runbook; problems: R
       fix,
       actions: data.actions,
       ...(data.workers ? { workers: data.workers } : {}),
+      fixes: data.fixes,
       needs: data.needs,
       body: bodyResult.template,
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROBE_IDS } from '../probes/catalog.js';
-import { ACTION_IDS, SEVERITIES } from './ids.js';
+import { ACTION_IDS, FIX_IDS, SEVERITIES } from './ids.js';
 import { SIGNAL_KEYS, WORKER_PID_PATHS } from './signal-spec.js';
 
 /** The front matter of a runbook file, before its conditions and texts are compiled. */
@@ -23,6 +23,8 @@ export const frontMatterSchema = z.strictObject({
   actions: z.array(z.enum(ACTION_IDS)).default([]),
   /** The signal listing the workers this finding names (e.g. selfRequest.pids), for kill-stuck-workers. */
   workers: z.enum(WORKER_PID_PATHS as [string, ...string[]]).optional(),
+  /** Config fixes whose patch this finding carries (src/fixes/plan.ts). */
+  fixes: z.array(z.enum(FIX_IDS)).default([]),
   needs: z.array(z.enum(PROBE_IDS)).default([]),
 });
 

@@ -1,6 +1,6 @@
 import type { Evidence, Signals } from '../analysis/signals.js';
 import type { CompiledCondition } from './cel-env.js';
-import type { ActionId, Severity } from './ids.js';
+import type { ActionId, FixId, Severity } from './ids.js';
 import type { Template } from './template.js';
 
 /** A runbook file, validated and compiled: evaluating it can no longer meet an unknown name. */
@@ -19,6 +19,8 @@ export interface Runbook {
   actions: ActionId[];
   /** One of WORKER_PID_PATHS: the signal whose pids are the workers this finding names. */
   workers?: string;
+  /** The config fixes whose patch this runbook's finding carries. */
+  fixes: FixId[];
   needs: string[];
   body: Template;
 }

@@ -26,6 +26,17 @@ fm_error() {
   printf '\n%s\n' "$detail"
 }
 
+# A newline, for splitting lists of paths (which may hold spaces) without a subshell.
+# shellcheck disable=SC2034 # used by the probes that source this file
+FM_NL='
+'
+
+# fm_mtime PATH: modification time in epoch seconds ('-' when stat cannot tell); GNU and BusyBox
+# stat both take -c.
+fm_mtime() {
+  stat -c %Y "$1" 2>/dev/null || printf -- '-\n'
+}
+
 fm_have() {
   command -v "$1" >/dev/null 2>&1
 }

@@ -3,6 +3,8 @@
  * pid 0 marks a config from the inventory that no running master uses.
  */
 import type {
+  ConfigFile,
+  ConfigLine,
   FpmGlobalConfig,
   FpmMaster,
   FpmPoolConfig,
@@ -26,6 +28,8 @@ export interface FpmDiscovery {
   php: PhpIniValues;
   /** Per master pid: php.ini values as its binary loads them. */
   phpByPid: Record<number, PhpIniValues>;
+  /** The config files a fix may change and their directive lines (sections config-file). */
+  configFiles: ConfigFile[];
   /** Config tests that failed: a reload of this master would fail too. */
   configErrors: { masterPid: number; configPath: string; errors: string[] }[];
   /**
@@ -52,6 +56,7 @@ export function parseFpmDiscovery(sections: readonly Section[]): FpmDiscovery {
     pools: [],
     php: {},
     phpByPid: {},
+    configFiles: [],
     configErrors: [],
     ignoredPids: [],
     failures: [],
@@ -127,6 +132,9 @@ export function parseFpmDiscovery(sections: readonly Section[]): FpmDiscovery {
           out.pools.push(...dump.pools);
         }
       }
+    } else if (s.name === 'config-file') {
+      const file = parseConfigFile(pid, s);
+      if (file) out.configFiles.push(file);
     } else if (s.name === 'php-ini') {
       const { raw: _raw, version: _version, ...values } = parsePhpIni(s.body);
       out.phpByPid[pid] = values;
@@ -136,4 +144,27 @@ export function parseFpmDiscovery(sections: readonly Section[]): FpmDiscovery {
     }
   }
   return out;
+}
+
+const LINE = /^(\d+):(.*)$/;
+
+/** One config-file section: its attributes and "LINE:TEXT" body; undefined when malformed. */
+function parseConfigFile(masterPid: number, s: Section): ConfigFile | undefined {
+  const { role, path, size, mtime, sha256 } = s.attrs;
+  if ((role !== 'fpm' && role !== 'php-ini') || !path?.startsWith('/')) return undefined;
+  const lines: ConfigLine[] = [];
+  for (const raw of s.body.split('\n')) {
+    const m = LINE.exec(raw);
+    if (m) lines.push({ line: Number(m[1]), text: m[2]! });
+  }
+  const file: ConfigFile = {
+    masterPid,
+    role,
+    path,
+    size: Number(size) || 0,
+    mtime: /^\d+$/.test(mtime ?? '') ? Number(mtime) : -1,
+    lines,
+  };
+  if (sha256 && /^[0-9a-f]{64}$/.test(sha256)) file.sha256 = sha256;
+  return file;
 }

@@ -1,4 +1,4 @@
-import type { ListenAddress, WebFastcgiRoute, WebServerConfig } from '../../facts/types.js';
+import type { ConfigAt, ListenAddress, WebFastcgiRoute, WebServerConfig } from '../../facts/types.js';
 
 /**
  * `nginx -T` output -> WebServerConfig. -T prints every file it read once, each after a
@@ -14,6 +14,8 @@ export interface NginxDirective {
   block?: NginxDirective[];
   file: string;
   line: number;
+  /** The line of its ';' (or its block's '{'): a one-line directive has endLine === line. */
+  endLine?: number;
 }
 
 export class NginxSyntaxError extends Error {}
@@ -114,11 +116,11 @@ export function parseNginxFile(text: string, file = ''): NginxDirective[] {
     while (pos < tokens.length) {
       const t = tokens[pos++]!;
       if (!t.quoted && t.text === ';') {
-        if (words.length > 0) out.push(directive(words));
+        if (words.length > 0) out.push(directive(words, t.line));
         words = [];
       } else if (!t.quoted && t.text === '{') {
         if (words.length === 0) throw new NginxSyntaxError(`${file}:${t.line}: unexpected "{"`);
-        const d = directive(words);
+        const d = directive(words, t.line);
         words = [];
         d.block = parseBlock(depth + 1);
         out.push(d);
@@ -132,11 +134,12 @@ export function parseNginxFile(text: string, file = ''): NginxDirective[] {
     if (depth > 0) throw new NginxSyntaxError(`${file}: unexpected end of file, expecting "}"`);
     return out;
   };
-  const directive = (words: Token[]): NginxDirective => ({
+  const directive = (words: Token[], endLine: number): NginxDirective => ({
     name: words[0]!.text,
     args: words.slice(1).map((w) => w.text),
     file,
     line: words[0]!.line,
+    endLine,
   });
   return parseBlock(0);
 }
@@ -270,6 +273,12 @@ function withTimeouts(block: NginxDirective[], inherited: Timeouts): Timeouts {
   return t;
 }
 
+/** A directive's place in its file, with the text of its first line (from the -T dump). */
+function configAt(d: NginxDirective, files: ReadonlyMap<string, string>): ConfigAt {
+  const text = files.get(d.file)?.split('\n')[d.line - 1] ?? '';
+  return { file: d.file, line: d.line, endLine: d.endLine ?? d.line, text };
+}
+
 const LOG_SINKS = /^(stderr|syslog:|memory:|\/dev\/null$)/;
 
 export interface NginxConfigMeta {
@@ -363,12 +372,21 @@ export function parseNginxConfig(dump: string, meta: NginxConfigMeta = {}): WebS
             name: raw,
             servers: upstreams.get(raw) ?? [],
           };
+          // Where a fix sets this route's read timeout: its own directive, else beside fastcgi_pass.
+          const own = block.find(
+            (d) =>
+              d.name === 'fastcgi_read_timeout' &&
+              d.args[0] !== undefined &&
+              parseNginxTime(d.args[0]) !== undefined,
+          );
           config.routes.push({
             scope,
             target,
             readTimeoutSec: t.read,
             connectTimeoutSec: t.connect,
             sendTimeoutSec: t.send,
+            passAt: configAt(pass, files),
+            ...(own ? { readTimeoutAt: configAt(own, files) } : {}),
           });
         }
         for (const d of block) {

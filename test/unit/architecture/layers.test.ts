@@ -23,6 +23,7 @@ const LAYERS = [
   'probes',
   'analysis',
   'runbooks',
+  'fixes',
   'report',
   'audit',
   'policy',

@@ -128,7 +128,7 @@ describe('a bad runbook fails start-up naming the file and the reason', () => {
     expect(loadProblems([{ file: 'keys.md', text }])).toEqual([
       'keys.md:2: fix: missing (required)',
       'keys.md:8: unknown key "explain" (did you mean "explains"?); expected keys: id, title, severity, when, ' +
-        'supporting, explains, evidence, summary, fix, actions, workers, needs',
+        'supporting, explains, evidence, summary, fix, actions, workers, fixes, needs',
     ]);
   });
 
