@@ -28,7 +28,7 @@ const VERDICT_STYLE: Record<HostReport['verdict'], Style> = {
   unknown: ['bold', 'magenta'],
 };
 
-function finding(f: ReportFinding, style: TextStyle, runbookDir: string): string[] {
+function finding(f: ReportFinding, host: string, style: TextStyle, runbookDir: string): string[] {
   const sev = paint(
     style,
     f.severity === 'critical' ? 'red' : f.severity === 'warning' ? 'yellow' : 'cyan',
@@ -44,8 +44,27 @@ function finding(f: ReportFinding, style: TextStyle, runbookDir: string): string
     lines.push(`    ${paint(style, 'yellow', `incomplete: could not run ${f.missingProbes.join(', ')}`)}`);
   lines.push(`    ${paint(style, 'bold', 'fix:')} ${f.fix}`);
   if (f.actions.length) lines.push(`    actions: ${f.actions.join(', ')}`);
+  if (f.patch) {
+    lines.push(
+      `    ${paint(style, 'bold', 'fix for good:')} (every fix, on the host: patch -d / -p0 < the output of fpm-medic diagnose ${host} --patch)`,
+    );
+    for (const file of f.patch.files)
+      lines.push(
+        ...file.diff
+          .trimEnd()
+          .split('\n')
+          .map((l) => `      ${l}`),
+      );
+  }
   lines.push(`    runbook: ${runbookDir}/${f.runbook}.md`);
   return lines;
+}
+
+/** Little's law per pool, when a finding is about capacity or a patch changes max_children. */
+function capacityLines(r: HostReport): string[] {
+  const relevant = r.patch?.changes.some((c) => c.directive === 'pm.max_children');
+  if (!r.capacity?.length || !relevant) return [];
+  return ['  capacity:', ...r.capacity.map((c) => `    ${c.text}`)];
 }
 
 export function formatReportText(r: HostReport, style: TextStyle, runbookDir = 'runbooks'): string {
@@ -60,7 +79,7 @@ export function formatReportText(r: HostReport, style: TextStyle, runbookDir = '
   out.push(
     `${paint(style, 'bold', r.host)}: ${paint(style, VERDICT_STYLE[r.verdict], r.verdict.toUpperCase())} — ${headline}`,
   );
-  for (const f of roots) out.push(...finding(f, style, runbookDir));
+  for (const f of roots) out.push(...finding(f, r.host, style, runbookDir));
   const symptoms = r.findings.filter((f) => !f.rootCause);
   if (symptoms.length) {
     out.push(
@@ -74,6 +93,7 @@ export function formatReportText(r: HostReport, style: TextStyle, runbookDir = '
     );
     out.push(`    fix: ${x.fix}`);
   }
+  out.push(...capacityLines(r));
   out.push(...coverageLines(r, style));
   const ok = r.probes.filter((p) => p.ok).length;
   out.push(

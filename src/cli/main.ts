@@ -33,6 +33,7 @@ export function buildProgram(): Command {
 
   targetCommand(program, 'diagnose')
     .description('find why a host (or every host of a group) answers 502/503/504: root cause, evidence, fix')
+    .option('--patch', 'print only the config fix as unified diffs, for `patch -p0` (nothing when none)')
     .action(async (target: string, opts) => {
       process.exitCode = await diagnoseCommand(target, opts);
     });

@@ -24,7 +24,7 @@ export interface PoolCapacity {
   /** ceil(rate × mean); -1 when the duration is unknown. */
   needed: number;
   has: number;
-  /** This pool's share of floor(budget × 80% / p95 worker RSS); -1 when memory is unknown. */
+  /** floor(budget × 80% / p95 worker RSS) less the other pools' max_children; -1 when memory is unknown. */
   memoryAllows: number;
   /** The pm.max_children to set: needed × 1.5, at most what memory allows, never below what it has. */
   recommended: number;
@@ -56,12 +56,30 @@ export function memoryAllowsTotal(facts: HostFacts, signals: Pick<Signals, 'memo
   return rss > 0 && budget > 0 ? Math.max(1, Math.floor((budget * BUDGET_SHARE) / rss)) : -1;
 }
 
-/** A pool's share of a host-wide total, by its max_children (all pools alike when none is set). */
-export function poolShare(pools: readonly FpmPoolConfig[], pool: FpmPoolConfig, total: number): number {
+/**
+ * What memory leaves one pool: the host's total less what the other pools may already fork
+ * (their max_children as configured), at least 1; -1 when memory is unknown.
+ */
+export function poolAllows(pools: readonly FpmPoolConfig[], pool: FpmPoolConfig, total: number): number {
   if (total <= 0) return -1;
-  const configured = pools.reduce((sum, p) => sum + Math.max(0, p.maxChildren), 0);
-  const share = configured > 0 ? pool.maxChildren / configured : 1 / pools.length;
-  return Math.max(1, Math.floor(total * share));
+  const others = pools.filter((p) => p !== pool).reduce((sum, p) => sum + Math.max(0, p.maxChildren), 0);
+  return Math.max(1, total - others);
+}
+
+/**
+ * A host-wide total shared out so that small pools keep what they have and the largest give up
+ * the rest (water-filling): each pool, smallest first, gets at most an equal part of what is left.
+ */
+export function shareOut(pools: readonly FpmPoolConfig[], total: number): Map<FpmPoolConfig, number> {
+  const out = new Map<FpmPoolConfig, number>();
+  let left = total;
+  const ordered = [...pools].sort((a, b) => a.maxChildren - b.maxChildren);
+  ordered.forEach((p, i) => {
+    const n = Math.max(1, Math.min(p.maxChildren, Math.floor(left / (ordered.length - i))));
+    out.set(p, n);
+    left -= n;
+  });
+  return out;
 }
 
 function rateOf(facts: HostFacts, pool: FpmPoolConfig): { rate: number; source: PoolCapacity['rateSource'] } {
@@ -104,7 +122,7 @@ export function poolCapacity(facts: HostFacts, signals: Pick<Signals, 'memory'>)
     const d = durationsOf(facts, pool);
     const meanSec = mean(d.sec);
     const needed = meanSec >= 0 ? Math.ceil(rate * meanSec) : -1;
-    const memoryAllows = poolShare(facts.fpm.pools, pool, allows);
+    const memoryAllows = poolAllows(facts.fpm.pools, pool, allows);
     const has = pool.maxChildren;
     const wanted = needed > 0 ? Math.ceil(needed * HEADROOM) : has;
     const capped = memoryAllows > 0 ? Math.min(memoryAllows, wanted) : wanted;

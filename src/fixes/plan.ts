@@ -10,7 +10,7 @@ import type { Signals } from '../analysis/signals.js';
 import { maxExecutionTime, routesTo } from '../analysis/timeout-chain.js';
 import type { ConfigAt, FpmPoolConfig, HostFacts, WebFastcgiRoute } from '../facts/types.js';
 import type { FixId } from '../runbooks/ids.js';
-import { memoryAllowsTotal, type PoolCapacity, p95WorkerRssKb, poolShare } from './capacity.js';
+import { memoryAllowsTotal, type PoolCapacity, p95WorkerRssKb, shareOut } from './capacity.js';
 import { type DirectiveLocation, fpmDirective } from './locate.js';
 
 /** What reloads a change: FPM for pool and php.ini values, the web server for its own config. */
@@ -105,16 +105,17 @@ function maxChildren(input: FixInput): Proposal[] {
   const { facts, signals } = input;
   const total = memoryAllowsTotal(facts, signals);
   const rss = p95WorkerRssKb(facts);
+  const shares = shareOut(facts.fpm.pools, total);
   const out: Proposal[] = [];
   for (const pool of facts.fpm.pools) {
     let to: number | undefined;
     let reason = '';
     if (signals.memory.oversized && total > 0) {
-      to = poolShare(facts.fpm.pools, pool, total);
+      to = shares.get(pool) ?? pool.maxChildren;
       reason =
         `floor(budget ${mb(signals.memory.budgetKb)} × 80% / p95 worker RSS ${mb(rss)}) = ${total} workers for the host` +
         (facts.fpm.pools.length > 1
-          ? `, ${to} of them for ${pool.name} (its share of max_children today)`
+          ? `, ${to} of them for ${pool.name} (the smaller pools keep theirs)`
           : '');
       if (to >= pool.maxChildren) to = undefined;
     } else {

@@ -8,7 +8,10 @@ import { EXIT } from '../exit-codes.js';
 import { formatReportText } from '../format-report.js';
 import { loadTargets, type TargetCliOptions } from '../targets.js';
 
-export type DiagnoseCliOptions = TargetCliOptions;
+export interface DiagnoseCliOptions extends TargetCliOptions {
+  /** Print only the hosts' config patches (`patch -p0` applies them as they are). */
+  patch?: boolean;
+}
 
 const EXIT_OF: Record<ReportVerdict, number> = {
   healthy: EXIT.ok,
@@ -67,7 +70,9 @@ function printReports(
 ): number {
   // What is printed ends up in tickets and chat: redacted like everything else that is shown.
   const reports = results.map((r) => redactDeep(r.report));
-  if (opts.format === 'json') {
+  if (opts.patch) {
+    process.stdout.write(reports.flatMap((r) => r.patch?.files.map((f) => f.diff) ?? []).join(''));
+  } else if (opts.format === 'json') {
     process.stdout.write(`${JSON.stringify(single ? reports[0] : reports, null, 2)}\n`);
   } else {
     const color = process.stdout.isTTY === true && !process.env.NO_COLOR;

@@ -6,6 +6,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { evidenceBody } from '../../analysis/evidence.js';
+import type { ConfigPatch } from '../../fixes/index.js';
 import { actionSpec } from '../../remediation/actions.js';
 import type { HostReport, ReportFinding } from '../../report/host-report.js';
 import { SEVERITY_RANK } from '../../runbooks/ids.js';
@@ -54,6 +55,8 @@ const SUMMARY_MAX = 500;
 const FIX_MAX = 300;
 const EVIDENCE_LINE_MAX = 160;
 const FAILURES_SHOWN = 5;
+const PATCH_MAX = 1500;
+const PATCH_LINE_MAX = 240;
 
 export function reportMessage(report: HostReport, options: ReportMessageOptions): SlackMessage {
   if (!isReportId(options.reportId)) throw new TypeError(`invalid report id: ${options.reportId}`);
@@ -145,6 +148,7 @@ function findingBlocks(
   if (more > 0) lines.push(`_${plural(more, 'more evidence line')} in Raw evidence_`);
   lines.push(`*Fix:* ${escapeMrkdwn(truncate(firstSentence(f.fix), FIX_MAX))}`, `:book: ${runbook}`);
   const blocks: KnownBlock[] = [section(lines.join('\n'), `finding:${id}`)];
+  if (f.patch) blocks.push(section(patchText(f.patch, report.host), `patch:${id}`));
 
   const notes: string[] = [];
   if (symptoms.length) {
@@ -164,6 +168,15 @@ function findingBlocks(
   const buttons = [...new Set(f.actions)].map((action) => actionButton(action, f, report, options));
   if (buttons.length) blocks.push(actions(buttons, `actions:${id}`));
   return blocks;
+}
+
+/** The finding's config fix as a diff; what does not fit is one CLI command away. */
+function patchText(patch: ConfigPatch, host: string): string {
+  const lines = patch.files.flatMap((f) => f.diff.trimEnd().split('\n'));
+  return [
+    `*Fix for good* (${plural(patch.changes.length, 'change')}, on the host: ${code('patch -d / -p0')} < ${code(`fpm-medic diagnose ${host} --patch`)}):`,
+    codeBlock(lines, PATCH_MAX, PATCH_LINE_MAX),
+  ].join('\n');
 }
 
 function actionButton(action: ActionId, f: ReportFinding, report: HostReport, options: ReportMessageOptions) {
