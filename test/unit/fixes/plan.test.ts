@@ -1,0 +1,144 @@
+/**
+ * The plan and the capacity math over the pools and config files discover-fpm sent for Debian's
+ * own www pool (test/fixtures/fpm/discover-sources.txt), with the load and memory of a scenario.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AccessLogEntry, FpmPoolConfig, HostFacts } from '../../../src/facts/types.js';
+import { poolCapacity } from '../../../src/fixes/capacity.js';
+import { hostFixes } from '../../../src/fixes/index.js';
+import { planFixes } from '../../../src/fixes/plan.js';
+import { parseFpmDiscovery } from '../../../src/probes/parsers/discover-fpm.js';
+import { baseFacts, NOW, worker } from '../analysis/helpers.js';
+import { fixtureSections } from '../probes/fpm/fixtures.js';
+import { signalsWith } from '../runbooks/signals-builder.js';
+
+const found = parseFpmDiscovery(fixtureSections('discover-sources.txt'));
+const www = found.pools.find((p) => p.masterPid === 0 && p.name === 'www')!;
+const WWW = '/etc/php/8.2/fpm/pool.d/www.conf';
+
+/** 14 req/s of 0.9 s over the 15-minute window, five 40 MB workers. */
+function busyHost(pools: FpmPoolConfig[] = [www]): HostFacts {
+  const accessLog: AccessLogEntry[] = Array.from({ length: 14 * 900 }, (_, i) => ({
+    time: NOW - 900 + i / 14,
+    pool: 'www',
+    durationMs: 900,
+  }));
+  return baseFacts({
+    fpm: {
+      masters: [],
+      globals: found.globals.filter((g) => g.masterPid === 0),
+      pools,
+      php: found.php,
+      configFiles: found.configFiles,
+    },
+    processes: [1, 2, 3, 4, 5].map((i) => worker(200 + i, 'www', { ppid: 0, rssKb: 40 * 1024 })),
+    accessLog,
+  });
+}
+
+// floor(budget × 80% / 40 MB) = 41 workers.
+const memory = { budgetKb: Math.ceil((41 * 40 * 1024) / 0.8), oversized: false };
+
+describe('capacity (Little’s law)', () => {
+  it('"at 14 req/s × 0.9 s you need 13 workers; you have 5; memory allows 41 → 20"', () => {
+    const [c] = poolCapacity(busyHost(), signalsWith({ memory }));
+    expect(c).toMatchObject({
+      pool: 'www',
+      ratePerSec: 14,
+      rateSource: 'access-log',
+      meanSec: 0.9,
+      p95Sec: 0.9,
+      durationSource: 'access-log',
+      needed: 13,
+      has: 5,
+      memoryAllows: 41,
+      recommended: 20,
+    });
+    expect(c!.text).toBe('www: at 14 req/s × 0.9 s you need 13 workers; you have 5; memory allows 41 → 20');
+  });
+
+  it('memory caps the recommendation; a pool that needs less keeps what it has', () => {
+    const tight = { budgetKb: Math.ceil((8 * 40 * 1024) / 0.8), oversized: false };
+    expect(poolCapacity(busyHost(), signalsWith({ memory: tight }))[0]).toMatchObject({
+      memoryAllows: 8,
+      recommended: 8,
+    });
+    const idle = { ...busyHost(), accessLog: [] };
+    expect(poolCapacity(idle, signalsWith({ memory }))[0]).toMatchObject({
+      needed: -1,
+      recommended: 5,
+      durationSource: 'none',
+    });
+  });
+});
+
+describe('planFixes', () => {
+  it('raises max_children to the capacity recommendation, scales the spares, names the file and line', () => {
+    const facts = busyHost();
+    const signals = signalsWith({ memory });
+    const changes = planFixes({ facts, signals, capacity: poolCapacity(facts, signals) }, [
+      { runbook: 'pool-exhausted', fixes: ['max-children'] },
+    ]);
+    expect(changes.map((c) => [c.directive, c.from, c.to])).toEqual([
+      ['pm.max_children', '5', '20'],
+      ['pm.start_servers', '2', '4'],
+      ['pm.min_spare_servers', '1', '2'],
+      ['pm.max_spare_servers', '3', '6'],
+    ]);
+    expect(changes[0]).toMatchObject({
+      file: WWW,
+      at: { line: 127, oldText: 'pm.max_children = 5' },
+      reload: 'fpm',
+    });
+    expect(changes[0]!.reasons).toEqual([
+      'www: at 14 req/s × 0.9 s you need 13 workers; you have 5; memory allows 41 → 20',
+    ]);
+  });
+
+  it('several findings wanting the same directive give one change naming them all', () => {
+    const facts = busyHost();
+    const signals = signalsWith({ memory });
+    const { patch, byFinding } = hostFixes(facts, signals, [
+      { runbook: 'pool-exhausted', fixes: ['max-children', 'graceful-reload'] },
+      { runbook: 'slow-requests', fixes: ['max-children'] },
+    ]);
+    const max = patch!.changes.filter((c) => c.directive === 'pm.max_children');
+    expect(max).toHaveLength(1);
+    expect(max[0]!.findings).toEqual(['pool-exhausted', 'slow-requests']);
+    // Debian's php-fpm.conf leaves process_control_timeout at 0: added under [global].
+    expect(patch!.changes.find((c) => c.directive === 'process_control_timeout')).toMatchObject({
+      file: '/etc/php/8.2/fpm/php-fpm.conf',
+      from: '',
+      to: '10s',
+      at: { after: expect.any(Number) },
+    });
+    expect(byFinding.get('slow-requests')!.changes.map((c) => c.directive)).not.toContain(
+      'process_control_timeout',
+    );
+    expect(patch!.files.map((f) => f.path)).toEqual([WWW, '/etc/php/8.2/fpm/php-fpm.conf']);
+  });
+
+  it('listen.backlog up to somaxconn; a pool already at it, or at -1 (somaxconn), is left alone', () => {
+    const facts = busyHost([{ ...www, listenBacklog: 511 }]);
+    const signals = signalsWith({ memory });
+    const changes = planFixes({ facts, signals, capacity: [] }, [
+      { runbook: 'listen-backlog-overflow', fixes: ['listen-backlog'] },
+    ]);
+    expect(changes).toMatchObject([{ directive: 'listen.backlog', from: '', to: '4096', at: { after: 4 } }]);
+    const already = busyHost([{ ...www, listenBacklog: -1 }]);
+    expect(
+      planFixes({ facts: already, signals, capacity: [] }, [{ runbook: 'x', fixes: ['listen-backlog'] }]),
+    ).toEqual([]);
+  });
+
+  it('without the config files (an older probe, a file it could not read) nothing is guessed', () => {
+    const facts = busyHost();
+    delete facts.fpm.configFiles;
+    const signals = signalsWith({ memory });
+    expect(
+      planFixes({ facts, signals, capacity: poolCapacity(facts, signals) }, [
+        { runbook: 'p', fixes: ['max-children', 'graceful-reload'] },
+      ]),
+    ).toEqual([]);
+  });
+});
