@@ -177,7 +177,7 @@ function readTimeoutProposal(
     return {
       ...base,
       file: own.file,
-      from: own.text.trim().replace(/^fastcgi_read_timeout\s+|;$/g, ''),
+      from: /fastcgi_read_timeout\s+([^;\s]+)/.exec(own.text)?.[1] ?? '',
       at: { line: own.line, oldText: own.text },
     };
   }

@@ -1,4 +1,4 @@
-import type { ListenAddress, WebFastcgiRoute, WebServerConfig } from '../../facts/types.js';
+import type { ConfigAt, ListenAddress, WebFastcgiRoute, WebServerConfig } from '../../facts/types.js';
 
 /**
  * Apache has no `-T`. discover-web.sh prints `-t -D DUMP_INCLUDES` (the include tree with the
@@ -170,6 +170,8 @@ interface PendingRoute {
   target: WebFastcgiRoute['target'];
   params: Map<string, string>;
   vhost: number;
+  /** The SetHandler / ProxyPass line. */
+  at: ConfigAt;
 }
 
 /**
@@ -209,6 +211,9 @@ export function parseApacheConfig(dump: ApacheDump, meta: ApacheConfigMeta = {})
   // vhost 0 = the main server; Timeout/ProxyTimeout may differ per <VirtualHost>.
   const timeout = new Map<number, number>();
   const proxyTimeout = new Map<number, number>();
+  /** Where each vhost's ProxyTimeout is set (where a fix changes it). */
+  const proxyTimeoutAt = new Map<number, ConfigAt>();
+  const workerTimeoutAt = new Map<string, ConfigAt>();
   const workerParams = new Map<string, Map<string, string>>();
   const pending: PendingRoute[] = [];
   const balancerMembers = new Map<string, ListenAddress[]>();
@@ -225,6 +230,7 @@ export function parseApacheConfig(dump: ApacheDump, meta: ApacheConfigMeta = {})
     }
     continued = '';
     if (text === '') continue;
+    const at: ConfigAt = { file: src.file, line: src.line, endLine: src.line, text: src.text };
     const active = stack.every((s) => s.active);
     const close = /^<\/(\w+)\s*>$/.exec(text);
     if (close) {
@@ -280,14 +286,17 @@ export function parseApacheConfig(dump: ApacheDump, meta: ApacheConfigMeta = {})
       }
       case 'proxytimeout': {
         const v = parseSeconds(args[0]);
-        if (v !== undefined) proxyTimeout.set(vhost, v);
+        if (v !== undefined) {
+          proxyTimeout.set(vhost, v);
+          proxyTimeoutAt.set(vhost, at);
+        }
         break;
       }
       case 'sethandler': {
         const h = args[0] ?? '';
         if (!/^proxy:/i.test(h)) break;
         const t = fcgiTarget(h.slice(6));
-        if (t) pending.push({ scope: scope || '(server)', ...t, params: new Map(), vhost });
+        if (t) pending.push({ scope: scope || '(server)', ...t, params: new Map(), vhost, at });
         break;
       }
       case 'proxypass':
@@ -301,7 +310,7 @@ export function parseApacheConfig(dump: ApacheDump, meta: ApacheConfigMeta = {})
         if (!t) break;
         const params = kvParams(args.slice(inLocation ? 1 : 2));
         const where = [scope, `${name} ${path}`.trim()].filter(Boolean).join(' ');
-        pending.push({ scope: where, ...t, params, vhost });
+        pending.push({ scope: where, ...t, params, vhost, at });
         break;
       }
       case 'proxyset': {
@@ -313,6 +322,7 @@ export function parseApacheConfig(dump: ApacheDump, meta: ApacheConfigMeta = {})
         const all = workerParams.get(t.worker) ?? new Map<string, string>();
         for (const [k, v] of kv) all.set(k, v);
         workerParams.set(t.worker, all);
+        if (kv.has('timeout')) workerTimeoutAt.set(t.worker, at);
         break;
       }
       case 'balancermember': {
@@ -334,6 +344,13 @@ export function parseApacheConfig(dump: ApacheDump, meta: ApacheConfigMeta = {})
     const serverTimeout = timeout.get(p.vhost) ?? globalTimeout;
     const proxy = proxyTimeout.get(p.vhost) ?? proxyTimeout.get(0) ?? serverTimeout;
     const read = parseSeconds(params.get('timeout')) ?? proxy;
+    // The line that set the read timeout: the route's own timeout=, its worker's ProxySet, the
+    // vhost's or the main server's ProxyTimeout (Timeout itself is left to the server).
+    const readAt = p.params.has('timeout')
+      ? p.at
+      : params.has('timeout')
+        ? workerTimeoutAt.get(p.worker)
+        : (proxyTimeoutAt.get(p.vhost) ?? proxyTimeoutAt.get(0));
     const connect = parseSeconds(params.get('connectiontimeout')) ?? read;
     const target =
       p.target.kind === 'upstream'
@@ -345,6 +362,8 @@ export function parseApacheConfig(dump: ApacheDump, meta: ApacheConfigMeta = {})
       readTimeoutSec: read,
       connectTimeoutSec: connect,
       sendTimeoutSec: read,
+      passAt: p.at,
+      ...(readAt ? { readTimeoutAt: readAt } : {}),
     });
   }
   return config;

@@ -31,6 +31,14 @@ describe('Apache config through discover-web.sh (captured: DUMP_INCLUDES, -S, fi
       readTimeoutSec: 20,
       connectTimeoutSec: 20,
       sendTimeoutSec: 20,
+      // Where a fix would change it: the route's line, and the ProxyTimeout in force.
+      passAt: {
+        file: `${WORK}/etc/apache-fcgi.conf`,
+        line: 3,
+        endLine: 3,
+        text: `    SetHandler "proxy:unix:${WORK}/run/nope.sock|fcgi://missing"`,
+      },
+      readTimeoutAt: { file: `${WORK}/etc/apache2.conf`, line: 22, endLine: 22, text: 'ProxyTimeout 20' },
     });
     expect(route('<FilesMatch \\.php$>')!.target).toEqual({ kind: 'unix', path: `${WORK}/run/www.sock` });
   });
@@ -109,6 +117,12 @@ describe('Apache config through discover-web.sh (captured: DUMP_INCLUDES, -S, fi
         readTimeoutSec: 60,
         connectTimeoutSec: 60,
         sendTimeoutSec: 60,
+        passAt: {
+          file: '/e/apache2.conf',
+          line: 8,
+          endLine: 8,
+          text: '    SetHandler "proxy:fcgi://127.0.0.1:9000"',
+        },
       },
     ]);
   });

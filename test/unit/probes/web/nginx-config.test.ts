@@ -67,6 +67,20 @@ describe('nginx -T through discover-web.sh (captured)', () => {
     expect(route('location ^~ /sink/')!.sendTimeoutSec).toBe(1.5);
   });
 
+  it("knows where a fix sets a route's read timeout: its own directive, else beside its fastcgi_pass", () => {
+    const short = route('location ^~ /short/')!;
+    expect(short.readTimeoutAt).toMatchObject({
+      line: expect.any(Number),
+      text: expect.stringMatching(/^\s*fastcgi_read_timeout 2; # no unit: seconds$/),
+    });
+    expect(short.passAt?.text).toMatch(/^\s*fastcgi_pass /);
+    expect(short.readTimeoutAt!.file).toBe(short.passAt!.file);
+    // Inherited from http: nothing of its own, so a fix adds a line after fastcgi_pass.
+    const u = route('location /u/')!;
+    expect(u.readTimeoutAt).toBeUndefined();
+    expect(u.passAt).toMatchObject({ line: expect.any(Number), endLine: u.passAt!.line });
+  });
+
   it('follows include into a snippet that carries the fastcgi_pass and its timeout', () => {
     expect(route('location ^~ /snip/')).toMatchObject({
       target: { kind: 'unix', path: `${WORK}/run/www.sock` },
