@@ -13,8 +13,11 @@ import type { FixId } from '../runbooks/ids.js';
 import { memoryAllowsTotal, type PoolCapacity, p95WorkerRssKb, shareOut } from './capacity.js';
 import { type DirectiveLocation, fpmDirective } from './locate.js';
 
-/** What reloads a change: FPM for pool and php.ini values, the web server for its own config. */
-export type ReloadTarget = 'fpm' | 'nginx' | 'apache';
+/**
+ * What applies a change: an FPM reload for pool and php.ini values, an FPM restart for listen.*
+ * (a reload keeps the sockets FPM inherits, backlog and all), the web server's reload for its own.
+ */
+export type ReloadTarget = 'fpm' | 'fpm-restart' | 'nginx' | 'apache';
 
 export interface ConfigChange {
   file: string;
@@ -241,15 +244,16 @@ function listenBacklog(input: FixInput): Proposal[] {
   if (!somaxconn || somaxconn <= 0) return [];
   return facts.fpm.pools
     .filter((p) => p.listenBacklog !== -1 && p.listenBacklog < somaxconn)
-    .map((pool) =>
-      poolDirective(
+    .map((pool): Proposal | undefined => {
+      const p = poolDirective(
         input,
         pool,
         'listen.backlog',
         String(somaxconn),
-        `up to net.core.somaxconn ${somaxconn}, which caps it anyway (backlog ${pool.listenBacklog} today)`,
-      ),
-    )
+        `up to net.core.somaxconn ${somaxconn}, which caps it anyway (backlog ${pool.listenBacklog} today); takes effect when FPM restarts`,
+      );
+      return p ? { ...p, reload: 'fpm-restart' } : undefined;
+    })
     .filter((p): p is Proposal => p !== undefined);
 }
 

@@ -335,6 +335,17 @@ export class Lab {
     this.dirty = false;
   }
 
+  /**
+   * Stop FPM and start it again on its config files as they are now (someone patched them): what
+   * an engineer does for a listen.* change, which a reload does not apply (FPM keeps the sockets it
+   * inherits). The next reset writes the baseline again.
+   */
+  async restartFpmAsConfigured(): Promise<void> {
+    await this.fpmServer.stop();
+    await this.fpmServer.start();
+    this.dirty = true;
+  }
+
   /** Kill everything the lab started and remove its cgroup and (unless keepDir) its directory. */
   async stop(): Promise<void> {
     if (this.stopped) return;

@@ -174,7 +174,7 @@ function findingBlocks(
 function patchText(patch: ConfigPatch, host: string): string {
   const lines = patch.files.flatMap((f) => f.diff.trimEnd().split('\n'));
   return [
-    `*Fix for good* (${plural(patch.changes.length, 'change')}, on the host: ${code('patch -d / -p0')} < ${code(`fpm-medic diagnose ${host} --patch`)}):`,
+    `*Fix for good* (${plural(patch.changes.length, 'change')}; the whole patch: ${code(`fpm-medic diagnose ${host} --patch`)}, applied on the host with ${code('patch -d / -p0')}):`,
     codeBlock(lines, PATCH_MAX, PATCH_LINE_MAX),
   ].join('\n');
 }

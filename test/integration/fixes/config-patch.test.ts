@@ -135,6 +135,26 @@ describe('the patch in the report fixes the config for good', () => {
     await s.end();
   }, 180_000);
 
+  it('listen-backlog-overflow: listen.backlog to somaxconn; after patch and an FPM restart the queue has room', async () => {
+    const since = Date.now();
+    const s = await h.lab.induce('listen-backlog-overflow', { pool: 'unixpool', backlog: 2, holdMs: 30_000 });
+    const d = await diagnose(since);
+    const f = d.report.findings.find((x) => x.runbook === 'listen-backlog-overflow');
+    const change = f?.patch?.changes.find((c) => c.directive === 'listen.backlog' && c.scope === 'unixpool');
+    const somaxconn = d.collected.facts.kernel.somaxconn!;
+    expect(change, summary(d)).toMatchObject({ from: '2', to: String(somaxconn), reload: 'fpm-restart' });
+    expect(change!.reasons.join(' ')).toContain('takes effect when FPM restarts');
+
+    applyPatch(d);
+    // A reload keeps the inherited socket and its backlog: listen.* needs a restart.
+    await h.lab.restartFpmAsConfigured();
+    const after = await diagnose(Date.now());
+    const listener = after.collected.facts.listeners.find((l) => l.address === s.details.socket);
+    expect(listener?.sendQ, summary(after)).toBe(somaxconn);
+    expect(after.report.findings.map((x) => x.runbook), summary(after)).not.toContain('listen-backlog-overflow');
+    await s.end();
+  }, 180_000);
+
   it('a reload where process_control_timeout is 0: the patch sets 10s; after it the report says the reload is graceful', async () => {
     const since = Date.now();
     const s = await h.lab.induce('max-children-oversized', { maxChildren: 5000 });

@@ -3,14 +3,18 @@
  * own www pool (test/fixtures/fpm/discover-sources.txt), with the load and memory of a scenario.
  */
 import { describe, expect, it } from 'vitest';
+import { formatReportText } from '../../../src/cli/format-report.js';
 import type { AccessLogEntry, FpmPoolConfig, HostFacts } from '../../../src/facts/types.js';
 import { poolCapacity } from '../../../src/fixes/capacity.js';
 import { hostFixes } from '../../../src/fixes/index.js';
 import { planFixes } from '../../../src/fixes/plan.js';
 import { parseFpmDiscovery } from '../../../src/probes/parsers/discover-fpm.js';
+import { buildHostReport } from '../../../src/report/host-report.js';
+import { reportMessage } from '../../../src/slack/blocks/report.js';
 import { baseFacts, NOW, worker } from '../analysis/helpers.js';
 import { fixtureSections } from '../probes/fpm/fixtures.js';
 import { signalsWith } from '../runbooks/signals-builder.js';
+import { allText, assertWithinSlackLimits } from '../slack/helpers.js';
 
 const found = parseFpmDiscovery(fixtureSections('discover-sources.txt'));
 const www = found.pools.find((p) => p.masterPid === 0 && p.name === 'www')!;
@@ -140,5 +144,54 @@ describe('planFixes', () => {
         { runbook: 'p', fixes: ['max-children', 'graceful-reload'] },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('the patch as people see it', () => {
+  const facts = busyHost();
+  const signals = signalsWith({ memory });
+  const finding = {
+    runbook: 'pool-exhausted',
+    severity: 'critical' as const,
+    rootCause: true,
+    symptoms: [],
+    explainedBy: [],
+    title: 'Pool exhausted',
+    summary: 'every worker busy',
+    evidence: [],
+    actions: [],
+    fix: 'raise pm.max_children',
+    confidence: 1,
+    missingProbes: [],
+  };
+  const report = buildHostReport({
+    facts,
+    findings: [finding],
+    unreachable: false,
+    durationMs: 1,
+    signals,
+    runbooks: [{ id: 'pool-exhausted', when: { text: 'true' } as never, needs: [], fixes: ['max-children'] }],
+  });
+
+  it('the report carries the patch, the finding its share, and the capacity', () => {
+    expect(report.patch?.files.map((f) => f.path)).toEqual([WWW]);
+    expect(report.findings[0]!.patch?.changes.map((c) => c.directive)).toContain('pm.max_children');
+    expect(report.capacity?.[0]?.text).toBe(
+      'www: at 14 req/s × 0.9 s you need 13 workers; you have 5; memory allows 41 → 20',
+    );
+  });
+
+  it('the CLI text shows the diff under the finding and the capacity line', () => {
+    const text = formatReportText(report, { color: false });
+    expect(text).toContain('fix for good:');
+    expect(text).toContain('      -pm.max_children = 5\n      +pm.max_children = 20\n');
+    expect(text).toContain('  capacity:\n    www: at 14 req/s × 0.9 s you need 13 workers');
+  });
+
+  it('Slack shows it as a code block under the finding, within the limits', () => {
+    const m = reportMessage(report, { reportId: 'r1' });
+    assertWithinSlackLimits(m);
+    expect(allText(m)).toContain('*Fix for good* (4 changes');
+    expect(allText(m)).toContain('+pm.max_children = 20');
   });
 });
