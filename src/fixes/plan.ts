@@ -156,6 +156,34 @@ function spares(input: FixInput, pool: FpmPoolConfig, max: number): Proposal[] {
     .filter((p): p is Proposal => p !== undefined);
 }
 
+/**
+ * Apache: the line that sets the route's read timeout, with the new value in place: its
+ * ProxyTimeout (vhost or main server), or the timeout= of its ProxyPass or ProxySet. Where none is
+ * set (Timeout applies) nothing is proposed: ProxyTimeout is not allowed in the <FilesMatch> or
+ * <Location> a route usually sits in, and where its vhost opens is not known here.
+ */
+function apacheReadTimeout(route: WebFastcgiRoute, to: number, reason: string): Proposal | undefined {
+  const own = route.readTimeoutAt;
+  if (!own) return undefined;
+  const proxyTimeout = /^(\s*ProxyTimeout\s+)(\S+)/i.exec(own.text);
+  const param = /(\btimeout=)(\d+)/i.exec(own.text);
+  const m = proxyTimeout ?? param;
+  if (!m) return undefined;
+  const newText = own.text.replace(m[0], `${m[1]}${to}`);
+  const directive = proxyTimeout ? 'ProxyTimeout' : 'timeout=';
+  return {
+    file: own.file,
+    directive,
+    scope: route.scope,
+    from: m[2]!,
+    to: String(to),
+    at: { line: own.line, oldText: own.text },
+    newText,
+    reasons: [reason],
+    reload: 'apache',
+  };
+}
+
 /** nginx: the route's own fastcgi_read_timeout, else a line beside its fastcgi_pass. */
 function readTimeoutProposal(
   facts: HostFacts,
@@ -163,6 +191,7 @@ function readTimeoutProposal(
   to: number,
   reason: string,
 ): Proposal | undefined {
+  if (facts.web?.kind === 'apache') return apacheReadTimeout(route, to, reason);
   if (facts.web?.kind !== 'nginx') return undefined;
   const own: ConfigAt | undefined = route.readTimeoutAt;
   const pass = route.passAt;

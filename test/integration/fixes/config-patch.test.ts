@@ -151,7 +151,10 @@ describe('the patch in the report fixes the config for good', () => {
     const after = await diagnose(Date.now());
     const listener = after.collected.facts.listeners.find((l) => l.address === s.details.socket);
     expect(listener?.sendQ, summary(after)).toBe(somaxconn);
-    expect(after.report.findings.map((x) => x.runbook), summary(after)).not.toContain('listen-backlog-overflow');
+    expect(
+      after.report.findings.map((x) => x.runbook),
+      summary(after),
+    ).not.toContain('listen-backlog-overflow');
     await s.end();
   }, 180_000);
 

@@ -3,16 +3,19 @@
  * own www pool (test/fixtures/fpm/discover-sources.txt), with the load and memory of a scenario.
  */
 import { describe, expect, it } from 'vitest';
+import { analyze } from '../../../src/analysis/analyze.js';
 import { formatReportText } from '../../../src/cli/format-report.js';
 import type { AccessLogEntry, FpmPoolConfig, HostFacts } from '../../../src/facts/types.js';
 import { poolCapacity } from '../../../src/fixes/capacity.js';
 import { hostFixes } from '../../../src/fixes/index.js';
 import { planFixes } from '../../../src/fixes/plan.js';
 import { parseFpmDiscovery } from '../../../src/probes/parsers/discover-fpm.js';
+import { parseWebDiscovery } from '../../../src/probes/parsers/discover-web.js';
 import { buildHostReport } from '../../../src/report/host-report.js';
 import { reportMessage } from '../../../src/slack/blocks/report.js';
 import { baseFacts, NOW, worker } from '../analysis/helpers.js';
 import { fixtureSections } from '../probes/fpm/fixtures.js';
+import { WORK as WEB_WORK, webFixture } from '../probes/web/fixtures.js';
 import { signalsWith } from '../runbooks/signals-builder.js';
 import { allText, assertWithinSlackLimits } from '../slack/helpers.js';
 
@@ -193,5 +196,42 @@ describe('the patch as people see it', () => {
     assertWithinSlackLimits(m);
     expect(allText(m)).toContain('*Fix for good* (4 changes');
     expect(allText(m)).toContain('+pm.max_children = 20');
+  });
+});
+
+describe('the web server side of the timeout chain (captured Apache config)', () => {
+  it('a route that gives up before FPM does gets its timeout= raised in place, on its own line', () => {
+    const apache = parseWebDiscovery(webFixture('discover-apache.txt')).servers[0]!;
+    const slow = apache.routes.find((r) => r.scope.includes('ProxyPassMatch ^/a/slow/'))!;
+    const pool: FpmPoolConfig = {
+      ...www,
+      listen: { kind: 'unix', path: `${WEB_WORK}/run/www.sock` },
+      requestTerminateTimeoutSec: 20,
+    };
+    const facts = baseFacts({
+      fpm: {
+        masters: [],
+        globals: [],
+        pools: [pool],
+        php: { maxExecutionTimeSec: 10 },
+        configFiles: found.configFiles,
+      },
+      web: apache,
+    });
+    const signals = analyze(facts).signals;
+    const changes = planFixes({ facts, signals, capacity: [] }, [
+      { runbook: 'timeout-chain-misaligned', fixes: ['timeout-chain'] },
+    ]);
+    const web = changes.filter((c) => c.reload === 'apache');
+    expect(web.length).toBeGreaterThan(0);
+    const change = web.find((c) => c.scope === slow.scope)!;
+    expect(change).toMatchObject({
+      directive: 'timeout=',
+      from: '2',
+      to: String(signals.timeoutChain.suggested.webReadTimeoutSec),
+      file: slow.readTimeoutAt!.file,
+      at: { line: slow.readTimeoutAt!.line, oldText: slow.readTimeoutAt!.text },
+    });
+    expect(change.newText).toBe(slow.readTimeoutAt!.text.replace('timeout=2', `timeout=${change.to}`));
   });
 });
