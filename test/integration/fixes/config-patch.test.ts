@@ -148,7 +148,12 @@ describe('the patch in the report fixes the config for good', () => {
     applyPatch(d);
     // A reload keeps the inherited socket and its backlog: listen.* needs a restart.
     await h.lab.restartFpmAsConfigured();
-    const after = await diagnose(Date.now());
+    // nginx logs whole seconds: the new window starts at the next one, after the old socket's EAGAINs.
+    const restarted = Math.floor(Date.now() / 1000);
+    const fresh = await waitFor('the next second', () =>
+      Date.now() >= (restarted + 1) * 1000 ? Date.now() : undefined,
+    );
+    const after = await diagnose(fresh);
     const listener = after.collected.facts.listeners.find((l) => l.address === s.details.socket);
     expect(listener?.sendQ, summary(after)).toBe(somaxconn);
     expect(
