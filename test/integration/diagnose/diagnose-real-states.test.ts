@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../../src/analysis/analyze.js';
-import type { ResolvedHost } from '../../../src/config/types.js';
-import { type Diagnosis, diagnoseHost } from '../../../src/diagnosis/diagnose.js';
+import type { Diagnosis } from '../../../src/diagnosis/diagnose.js';
 import type { PoolName } from '../../lab/fpm-config.js';
 import {
   type DiagnosisHarness,
@@ -17,25 +16,14 @@ import {
  */
 describe.each(['nginx', 'apache'] as const)('real states behind %s', (web) => {
   let h: DiagnosisHarness;
-  let host: ResolvedHost;
   beforeAll(async () => {
     h = await startDiagnosisHarness(web);
-    host = {
-      ...h.host,
-      fpm: { config: h.lab.paths.fpmConf },
-      web: { kind: web, config: h.lab.webConfigFile },
-    };
   });
   afterAll(async () => {
     await h?.stop();
   });
 
-  const diagnose = (sinceMs: number): Promise<Diagnosis> =>
-    diagnoseHost(host, h.runbooks, {
-      transport: h.transport,
-      windowSec: (Date.now() - sinceMs) / 1000,
-      sinceEpoch: sinceMs / 1000,
-    });
+  const diagnose = (sinceMs: number): Promise<Diagnosis> => h.diagnosePinned(sinceMs);
 
   describe.each(['tcppool', 'unixpool'] as const)('clients that gave up (%s)', (pool: PoolName) => {
     it('every worker still inside its request is busy; the pool is exhausted; the verdict is critical', async () => {

@@ -12,6 +12,12 @@ export interface DiagnosisHarness extends ProbeHarness {
   runbooks: Runbook[];
   host: ResolvedHost;
   diagnose(sinceMs: number): Promise<Diagnosis>;
+  /**
+   * The same host pinned to the lab's own FPM config and web server (`fpm.config`, `web.kind` and
+   * `web.config`), so another lab running on the machine is never judged instead.
+   */
+  pinned: ResolvedHost;
+  diagnosePinned(sinceMs: number): Promise<Diagnosis>;
   /** Diagnoses again until `done` holds (a state that builds up over seconds), with a deadline. */
   diagnoseUntil(sinceMs: number, done: (d: Diagnosis) => boolean, timeoutMs?: number): Promise<Diagnosis>;
 }
@@ -42,18 +48,26 @@ export async function startDiagnosisHarness(
     web: {},
     groups: [],
   };
-  const diagnose = (sinceMs: number) =>
-    diagnoseHost(host, runbooks, {
+  const diagnoseOn = (on: ResolvedHost, sinceMs: number) =>
+    diagnoseHost(on, runbooks, {
       transport: h.transport,
       // Exactly this state's events: the previous state's OOM kill may be only a second older.
       windowSec: (Date.now() - sinceMs) / 1000,
       sinceEpoch: sinceMs / 1000,
     });
+  const diagnose = (sinceMs: number) => diagnoseOn(host, sinceMs);
+  const pinned: ResolvedHost = {
+    ...host,
+    fpm: { config: h.lab.paths.fpmConf },
+    web: { kind: web, config: h.lab.webConfigFile },
+  };
   return {
     ...h,
     runbooks,
     host,
     diagnose,
+    pinned,
+    diagnosePinned: (sinceMs) => diagnoseOn(pinned, sinceMs),
     async diagnoseUntil(sinceMs, done, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

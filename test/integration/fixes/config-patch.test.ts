@@ -6,31 +6,19 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResolvedHost } from '../../../src/config/types.js';
-import { type Diagnosis, diagnoseHost } from '../../../src/diagnosis/diagnose.js';
+import type { Diagnosis } from '../../../src/diagnosis/diagnose.js';
 import { waitFor } from '../../lab/wait.js';
 import { type DiagnosisHarness, startDiagnosisHarness, summary } from '../diagnose/lab-diagnosis-harness.js';
 
 let h: DiagnosisHarness;
-let host: ResolvedHost;
 beforeAll(async () => {
   h = await startDiagnosisHarness('nginx');
-  host = {
-    ...h.host,
-    fpm: { config: h.lab.paths.fpmConf },
-    web: { kind: 'nginx', config: h.lab.webConfigFile },
-  };
 });
 afterAll(async () => {
   await h?.stop();
 });
 
-const diagnose = (sinceMs: number): Promise<Diagnosis> =>
-  diagnoseHost(host, h.runbooks, {
-    transport: h.transport,
-    windowSec: (Date.now() - sinceMs) / 1000,
-    sinceEpoch: sinceMs / 1000,
-  });
+const diagnose = (sinceMs: number): Promise<Diagnosis> => h.diagnosePinned(sinceMs);
 
 /** What an engineer does with `fpm-medic diagnose HOST --patch`: GNU patch, from /. */
 function applyPatch(d: Diagnosis): string {
@@ -50,6 +38,18 @@ async function reloadFpm(): Promise<void> {
       timeoutMs: 20_000,
     },
   );
+}
+
+/** Applies the report's patch, reloads FPM, and diagnoses again: `runbook` is no longer found. */
+async function expectFixedByReload(d: Diagnosis, runbook: string): Promise<Diagnosis> {
+  applyPatch(d);
+  await reloadFpm();
+  const after = await diagnose(Date.now());
+  expect(
+    after.report.findings.map((x) => x.runbook),
+    summary(after),
+  ).not.toContain(runbook);
+  return after;
 }
 
 describe('the patch in the report fixes the config for good', () => {
@@ -97,13 +97,7 @@ describe('the patch in the report fixes the config for good', () => {
     expect(rtt!.reasons.join(' ')).toContain('max_execution_time');
 
     expect(d.report.patch!.changes.some((c) => c.reload === 'nginx')).toBe(false);
-    applyPatch(d);
-    await reloadFpm();
-    const after = await diagnose(Date.now());
-    expect(
-      after.report.findings.map((x) => x.runbook),
-      summary(after),
-    ).not.toContain('timeout-chain-misaligned');
+    await expectFixedByReload(d, 'timeout-chain-misaligned');
     await s.end();
   }, 180_000);
 
@@ -125,13 +119,7 @@ describe('the patch in the report fixes the config for good', () => {
     // nginx's own timeout is what users get today: kept.
     expect(changes.some((c) => c.reload === 'nginx')).toBe(false);
 
-    applyPatch(d);
-    await reloadFpm();
-    const after = await diagnose(Date.now());
-    expect(
-      after.report.findings.map((x) => x.runbook),
-      summary(after),
-    ).not.toContain('timeout-chain-misaligned');
+    await expectFixedByReload(d, 'timeout-chain-misaligned');
     await s.end();
   }, 180_000);
 

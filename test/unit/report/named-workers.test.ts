@@ -248,11 +248,11 @@ describe("an operator's runbook names its own workers (its workers: key)", () =>
       }),
     );
 
-  it('offers kill-stuck-workers with the workers of the signal it names, as a shipped one does', () => {
-    const f = webCapture();
-    const runbooks = compileRunbooks([{ file: 'my-deadlock.md', text: mine('workers: selfRequest.pids') }]);
+  /** The operator's runbook alone, judged on the captured snapshot. */
+  const reportWith = (f: HostFacts, workers: string) => {
+    const runbooks = compileRunbooks([{ file: 'my-deadlock.md', text: mine(workers) }]);
     const analysis = analyze(f);
-    const r = buildHostReport({
+    return buildHostReport({
       facts: f,
       findings: evaluateRunbooks(runbooks, analysis),
       unreachable: false,
@@ -260,23 +260,18 @@ describe("an operator's runbook names its own workers (its workers: key)", () =>
       runbooks,
       signals: analysis.signals,
     });
+  };
+
+  it('offers kill-stuck-workers with the workers of the signal it names, as a shipped one does', () => {
+    const f = webCapture();
+    const r = reportWith(f, 'workers: selfRequest.pids');
     expect(r.findings.map((x) => x.runbook)).toEqual(['my-deadlock']);
     expect(r.findings[0]!.workers).toEqual(stuckWorkers(f, 'self-request-deadlock'));
     expect(r.findings[0]!.workers?.map((w) => w.pid)).toEqual([27615]);
   });
 
   it('without the key it names nobody (its button is then refused)', () => {
-    const f = webCapture();
-    const runbooks = compileRunbooks([{ file: 'my-deadlock.md', text: mine('') }]);
-    const analysis = analyze(f);
-    const r = buildHostReport({
-      facts: f,
-      findings: evaluateRunbooks(runbooks, analysis),
-      unreachable: false,
-      durationMs: 1,
-      runbooks,
-      signals: analysis.signals,
-    });
+    const r = reportWith(webCapture(), '');
     expect(r.findings.map((x) => x.runbook)).toEqual(['my-deadlock']);
     expect('workers' in r.findings[0]!).toBe(false);
   });
