@@ -12,6 +12,7 @@
  * and exposes no way to stop a command.
  */
 import type { ClientChannel } from 'ssh2';
+import { linkedSignal } from '../util/linked-signal.js';
 import { buildBecomeKillCommand, classifyBecomeFailure, sudoersLine, sudoSaid } from './become.js';
 import {
   BecomeError,
@@ -129,33 +130,40 @@ export class SshTransport implements Transport {
     const maxOutputBytes = resolveMaxOutputBytes(options.maxOutputBytes);
     const started = Date.now();
     const closing = this.closeController.signal;
-    const signal = options.signal ? AbortSignal.any([options.signal, closing]) : closing;
-    if (signal.aborted) throw new RunAbortedError(`run on ${this.host} aborted before it started`);
+    // Linked by hand, not AbortSignal.any: this transport's close signal outlives every run.
+    const linked = linkedSignal([options.signal, closing]);
+    const signal = linked.signal;
+    try {
+      if (signal.aborted) throw new RunAbortedError(`run on ${this.host} aborted before it started`);
 
-    // The deadline covers the wait for a slot as well: rule 7 is about the caller's wall time.
-    const deadline = AbortSignal.timeout(options.timeoutMs);
-    const queueSignal = AbortSignal.any([signal, deadline]);
-    let release: () => void;
-    try {
-      release = await this.slots.acquire(queueSignal);
-    } catch {
-      if (signal.aborted) throw new RunAbortedError(`run on ${this.host} aborted while queued`);
-      return emptyResult(started, true);
-    }
-    try {
-      const link = await raceAbort(this.connect(), signal, this.host);
-      const remaining = options.timeoutMs - (Date.now() - started);
-      if (remaining <= 0) return emptyResult(started, true);
-      return await runOnLink(link, script, args, {
-        remainingMs: remaining,
-        timeoutMs: options.timeoutMs,
-        maxOutputBytes,
-        signal,
-        started,
-        killSlots: this.killSlots,
-      });
+      // The deadline covers the wait for a slot as well: rule 7 is about the caller's wall time.
+      const queue = linkedSignal([signal, AbortSignal.timeout(options.timeoutMs)]);
+      let release: () => void;
+      try {
+        release = await this.slots.acquire(queue.signal);
+      } catch {
+        if (signal.aborted) throw new RunAbortedError(`run on ${this.host} aborted while queued`);
+        return emptyResult(started, true);
+      } finally {
+        queue.dispose();
+      }
+      try {
+        const link = await raceAbort(this.connect(), signal, this.host);
+        const remaining = options.timeoutMs - (Date.now() - started);
+        if (remaining <= 0) return emptyResult(started, true);
+        return await runOnLink(link, script, args, {
+          remainingMs: remaining,
+          timeoutMs: options.timeoutMs,
+          maxOutputBytes,
+          signal,
+          started,
+          killSlots: this.killSlots,
+        });
+      } finally {
+        release();
+      }
     } finally {
-      release();
+      linked.dispose();
     }
   }
 }
