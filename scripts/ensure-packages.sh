@@ -12,6 +12,7 @@ packages=(
   shellcheck iproute2 procps util-linux lsof curl pssh redis-server
   sudo                                           # a non-root SSH user with become (ssh.become: sudo)
   busybox                                        # an Alpine-like host: probes under BusyBox applets alone
+  patch                                          # GNU patch: the report's config fix applied as an engineer would
   prometheus-alertmanager                        # a real Alertmanager delivering webhooks (alert tests)
 )
 missing=()
