@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type HttpResult, httpGet } from './http.js';
 
@@ -32,6 +33,9 @@ export class Traffic {
     readonly opts: TrafficOptions,
   ) {
     const deadline = Date.now() + opts.durationMs;
+    // Every caller waits on the one stop signal (its request, then its pause): with more than ten
+    // callers Node would warn of a listener leak that is only concurrency.
+    setMaxListeners(opts.concurrency * 2 + 1, this.abort.signal);
     const loop = async () => {
       while (!this.abort.signal.aborted && Date.now() < deadline && this.sent < opts.maxRequests) {
         this.sent++;
