@@ -14,7 +14,7 @@ import { routesTo } from './timeout-chain.js';
 import { allWorkers, type Worker } from './workers.js';
 
 /** When no web server config says how long it waits (nginx's and Apache's usual 60 s). */
-export const DEFAULT_READ_TIMEOUT_SEC = 60;
+const DEFAULT_READ_TIMEOUT_SEC = 60;
 
 /** The pool config a worker belongs to: its name, under its own master when the config says. */
 export function poolOf(facts: HostFacts, w: Worker, proc: ProcessInfo): FpmPoolConfig | undefined {

@@ -11,7 +11,7 @@ import { maxExecutionTime, routesTo } from '../analysis/timeout-chain.js';
 import type { ConfigAt, FpmPoolConfig, HostFacts, WebFastcgiRoute } from '../facts/types.js';
 import type { FixId } from '../runbooks/ids.js';
 import { memoryAllowsTotal, type PoolCapacity, p95WorkerRssKb, shareOut } from './capacity.js';
-import { type DirectiveLocation, fpmDirective } from './locate.js';
+import { type DirectiveLocation, fpmDirective, iniDirective } from './locate.js';
 
 /**
  * What applies a change: an FPM reload for pool and php.ini values, an FPM restart for listen.*
@@ -217,6 +217,15 @@ function readTimeoutProposal(
   return { ...base, file: pass.file, from: '', at: { after: pass.endLine } };
 }
 
+/**
+ * Where php.ini sets what the pool's php_admin_value overrides: the pool line keeps the change to
+ * this pool, where php.ini is shared by every pool (and the CLI's PHP, on some layouts).
+ */
+function iniNote(input: FixInput, pool: FpmPoolConfig): string {
+  const ini = iniDirective(input.facts.fpm.configFiles ?? [], pool.masterPid, 'max_execution_time');
+  return ini?.set ? ` (overrides ${ini.text.trim()} at ${ini.file}:${ini.line} for this pool only)` : '';
+}
+
 /** max_execution_time < request_terminate_timeout < the web server's read timeout, per pool. */
 function timeoutChain(input: FixInput): Proposal[] {
   const { facts, signals } = input;
@@ -248,7 +257,7 @@ function timeoutChain(input: FixInput): Proposal[] {
         pool,
         'php_admin_value[max_execution_time]',
         String(exec),
-        `the chain ${chain}: PHP reports its own timeout before FPM kills the worker`,
+        `the chain ${chain}: PHP reports its own timeout before FPM kills the worker${iniNote(input, pool)}`,
       );
       if (p) out.push(p);
     }

@@ -235,3 +235,24 @@ describe('the web server side of the timeout chain (captured Apache config)', ()
     expect(change.newText).toBe(slow.readTimeoutAt!.text.replace('timeout=2', `timeout=${change.to}`));
   });
 });
+
+describe('the timeout chain on Debian’s www pool', () => {
+  it('max_execution_time goes into the pool, naming the php.ini line it overrides there only', () => {
+    const facts = busyHost();
+    const signals = signalsWith({
+      timeoutChain: {
+        suggested: { maxExecutionTimeSec: 25, requestTerminateTimeoutSec: 28, webReadTimeoutSec: 30 },
+      },
+    });
+    const changes = planFixes({ facts, signals, capacity: [] }, [{ runbook: 't', fixes: ['timeout-chain'] }]);
+    const exec = changes.find((c) => c.directive === 'php_admin_value[max_execution_time]');
+    expect(exec).toMatchObject({ file: WWW, to: '25', at: { after: 4 } });
+    expect(exec!.reasons[0]).toContain(
+      '(overrides max_execution_time = 30 at /etc/php/8.2/fpm/php.ini:409 for this pool only)',
+    );
+    expect(changes.find((c) => c.directive === 'request_terminate_timeout')).toMatchObject({
+      from: '',
+      to: '28s',
+    });
+  });
+});
