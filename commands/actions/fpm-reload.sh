@@ -31,59 +31,15 @@
 phase=${1:-}
 [ $# -gt 0 ] && shift
 
-# The unit whose main process is PID, when systemd manages it; empty otherwise. A master merely
-# running inside some other service's cgroup (a supervisor) must not get that service reloaded.
-systemd_unit() {
-  [ -d /run/systemd/system ] && fm_have systemctl || return 0
-  unit=$(sed -n 's|^[0-9]*:[^:]*:.*/\([^/]*\.service\)$|\1|p' "/proc/$1/cgroup" 2>/dev/null | head -n 1)
-  [ -n "$unit" ] || return 0
-  main=$(timeout 5 systemctl show -p MainPID "$unit" 2>/dev/null | sed -n 's/^MainPID=//p')
-  [ "$main" = "$1" ] && printf '%s\n' "$unit"
-}
-
 case $phase in
   config-test)
     fa_config_test "$1" "$2"
     ;;
   reload)
-    master=$1 log=$2 limit=$3
-    shift 3
-    # A master is signalled only while it is one fpm-medic may act on (docs/security.md).
-    if ! why=$(fa_trusted_master "$master"); then
-      case $why in
-        ignored*) fm_error reload untrusted "$why" "master=$master" ;;
-        *) fm_error reload not-found "$why" "master=$master" ;;
-      esac
-      exit 0
-    fi
-    unit=
-    [ $# -gt 0 ] || unit=$(systemd_unit "$master")
-    # The state the verification compares with, taken as late as possible.
-    fm_section before "master=$master" "ticks=$(fa_ticks "$master")" "log-size=$(fa_log_size "$log")"
-    fa_workers "$master"
-    start=$(fm_ms)
-    if [ $# -gt 0 ]; then
-      method='command'
-      out=$(fa_run "$limit" "$@")
-    elif [ -n "$unit" ]; then
-      method=systemd
-      out=$(fa_run "$limit" systemctl reload "$unit")
-    else
-      method=signal
-      out=$(fa_run "$limit" kill -USR2 "$master")
-    fi
-    rc=$(printf '%s\n' "$out" | sed -n 's/^@@rc //p')
-    fm_section reload "method=$method" ${unit:+"unit=$(fm_val "$unit")"} "rc=${rc:-1}" "ms=$(($(fm_ms) - start))"
-    printf '%s\n' "$out" | grep -v '^@@rc '
+    fa_fpm_reload "$@"
     ;;
   state)
-    fa_master_section "$1"
-    fa_masters_section
-    for mpid in $(fa_masters | awk '{ print $1 }'); do
-      fm_section workers "master=$mpid"
-      fa_workers "$mpid"
-    done
-    fa_log_section "$2" "$3"
+    fa_fpm_state "$@"
     ;;
   check)
     fa_check "$@"

@@ -7,6 +7,7 @@
 #   @@section apache-config pid=P binary=B config=C [root=R]   body: -t -D DUMP_INCLUDES
 #   @@section apache-vhosts pid=P                               body: -S
 #   @@section apache-file pid=P path=F   body: "LINE<TAB>text" for each non-comment, non-blank line
+#   @@section web-file pid=P path=F size= mtime= sha256=   per config file read (no body)
 # and "@@section web-absent kind=K" for a kind with no master (only when discovering).
 #   @@error discover-web reason=untrusted pid=P kind=K   body: "ignored K master P: WHY"
 # Read-only: nginx -T and apache2 -t only parse the configuration. Only a master running as root or
@@ -75,76 +76,20 @@ dump_nginx() {
   # shellcheck disable=SC2086
   fm_section nginx-config $attrs "truncated=$truncated"
   printf '%s\n' "$out"
+  printf '%s\n' "$out" | sed -n 's/^# configuration file \(\/.*\):$/\1/p' | awk '!seen[$0]++' | file_sections "$pid"
 }
 
-# Debian's apache2.conf uses ${APACHE_RUN_DIR} and friends from /etc/apache2/envvars; the running
-# master already has them, so take them from its environment (root), else from envvars.
-# apache_env PID CONF: "NAME=value" lines, APACHE_* (and LANG) only.
-apache_env() {
-  if [ -n "$1" ] && [ -r "/proc/$1/environ" ]; then
-    vars=$(tr '\0' '\n' <"/proc/$1/environ" | grep '^APACHE_[A-Z0-9_]*=')
-    if [ -n "$vars" ]; then
-      printf '%s\n' "$vars"
-      return
-    fi
-  fi
-  envvars="$(dirname "$2")/envvars"
-  [ -r "$envvars" ] && envvars_values "$envvars"
-  return 0
-}
-
-# envvars_values FILE: envvars read as data, never sourced: its `export NAME=value` / `NAME=value`
-# lines for APACHE_* and LANG, quotes removed, $VAR and ${VAR} replaced by values read before
-# (Debian's SUFFIX, which the file computes from APACHE_CONFDIR, is computed the same way here).
-# Nothing is evaluated: a value holding a command substitution or a backslash is dropped.
-envvars_values() {
-  awk -v confdir="$(dirname "$1")" '
-    function subst(s,   out, name) {
-      out = ""
-      while (match(s, /\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*/)) {
-        name = substr(s, RSTART, RLENGTH)
-        gsub(/[${}]/, "", name)
-        out = out substr(s, 1, RSTART - 1) ((name in v) ? v[name] : "")
-        s = substr(s, RSTART + RLENGTH)
-      }
-      return out s
-    }
-    BEGIN { v["SUFFIX"] = (confdir ~ /^\/etc\/apache2-/) ? "-" substr(confdir, 14) : "" }
-    {
-      line = $0
-      sub(/^[ \t]+/, "", line)
-      sub(/^export[ \t]+/, "", line)
-      if (!match(line, /^(APACHE_[A-Z0-9_]*|LANG)=/)) next
-      name = substr(line, 1, RLENGTH - 1)
-      val = substr(line, RLENGTH + 1)
-      if (substr(val, 1, 1) == "\047") {
-        val = substr(val, 2)
-        if (!sub(/\047.*$/, "", val)) next
-      } else {
-        if (substr(val, 1, 1) == "\"") {
-          val = substr(val, 2)
-          if (!sub(/".*$/, "", val)) next
-        } else sub(/[ \t;#&|<>].*$/, "", val)
-        if (val ~ /[`\\]/ || index(val, "$(")) next
-        val = subst(val)
-      }
-      v[name] = val
-      order[name] = ++n
-    }
-    END { for (k in order) print k "=" v[k] }' "$1"
-}
-
-# apache_run ENV BIN ARG...: BIN ARG... under `env NAME=value ...` with ENV's lines, cut off at 20 s.
-# The values are words handed to env(1), never shell text.
-apache_run() {
-  run_env=$1
-  shift
-  while IFS= read -r kv; do
-    [ -n "$kv" ] && set -- "$kv" "$@"
-  done <<EOF
-$run_env
-EOF
-  timeout 20 env "$@"
+# file_sections PID: for each config file named on stdin, what a fix computed from this dump
+# checks before it writes (apply-config.sh precheck): "@@section web-file pid= path= size= mtime=
+# sha256=" (sha256 empty without sha256sum).
+file_sections() {
+  while IFS= read -r f; do
+    if [ ! -f "$f" ] || [ ! -r "$f" ]; then continue; fi
+    sum=
+    if fm_have sha256sum; then sum=$(sha256sum <"$f" | awk '{ print $1 }'); fi
+    fm_section web-file "pid=${1:--}" "path=$(fm_val "$f")" "size=$(wc -c <"$f" | tr -d ' ')" \
+      "mtime=$(fm_mtime "$f")" "sha256=$sum"
+  done
 }
 
 dump_apache() {
@@ -162,8 +107,8 @@ dump_apache() {
   [ "$droot" != - ] && set -- -d "$droot" "$@"
   attrs="pid=${pid:--} binary=$(fm_val "$bin") config=$(fm_val "$conf")"
   [ "$droot" != - ] && attrs="$attrs root=$(fm_val "$droot")"
-  env_lines=$(apache_env "$pid" "$conf")
-  includes=$(apache_run "$env_lines" "$bin" "$@" -t -D DUMP_INCLUDES 2>&1 | head -c "$max")
+  env_lines=$(fm_apache_env "$pid" "$conf")
+  includes=$(fm_apache_run "$env_lines" "$bin" "$@" -t -D DUMP_INCLUDES 2>&1 | head -c "$max")
   if ! printf '%s\n' "$includes" | grep -q '^Included configuration files:'; then
     reason=error
     case $includes in
@@ -183,7 +128,7 @@ dump_apache() {
     fm_error apache-config error "$(printf '%s\n' "$includes" | grep 'Syntax error' | head -n 5)" $attrs
   fi
   fm_section apache-vhosts "pid=${pid:--}"
-  apache_run "$env_lines" "$bin" "$@" -S 2>&1 | head -c 200000
+  fm_apache_run "$env_lines" "$bin" "$@" -S 2>&1 | head -c 200000
   printf '%s\n' "$includes" | sed -n 's/^ *([0-9*]*) \(\/.*\)$/\1/p' | awk '!seen[$0]++' | while IFS= read -r f; do
     if [ ! -r "$f" ]; then
       fm_error apache-file permission "cannot read $f as $(id -un)" "pid=${pid:--}" "path=$(fm_val "$f")"
@@ -193,6 +138,7 @@ dump_apache() {
     # Line numbers let the parser put each included file back where its Include line was.
     awk '$0 !~ /^[ \t]*(#|$)/ { printf "%d\t%s\n", NR, $0 }' "$f"
   done | head -c "$max"
+  printf '%s\n' "$includes" | sed -n 's/^ *([0-9*]*) \(\/.*\)$/\1/p' | awk '!seen[$0]++' | file_sections "$pid"
 }
 
 found=$(masters)

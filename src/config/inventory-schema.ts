@@ -152,6 +152,7 @@ function commandSchema(example: string) {
 }
 const reloadSchema = commandSchema('systemctl reload php8.2-fpm');
 const startSchema = commandSchema('systemctl start php8.2-fpm');
+const webReloadSchema = commandSchema('systemctl reload nginx');
 
 const fpmSchema = strict(
   {
@@ -179,6 +180,7 @@ const webSchema = strict(
       'an http:// or https:// URL without credentials, query string or spaces (e.g. http://127.0.0.1/health.php)',
       isHealthUrl,
     ).optional(),
+    reload: webReloadSchema.optional(),
   },
   'a map of web server settings',
 );

@@ -253,6 +253,7 @@ export function resolveInventory(
     const draft = drafts.get(name)!;
     const local = host.address === 'local';
     const { reload, start, ...fpm } = host.fpm ?? {};
+    const { reload: webReload, ...web } = host.web ?? {};
     hosts.set(name, {
       name,
       address: host.address,
@@ -267,7 +268,7 @@ export function resolveInventory(
         ...(reload !== undefined && { reload: commandWords(reload)! }),
         ...(start !== undefined && { start: commandWords(start)! }),
       },
-      web: { ...host.web },
+      web: { ...web, ...(webReload !== undefined && { reload: commandWords(webReload)! }) },
       groups: groupsOfHost.get(name) ?? [],
     });
   }

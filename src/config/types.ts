@@ -71,6 +71,8 @@ export interface ResolvedHost {
     config?: string;
     errorLog?: string;
     healthUrl?: string;
+    /** apply-config's reload of the web server, as argv words like fpm.reload. */
+    reload?: readonly string[];
   };
   /** Groups listing this host, in file order. */
   groups: readonly string[];

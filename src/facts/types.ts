@@ -98,24 +98,28 @@ export interface FpmPoolConfig {
   phpValues: Record<string, string>;
 }
 
-/**
- * A config file a fix may change, with the lines in it that set what the fixes touch
- * (discover-fpm.sh: section headers, include=, pool and php.ini directives), numbered as in the
- * file. Only those lines leave the host.
- */
-export interface ConfigFile {
-  masterPid: number;
-  /**
-   * fpm: the master's config, then each file its include= lines name, in the order FPM reads
-   * them; php-ini: php.ini, then the scan dir's files that set something, in the order PHP reads them.
-   */
-  role: 'fpm' | 'php-ini';
+/** A config file's identity when a probe read it: what a fix computed from it checks before writing. */
+export interface FileStamp {
   path: string;
   size: number;
   /** Epoch seconds; -1 when stat could not tell. */
   mtime: number;
   /** Of the whole content, when the host has sha256sum: what a patch was computed from. */
   sha256?: string;
+}
+
+/**
+ * A config file a fix may change, with the lines in it that set what the fixes touch
+ * (discover-fpm.sh: section headers, include=, pool and php.ini directives), numbered as in the
+ * file. Only those lines leave the host.
+ */
+export interface ConfigFile extends FileStamp {
+  masterPid: number;
+  /**
+   * fpm: the master's config, then each file its include= lines name, in the order FPM reads
+   * them; php-ini: php.ini, then the scan dir's files that set something, in the order PHP reads them.
+   */
+  role: 'fpm' | 'php-ini';
   lines: ConfigLine[];
 }
 
@@ -173,6 +177,10 @@ export interface WebServerConfig {
   routes: WebFastcgiRoute[];
   /** Apache Timeout / nginx has none at server level. */
   timeoutSec?: number;
+  /** Every config file the dump read, as it was then (absent from older probes). */
+  files?: FileStamp[];
+  /** The master's -p (nginx) or -d (Apache), which its config test runs with too. */
+  startDir?: string;
 }
 
 export interface FpmStatusProcess {

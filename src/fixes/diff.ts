@@ -9,6 +9,11 @@ import type { ConfigChange } from './plan.js';
 export interface FilePatch {
   path: string;
   diff: string;
+  /**
+   * The sha256 of the file the diff was computed from, as discovery read it: apply-config writes
+   * nothing unless the file still has it. Absent when the host had no sha256sum.
+   */
+  sha256?: string;
 }
 
 /** Where a change lands in the old file: replacing line L sorts at L, adding after A at A + 0.5. */
@@ -45,8 +50,15 @@ export function fileDiff(path: string, changes: readonly ConfigChange[]): string
   return `${out.join('\n')}\n`;
 }
 
-export function planDiffs(changes: readonly ConfigChange[]): FilePatch[] {
+/** `sha256Of`: a file's fingerprint as discovery read it. */
+export function planDiffs(
+  changes: readonly ConfigChange[],
+  sha256Of: (path: string) => string | undefined = () => undefined,
+): FilePatch[] {
   const byFile = new Map<string, ConfigChange[]>();
   for (const c of changes) byFile.set(c.file, [...(byFile.get(c.file) ?? []), c]);
-  return [...byFile].map(([path, cs]) => ({ path, diff: fileDiff(path, cs) }));
+  return [...byFile].map(([path, cs]) => {
+    const sha256 = sha256Of(path);
+    return { path, diff: fileDiff(path, cs), ...(sha256 ? { sha256 } : {}) };
+  });
 }

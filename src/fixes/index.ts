@@ -27,13 +27,20 @@ export interface HostFixes {
   byFinding: Map<string, ConfigPatch>;
 }
 
-function patchOf(changes: ConfigChange[]): ConfigPatch {
-  return { files: planDiffs(changes), changes };
+/** Where discovery read each config file: the fingerprint a patch of it was computed from. */
+function fingerprints(facts: HostFacts): (path: string) => string | undefined {
+  const byPath = new Map<string, string>();
+  for (const f of [...(facts.fpm.configFiles ?? []), ...(facts.web?.files ?? [])]) {
+    if (f.sha256) byPath.set(f.path, f.sha256);
+  }
+  return (path) => byPath.get(path);
 }
 
 export function hostFixes(facts: HostFacts, signals: Signals, findings: readonly FindingFixes[]): HostFixes {
   const capacity = poolCapacity(facts, signals);
   const changes = planFixes({ facts, signals, capacity }, findings);
+  const sha256Of = fingerprints(facts);
+  const patchOf = (cs: ConfigChange[]): ConfigPatch => ({ files: planDiffs(cs, sha256Of), changes: cs });
   const byFinding = new Map<string, ConfigPatch>();
   for (const f of findings) {
     const mine = changes.filter((c) => c.findings.includes(f.runbook));

@@ -11,6 +11,7 @@ import { maxExecutionTime, routesTo } from '../analysis/timeout-chain.js';
 import type { ConfigAt, FpmPoolConfig, HostFacts, WebFastcgiRoute } from '../facts/types.js';
 import type { FixId } from '../runbooks/ids.js';
 import { memoryAllowsTotal, type PoolCapacity, p95WorkerRssKb, shareOut } from './capacity.js';
+import { apacheTimeoutLine, fpmLine, nginxReadTimeoutLine } from './directives.js';
 import { type DirectiveLocation, fpmDirective, iniDirective } from './locate.js';
 
 /**
@@ -64,7 +65,7 @@ function fpmProposal(
   reason: string,
 ): Proposal | undefined {
   if (!loc) return undefined;
-  const newText = `${directive} = ${to}`;
+  const newText = fpmLine(directive, to);
   if (loc.set) {
     if (loc.value === to) return undefined;
     return {
@@ -164,21 +165,16 @@ function spares(input: FixInput, pool: FpmPoolConfig, max: number): Proposal[] {
  */
 function apacheReadTimeout(route: WebFastcgiRoute, to: number, reason: string): Proposal | undefined {
   const own = route.readTimeoutAt;
-  if (!own) return undefined;
-  const proxyTimeout = /^(\s*ProxyTimeout\s+)(\S+)/i.exec(own.text);
-  const param = /(\btimeout=)(\d+)/i.exec(own.text);
-  const m = proxyTimeout ?? param;
-  if (!m) return undefined;
-  const newText = own.text.replace(m[0], `${m[1]}${to}`);
-  const directive = proxyTimeout ? 'ProxyTimeout' : 'timeout=';
+  const r = own ? apacheTimeoutLine(own.text, String(to)) : undefined;
+  if (!own || !r) return undefined;
   return {
     file: own.file,
-    directive,
+    directive: r.directive,
     scope: route.scope,
-    from: m[2]!,
+    from: r.from,
     to: String(to),
     at: { line: own.line, oldText: own.text },
-    newText,
+    newText: r.line,
     reasons: [reason],
     reload: 'apache',
   };
@@ -196,7 +192,7 @@ function readTimeoutProposal(
   const own: ConfigAt | undefined = route.readTimeoutAt;
   const pass = route.passAt;
   const indent = (own ?? pass)?.text.match(/^\s*/)?.[0] ?? '';
-  const newText = `${indent}fastcgi_read_timeout ${to}s;`;
+  const newText = nginxReadTimeoutLine(indent, `${to}s`);
   const base = {
     directive: 'fastcgi_read_timeout',
     scope: route.scope,

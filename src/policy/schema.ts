@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { strict } from '../config/inventory-schema.js';
 import { LABEL_KEY_RE, LABEL_VALUE_RE, NAME_EXPECTED, NAME_RE } from '../config/values.js';
-import { ACTION_IDS } from '../runbooks/ids.js';
+import { ACTION_IDS, MANUAL_ONLY_ACTIONS } from '../runbooks/ids.js';
 import { RUNBOOK_ID } from '../runbooks/schema.js';
 import {
   CHANNEL_ID_EXPECTED,
@@ -99,7 +99,15 @@ const ACTION_EXPECTED = `an action id: ${ACTION_IDS.join(', ')}`;
 const autoRemediationSchema = strict(
   {
     runbook: text('a runbook id such as "fpm-down"', RUNBOOK_ID),
-    actions: list(z.enum(ACTION_IDS, { error: `expected ${ACTION_EXPECTED}` }), 'action ids'),
+    actions: list(
+      z
+        .enum(ACTION_IDS, { error: `expected ${ACTION_EXPECTED}` })
+        .refine((a) => !MANUAL_ONLY_ACTIONS.includes(a), {
+          error: (issue) =>
+            `${String(issue.input)} is never automatic: a person approves each config diff (list it under actions: instead)`,
+        }),
+      'action ids',
+    ),
     // Required: auto-remediation is opted into per environment (DESIGN.md rule 3), never fleet-wide.
     labels: labelSelector.refine((v) => Object.keys(v).length > 0, {
       error: 'expected at least one label (e.g. env: staging): auto-remediation is enabled per environment',

@@ -7,9 +7,11 @@
  * which runbooks and the policy validate against): `satisfies` makes tsc refuse an id without an
  * entry or an entry without an id.
  */
+import type { ConfigPatch } from '../fixes/index.js';
 import type { HostReport, ReportFinding } from '../report/host-report.js';
 import type { StuckWorker } from '../report/named-workers.js';
 import type { ActionId } from '../runbooks/ids.js';
+import { applyConfig } from './procedures/apply-config/run.js';
 import { fpmReload } from './procedures/fpm-reload/run.js';
 import { fpmStart } from './procedures/fpm-start/run.js';
 import { killStuckWorkers } from './procedures/kill-stuck-workers/run.js';
@@ -17,11 +19,12 @@ import type { ProcedureRun } from './procedures/steps/procedure-run.js';
 import type { ActionParams, ProcedureResult } from './types.js';
 
 /**
- * What an action is asked for: the whole host (FPM itself), or the workers the report named (a
- * finding's `workers`, from its runbook's `workers:` key). A request for named workers that names
- * none is refused before anyone is asked to approve it.
+ * What an action is asked for: the whole host (FPM itself), the workers the report named (a
+ * finding's `workers`, from its runbook's `workers:` key), or the finding's config patch (its
+ * `patch`, from src/fixes). A request for named workers that names none, or for a patch the report
+ * did not compute, is refused before anyone is asked to approve it.
  */
-export type ActionTarget = 'host' | 'workers';
+export type ActionTarget = 'host' | 'workers' | 'patch';
 
 export interface ActionSpec {
   id: ActionId;
@@ -63,6 +66,25 @@ function killConfirm(finding: ReportFinding): string {
   return `Kills only worker${pids.length > 1 ? 's' : ''} ${shown}, each only if still the same process on the same request; their requests fail. FPM replaces them.`;
 }
 
+/** What apply-config will write and reload here: the diff itself is in the approval message. */
+function applyConfigConfirm(finding: ReportFinding): string {
+  const changes = finding.patch?.changes ?? [];
+  if (changes.length === 0) return 'This report computed no config change: nothing would be written.';
+  const files = new Set(changes.map((c) => c.file)).size;
+  const reloads = [...new Set(changes.map((c) => RELOAD_WORDS[c.reload]))];
+  const restart = changes.some((c) => c.reload === 'fpm-restart')
+    ? ' listen.* takes effect at the next FPM restart (not done here).'
+    : '';
+  return `Writes ${changes.length} change${changes.length === 1 ? '' : 's'} to ${files} file${files === 1 ? '' : 's'} (each backed up next to it, and only if unchanged since this diagnosis), tests the config, then ${reloads.join(' and ')} and checks the pools and the health URL; any failure restores the backups.${restart}`;
+}
+
+const RELOAD_WORDS = {
+  fpm: 'reloads FPM gracefully',
+  'fpm-restart': 'reloads FPM gracefully',
+  nginx: 'reloads nginx',
+  apache: 'reloads Apache gracefully',
+} as const;
+
 export const ACTIONS = {
   'fpm-reload': {
     id: 'fpm-reload',
@@ -91,13 +113,31 @@ export const ACTIONS = {
     confirm: killConfirm,
     procedure: (run, params) => killStuckWorkers(run, params.workers ?? []),
   },
+  'apply-config': {
+    id: 'apply-config',
+    script: 'apply-config.sh',
+    label: 'Apply config fix',
+    danger: false,
+    targets: 'patch',
+    confirm: applyConfigConfirm,
+    procedure: (run, params) => applyConfig(run, params.patch),
+  },
 } satisfies { [K in ActionId]: ActionSpec & { id: K } } as { readonly [K in ActionId]: ActionSpec };
 
 export function actionSpec(id: ActionId): ActionSpec {
   return ACTIONS[id];
 }
 
-/** What the procedure is given for one host of a request: the named workers, for a workers action. */
-export function actionParams(action: ActionId, host: { workers?: readonly StuckWorker[] }): ActionParams {
-  return actionSpec(action).targets === 'workers' ? { action, workers: host.workers ?? [] } : { action };
+/**
+ * What the procedure is given for one host of a request: the named workers for a workers action,
+ * the approved patch for a patch action.
+ */
+export function actionParams(
+  action: ActionId,
+  host: { workers?: readonly StuckWorker[]; patch?: ConfigPatch },
+): ActionParams {
+  const targets = actionSpec(action).targets;
+  if (targets === 'workers') return { action, workers: host.workers ?? [] };
+  if (targets === 'patch') return host.patch ? { action, patch: host.patch } : { action };
+  return { action };
 }

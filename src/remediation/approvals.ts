@@ -70,6 +70,9 @@ export type RejectOutcome =
  */
 export const AUTO_DEFAULTS: ApprovalSettings = { ...DEFAULT_APPROVAL_SETTINGS, requireSecondPerson: false };
 
+/** The longest diff an approval message shows whole (Slack: 10,000 characters a message, with room). */
+export const REVIEWABLE_DIFF_CHARS = 8_000;
+
 const minutesText = (ms: number) => `${Math.max(1, Math.round(ms / 60_000))} min`;
 
 export class Approvals {
@@ -110,10 +113,27 @@ export class Approvals {
       });
       return refuse(d.reason);
     }
-    if (actionSpec(ask.action).targets === 'workers' && ask.hosts.every((h) => !h.workers?.length)) {
+    const targets = actionSpec(ask.action).targets;
+    if (targets === 'workers' && ask.hosts.every((h) => !h.workers?.length)) {
       return refuse(
         'the report names no stuck worker that can be checked again before killing it: run a fresh diagnosis',
       );
+    }
+    if (targets === 'patch') {
+      // A person reads the diff and approves it: never the policy's auto-remediation.
+      if (auto) return refuse(`${ask.action} is never automatic: a person approves each config diff`);
+      if (ask.hosts.some((h) => !h.patch?.changes.length)) {
+        return refuse('the report computed no config patch for this finding: nothing to apply');
+      }
+      const chars = ask.hosts.reduce(
+        (n, h) => n + (h.patch?.files ?? []).reduce((m, f) => m + f.diff.length, 0),
+        0,
+      );
+      if (chars > REVIEWABLE_DIFF_CHARS) {
+        return refuse(
+          `the patch is ${chars} characters, more than an approval message shows whole: review it with \`fpm-medic diagnose ${ask.target} --patch\` and apply it by hand`,
+        );
+      }
     }
     const now = this.now();
     const oldest = Math.min(...ask.hosts.map((h) => h.reportAt));

@@ -4,6 +4,7 @@
  * every click, replay and retried job reads it and moves it on only by compare-and-set.
  */
 import { createHash } from 'node:crypto';
+import type { ConfigPatch } from '../fixes/index.js';
 import type { StuckWorker } from '../report/named-workers.js';
 import type { ActionId } from '../runbooks/ids.js';
 import type { ProcedureResult } from './types.js';
@@ -40,6 +41,8 @@ export interface RequestHost {
   reportAt: number;
   /** kill-stuck-workers: the workers this report named. */
   workers?: StuckWorker[];
+  /** apply-config: the finding's patch in this report, exactly as the approver is shown it. */
+  patch?: ConfigPatch;
 }
 
 export interface HostOutcome {

@@ -4,12 +4,23 @@
  * (src/remediation/procedures/, commands/actions/*.sh).
  */
 import type { ResolvedHost } from '../config/inventory.js';
+import type { ConfigPatch } from '../fixes/index.js';
 import type { StuckWorker } from '../report/named-workers.js';
 import type { ActionId } from '../runbooks/ids.js';
 import type { Transport } from '../transport/transport.js';
 
 /** One step of a procedure, each audited before it runs and after it ends. */
-export type StepName = 'precheck' | 'config-test' | 'reload' | 'start' | 'kill' | 'verify';
+export type StepName =
+  | 'precheck'
+  | 'backup'
+  | 'write'
+  | 'config-test'
+  | 'reload'
+  | 'start'
+  | 'kill'
+  | 'verify'
+  /** apply-config: the backups put back after a failure, and what changed reloaded again. */
+  | 'rollback';
 
 export interface StepOutcome {
   ok: boolean;
@@ -31,10 +42,14 @@ export interface ProcedureContext {
   signal?: AbortSignal;
 }
 
-/** What a procedure is given: the action, and for one that targets named workers, those workers. */
+/**
+ * What a procedure is given: the action, and for one that targets named workers, those workers;
+ * for apply-config, the patch that was approved.
+ */
 export interface ActionParams {
   action: ActionId;
   workers?: readonly StuckWorker[];
+  patch?: ConfigPatch;
 }
 
 export interface ProcedureResult {

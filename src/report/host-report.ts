@@ -2,6 +2,7 @@ import type { Signals } from '../analysis/signals.js';
 import type { HostFacts, ProbeFailure, ProbeRun, RuntimeSources } from '../facts/types.js';
 import { type ConfigPatch, hostFixes, type PoolCapacity } from '../fixes/index.js';
 import { type Coverage, runbookCoverage } from '../runbooks/coverage.js';
+import { type ActionId, APPLY_CONFIG } from '../runbooks/ids.js';
 import type { Finding, Runbook } from '../runbooks/index.js';
 import { workerPidsAt } from '../runbooks/signal-spec.js';
 import { namedWorkers, type StuckWorker } from './named-workers.js';
@@ -112,7 +113,10 @@ export function buildHostReport(input: {
       const pids = path && input.signals ? workerPidsAt(input.signals, path) : [];
       const workers = pids.length > 0 ? namedWorkers(facts, pids) : [];
       const patch = fixes?.byFinding.get(f.runbook);
-      return { ...f, ...(workers.length > 0 ? { workers } : {}), ...(patch ? { patch } : {}) };
+      // The patch is what apply-config applies: offered wherever there is one, and only there.
+      const actions: ActionId[] = f.actions.filter((a) => a !== APPLY_CONFIG);
+      if (patch) actions.push(APPLY_CONFIG);
+      return { ...f, actions, ...(workers.length > 0 ? { workers } : {}), ...(patch ? { patch } : {}) };
     }),
     probes: facts.probes.map(({ id, ok, ms, bytes }) => ({ id, ok, ms, bytes })),
     failures: facts.failures,

@@ -2,8 +2,20 @@
  * Stable ids from DESIGN.md: alerts, dashboards, policies and users key on them, so a runbook may
  * only name actions the remediation layer knows, and the shipped set is pinned by a test.
  */
-export const ACTION_IDS = ['fpm-reload', 'fpm-start', 'kill-stuck-workers'] as const;
+export const ACTION_IDS = ['fpm-reload', 'fpm-start', 'kill-stuck-workers', 'apply-config'] as const;
 export type ActionId = (typeof ACTION_IDS)[number];
+
+/**
+ * The action that applies a finding's config patch (src/fixes): offered wherever a finding has a
+ * patch, whatever its runbook's `actions:` say, since the patch is what it applies.
+ */
+export const APPLY_CONFIG = 'apply-config' satisfies ActionId;
+
+/**
+ * Actions the policy's autoRemediation may not name: a config change is applied only after a
+ * person has read its diff and approved it.
+ */
+export const MANUAL_ONLY_ACTIONS: readonly ActionId[] = [APPLY_CONFIG];
 
 /**
  * The config fixes a runbook may name (front matter `fixes:`): each computes the directive

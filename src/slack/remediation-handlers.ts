@@ -7,6 +7,7 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { AuditLog } from '../audit/index.js';
 import type { Inventory } from '../config/inventory.js';
+import type { ConfigPatch } from '../fixes/index.js';
 import type { Actor } from '../policy/rules.js';
 import { redact } from '../redact/redact.js';
 import type { Approvals, ApproveOutcome } from '../remediation/approvals.js';
@@ -129,6 +130,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
             reportId: value.reportId,
             reportAt: Date.parse(stored.report.collectedAt),
             ...workersOf(finding),
+            ...patchOf(finding),
           },
         ],
         ...(click.threadTs ? { threadTs: click.threadTs } : {}),
@@ -190,6 +192,7 @@ export function registerRemediationHandlers(app: App, deps: RemediationHandlerDe
           reportId,
           reportAt: Date.parse(stored.report.collectedAt),
           ...workersOf(finding),
+          ...patchOf(finding),
         });
       }
       const outcome = await deps.approvals.ask({
@@ -258,6 +261,11 @@ function mostCommon(values: readonly string[]): string {
 /** kill-stuck-workers acts only on the workers the report named, never on a fresh guess. */
 function workersOf(finding: ReportFinding): { workers?: StuckWorker[] } {
   return finding.workers?.length ? { workers: finding.workers } : {};
+}
+
+/** apply-config applies exactly the patch the report showed for this finding. */
+function patchOf(finding: ReportFinding): { patch?: ConfigPatch } {
+  return finding.patch?.changes.length ? { patch: finding.patch } : {};
 }
 
 async function renderApproval(

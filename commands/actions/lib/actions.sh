@@ -307,3 +307,70 @@ fa_check() {
   done
   [ "$url" = none ] || fa_health "$url" "$t"
 }
+
+# fa_systemd_unit PID: the unit whose main process is PID, when systemd manages it; empty
+# otherwise. A master merely running inside some other service's cgroup (a supervisor) must not
+# get that service reloaded.
+fa_systemd_unit() {
+  [ -d /run/systemd/system ] && fm_have systemctl || return 0
+  fa_u=$(sed -n 's|^[0-9]*:[^:]*:.*/\([^/]*\.service\)$|\1|p' "/proc/$1/cgroup" 2>/dev/null | head -n 1)
+  [ -n "$fa_u" ] || return 0
+  fa_main=$(timeout 5 systemctl show -p MainPID "$fa_u" 2>/dev/null | sed -n 's/^MainPID=//p')
+  [ "$fa_main" = "$1" ] && printf '%s\n' "$fa_u"
+}
+
+# fa_reload_by LIMIT_SEC PID SIGNAL UNIT [COMMAND WORD ...]: reloads the service PID is the main
+# process of: COMMAND as given (the inventory's), else `systemctl reload UNIT` when UNIT is not
+# empty, else `kill -SIGNAL PID`; each cut off after LIMIT_SEC (rc 124).
+#   @@section reload method=command|systemd|signal rc= ms= [unit=]   body: the command's output
+fa_reload_by() {
+  fa_limit_sec=$1 fa_pid=$2 fa_sig=$3 fa_unit=$4
+  shift 4
+  fa_start=$(fm_ms)
+  if [ $# -gt 0 ]; then
+    fa_method='command'
+    fa_output=$(fa_run "$fa_limit_sec" "$@")
+  elif [ -n "$fa_unit" ]; then
+    fa_method=systemd
+    fa_output=$(fa_run "$fa_limit_sec" systemctl reload "$fa_unit")
+  else
+    fa_method=signal
+    fa_output=$(fa_run "$fa_limit_sec" kill "-$fa_sig" "$fa_pid")
+  fi
+  fa_rc=$(printf '%s\n' "$fa_output" | sed -n 's/^@@rc //p')
+  fm_section reload "method=$fa_method" ${fa_unit:+"unit=$(fm_val "$fa_unit")"} "rc=${fa_rc:-1}" \
+    "ms=$(($(fm_ms) - fa_start))"
+  printf '%s\n' "$fa_output" | grep -v '^@@rc '
+}
+
+# fa_fpm_reload MASTER_PID LOG TIMEOUT_SEC [COMMAND WORD ...]: the reload phase of fpm-reload.sh
+# (its header has the output). A master is signalled only while it is one fpm-medic may act on
+# (docs/security.md).
+fa_fpm_reload() {
+  master=$1 log=$2 limit=$3
+  shift 3
+  if ! why=$(fa_trusted_master "$master"); then
+    case $why in
+    ignored*) fm_error reload untrusted "$why" "master=$master" ;;
+    *) fm_error reload not-found "$why" "master=$master" ;;
+    esac
+    return 0
+  fi
+  unit=
+  [ $# -gt 0 ] || unit=$(fa_systemd_unit "$master")
+  # The state the verification compares with, taken as late as possible.
+  fm_section before "master=$master" "ticks=$(fa_ticks "$master")" "log-size=$(fa_log_size "$log")"
+  fa_workers "$master"
+  fa_reload_by "$limit" "$master" USR2 "$unit" "$@"
+}
+
+# fa_fpm_state MASTER_PID LOG OFFSET: the state phase of fpm-reload.sh (its header has the output).
+fa_fpm_state() {
+  fa_master_section "$1"
+  fa_masters_section
+  for mpid in $(fa_masters | awk '{ print $1 }'); do
+    fm_section workers "master=$mpid"
+    fa_workers "$mpid"
+  done
+  fa_log_section "$2" "$3"
+}

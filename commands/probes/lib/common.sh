@@ -354,3 +354,74 @@ fm_system_bin() {
   done
   return 1
 }
+
+# Debian's apache2.conf uses ${APACHE_RUN_DIR} and friends from /etc/apache2/envvars; the running
+# master already has them, so take them from its environment (root), else from envvars (discover-web.sh
+# reads the config with them, apply-config.sh tests it with them).
+# fm_apache_env PID CONF: "NAME=value" lines, APACHE_* (and LANG) only.
+fm_apache_env() {
+  if [ -n "$1" ] && [ -r "/proc/$1/environ" ]; then
+    vars=$(tr '\0' '\n' <"/proc/$1/environ" | grep '^APACHE_[A-Z0-9_]*=')
+    if [ -n "$vars" ]; then
+      printf '%s\n' "$vars"
+      return
+    fi
+  fi
+  envvars="$(dirname "$2")/envvars"
+  [ -r "$envvars" ] && fm_envvars_values "$envvars"
+  return 0
+}
+
+# fm_envvars_values FILE: envvars read as data, never sourced: its `export NAME=value` / `NAME=value`
+# lines for APACHE_* and LANG, quotes removed, $VAR and ${VAR} replaced by values read before
+# (Debian's SUFFIX, which the file computes from APACHE_CONFDIR, is computed the same way here).
+# Nothing is evaluated: a value holding a command substitution or a backslash is dropped.
+fm_envvars_values() {
+  awk -v confdir="$(dirname "$1")" '
+    function subst(s,   out, name) {
+      out = ""
+      while (match(s, /\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*/)) {
+        name = substr(s, RSTART, RLENGTH)
+        gsub(/[${}]/, "", name)
+        out = out substr(s, 1, RSTART - 1) ((name in v) ? v[name] : "")
+        s = substr(s, RSTART + RLENGTH)
+      }
+      return out s
+    }
+    BEGIN { v["SUFFIX"] = (confdir ~ /^\/etc\/apache2-/) ? "-" substr(confdir, 14) : "" }
+    {
+      line = $0
+      sub(/^[ \t]+/, "", line)
+      sub(/^export[ \t]+/, "", line)
+      if (!match(line, /^(APACHE_[A-Z0-9_]*|LANG)=/)) next
+      name = substr(line, 1, RLENGTH - 1)
+      val = substr(line, RLENGTH + 1)
+      if (substr(val, 1, 1) == "\047") {
+        val = substr(val, 2)
+        if (!sub(/\047.*$/, "", val)) next
+      } else {
+        if (substr(val, 1, 1) == "\"") {
+          val = substr(val, 2)
+          if (!sub(/".*$/, "", val)) next
+        } else sub(/[ \t;#&|<>].*$/, "", val)
+        if (val ~ /[`\\]/ || index(val, "$(")) next
+        val = subst(val)
+      }
+      v[name] = val
+      order[name] = ++n
+    }
+    END { for (k in order) print k "=" v[k] }' "$1"
+}
+
+# fm_apache_run ENV BIN ARG...: BIN ARG... under `env NAME=value ...` with ENV's lines, cut off at 20 s.
+# The values are words handed to env(1), never shell text.
+fm_apache_run() {
+  run_env=$1
+  shift
+  while IFS= read -r kv; do
+    [ -n "$kv" ] && set -- "$kv" "$@"
+  done <<EOF
+$run_env
+EOF
+  timeout 20 env "$@"
+}

@@ -14,6 +14,7 @@ import type {
 } from '../../facts/types.js';
 import { fixFor, permissionFix } from '../failure-fix.js';
 import type { Section } from '../sections.js';
+import { fileStamp } from './file-stamp.js';
 import { parseFpmConfigDump } from './fpm-config.js';
 import { parsePhpIni } from './php-ini.js';
 
@@ -150,21 +151,14 @@ const LINE = /^(\d+):(.*)$/;
 
 /** One config-file section: its attributes and "LINE:TEXT" body; undefined when malformed. */
 function parseConfigFile(masterPid: number, s: Section): ConfigFile | undefined {
-  const { role, path, size, mtime, sha256 } = s.attrs;
-  if ((role !== 'fpm' && role !== 'php-ini') || !path?.startsWith('/')) return undefined;
+  const { role } = s.attrs;
+  const stamp = fileStamp(s.attrs);
+  if ((role !== 'fpm' && role !== 'php-ini') || !stamp) return undefined;
   const lines: ConfigLine[] = [];
   for (const raw of s.body.split('\n')) {
     const m = LINE.exec(raw);
     if (m) lines.push({ line: Number(m[1]), text: m[2]! });
   }
-  const file: ConfigFile = {
-    masterPid,
-    role,
-    path,
-    size: Number(size) || 0,
-    mtime: /^\d+$/.test(mtime ?? '') ? Number(mtime) : -1,
-    lines,
-  };
-  if (sha256 && /^[0-9a-f]{64}$/.test(sha256)) file.sha256 = sha256;
+  const file: ConfigFile = { masterPid, role, ...stamp, lines };
   return file;
 }

@@ -1,8 +1,9 @@
-import type { ProbeFailure, WebServerConfig, WebServerKind } from '../../facts/types.js';
+import type { FileStamp, ProbeFailure, WebServerConfig, WebServerKind } from '../../facts/types.js';
 import { probeFailure } from '../failure-fix.js';
 import { sectionFailures } from '../section-failures.js';
 import { type Section, splitSections } from '../sections.js';
 import { parseApacheConfig } from './apache-config.js';
+import { fileStamp } from './file-stamp.js';
 import { parseNginxConfig } from './nginx-config.js';
 
 export interface WebDiscovery {
@@ -27,6 +28,27 @@ function meta(attrs: Record<string, string>) {
   if (attrs.config) m.configPath = attrs.config;
   if (attrs.prefix) m.prefix = attrs.prefix;
   return m;
+}
+
+const isMaster = (s: Section) =>
+  s.kind === 'section' && (s.name === 'nginx-config' || s.name === 'apache-config');
+
+/**
+ * What a config test of this master needs besides its binary and config (its -p or -d), and the
+ * web-file sections that follow master section `at`, with its pid, until the next master.
+ */
+function withFiles(server: WebServerConfig, sections: readonly Section[], at: number): WebServerConfig {
+  const { pid, prefix, root } = sections[at]!.attrs;
+  const startDir = prefix ?? root;
+  if (startDir?.startsWith('/')) server = { ...server, startDir };
+  const files: FileStamp[] = [];
+  for (let j = at + 1; j < sections.length && !isMaster(sections[j]!); j++) {
+    const t = sections[j]!;
+    if (t.kind !== 'section' || t.name !== 'web-file' || t.attrs.pid !== pid) continue;
+    const stamp = fileStamp(t.attrs);
+    if (stamp && !files.some((f) => f.path === stamp.path)) files.push(stamp);
+  }
+  return files.length > 0 ? { ...server, files } : server;
 }
 
 /** The whole output of discover-web.sh -> one WebServerConfig per master, and what failed. */
@@ -54,7 +76,7 @@ export function parseWebDiscovery(output: string | Section[]): WebDiscovery {
     if (s.name === 'web-absent') {
       if (s.attrs.kind === 'nginx' || s.attrs.kind === 'apache') result.absent.push(s.attrs.kind);
     } else if (s.name === 'nginx-config') {
-      result.servers.push(parseNginxConfig(s.body, meta(s.attrs)));
+      result.servers.push(withFiles(parseNginxConfig(s.body, meta(s.attrs)), sections, i));
     } else if (s.name === 'apache-config') {
       // Its -S and files follow, tagged with the same pid, until the next master.
       const files = new Map<string, string>();
@@ -62,13 +84,13 @@ export function parseWebDiscovery(output: string | Section[]): WebDiscovery {
       let j = i + 1;
       for (; j < sections.length; j++) {
         const t = sections[j]!;
-        if (t.kind === 'section' && (t.name === 'apache-config' || t.name === 'nginx-config')) break;
+        if (isMaster(t)) break;
         if (t.kind === 'error' || t.attrs.pid !== s.attrs.pid) continue;
         if (t.name === 'apache-vhosts') vhosts = t.body;
         else if (t.name === 'apache-file' && t.attrs.path) files.set(t.attrs.path, t.body);
       }
       const dump = vhosts === undefined ? { includes: s.body, files } : { includes: s.body, vhosts, files };
-      result.servers.push(parseApacheConfig(dump, meta(s.attrs)));
+      result.servers.push(withFiles(parseApacheConfig(dump, meta(s.attrs)), sections, i));
     }
   }
   return result;

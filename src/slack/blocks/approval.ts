@@ -60,10 +60,43 @@ function scopeLines(r: ActionRequest): string[] {
   );
 }
 
+/**
+ * apply-config: the exact diff that will be written, per host, whole (Approvals refuses a patch
+ * too long to show), in code blocks of at most one section each.
+ */
+function patchBlocks(r: ActionRequest): KnownBlock[] {
+  if (actionSpec(r.action).targets !== 'patch') return [];
+  const blocks: KnownBlock[] = [];
+  for (const h of r.hosts) {
+    const lines = (h.patch?.files ?? []).flatMap((f) => f.diff.trimEnd().split('\n'));
+    let chunk: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (chunk.length === 0) return;
+      blocks.push(section(`\`\`\`\n${chunk.join('\n')}\n\`\`\``, `approval-diff-${blocks.length}`));
+      chunk = [];
+      size = 0;
+    };
+    if (r.hosts.length > 1)
+      blocks.push(section(`*${escapeMrkdwn(h.host)}*`, `approval-diff-host-${blocks.length}`));
+    for (const line of lines) {
+      const safe = escapeMrkdwn(line).replace(/`(?=`)/g, '`\u200b');
+      if (size + safe.length + 1 > DIFF_SECTION_CHARS) flush();
+      chunk.push(safe);
+      size += safe.length + 1;
+    }
+    flush();
+  }
+  return blocks;
+}
+
+/** A section's text is at most 3,000 characters: the fences and some room aside. */
+const DIFF_SECTION_CHARS = 2_900;
+
 export function approvalMessage(r: ActionRequest): SlackMessage {
   const head = `${STATE_EMOJI[r.state]} ${who(r.requestedBy)} asks to ${subject(r)}`;
   const lines = [head, ...scopeLines(r)];
-  const blocks: KnownBlock[] = [section(lines.join('\n'), 'approval-head')];
+  const blocks: KnownBlock[] = [section(lines.join('\n'), 'approval-head'), ...patchBlocks(r)];
   const notes: string[] = [];
   switch (r.state) {
     case 'pending':

@@ -59,7 +59,7 @@ describe('policy problems: file:line:col, key path, expectation, value found', (
   it('unknown action ids', () => {
     expect(problems(yaml('actions:', '  fpm-restart:', '    approve: []'))).toEqual([
       'policy.yaml:2:3: actions.fpm-restart: unknown key; did you mean "fpm-start"? expected one of: fpm-reload, ' +
-        'fpm-start, kill-stuck-workers',
+        'fpm-start, kill-stuck-workers, apply-config',
     ]);
   });
 
@@ -119,9 +119,20 @@ describe('policy problems: file:line:col, key path, expectation, value found', (
     ).toEqual([
       'policy.yaml:2:14: autoRemediation[0].runbook: expected a runbook id such as "fpm-down", got "Fpm_Down"',
       'policy.yaml:3:15: autoRemediation[0].actions[0]: expected an action id: fpm-reload, fpm-start, ' +
-        'kill-stuck-workers, got "restart"',
+        'kill-stuck-workers, apply-config, got "restart"',
       'policy.yaml:4:13: autoRemediation[0].labels: expected at least one label (e.g. env: staging): ' +
         'auto-remediation is enabled per environment, got an empty map',
+    ]);
+  });
+
+  it('auto-remediation never applies a config patch: a person approves each diff', () => {
+    expect(
+      problems(
+        yaml('autoRemediation:', '  - runbook: max-children-oversized', '    actions: [apply-config]', '    labels: { env: staging }'),
+      ),
+    ).toEqual([
+      'policy.yaml:3:15: autoRemediation[0].actions[0]: apply-config is never automatic: a person approves each ' +
+        'config diff (list it under actions: instead), got "apply-config"',
     ]);
   });
 

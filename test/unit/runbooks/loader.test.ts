@@ -85,7 +85,7 @@ describe('a bad runbook fails start-up naming the file and the reason', () => {
     );
     expect(loadProblems([{ file: 'bad-action.md', text }])).toEqual([
       'bad-action.md:8: actions[1]: unknown value "fpm-restart" (did you mean "fpm-start"?); ' +
-        'expected one of: fpm-reload, fpm-start, kill-stuck-workers',
+        'expected one of: fpm-reload, fpm-start, kill-stuck-workers, apply-config',
     ]);
   });
 

@@ -5,7 +5,7 @@
  * verification that polls until every old worker is gone, the pools have workers again, each pool
  * answers its ping and the health URL answers. Bounded by ~20 s plus process_control_timeout.
  */
-import type { ProcedureResult } from '../../types.js';
+import type { ProcedureResult, StepOutcome } from '../../types.js';
 import { checkPools, type VerifyOutcome } from '../steps/check.js';
 import { configTestStep } from '../steps/config-test.js';
 import { discoverForRun } from '../steps/discover.js';
@@ -55,7 +55,7 @@ function progressFailure(p: ReloadProgress | undefined, before: BeforeReload, er
   return parts.join('; ');
 }
 
-async function verifyReload(
+export async function verifyReload(
   run: ProcedureRun,
   target: ReloadTarget,
   before: BeforeReload,
@@ -116,41 +116,26 @@ async function verifyReload(
   };
 }
 
-export async function fpmReload(run: ProcedureRun): Promise<ProcedureResult> {
-  const { ctx } = run;
-  const { host } = ctx;
+/** What went out, once the reload step got past the script's own checks. */
+export interface SentReload {
+  before: BeforeReload;
+  sent: CommandRun;
+}
 
-  let target: ReloadTarget | undefined;
-  const pre = await run.step('precheck', async () => {
-    const d = await discoverForRun(run, host.fpm.config);
-    const picked = pickReloadTarget(d, host);
-    // Whoever approves should see what calls itself FPM on this host and was not counted.
-    const ignored = d.failures.filter((f) => f.reason === 'untrusted').map((f) => f.detail);
-    const noted = ignored.length > 0 ? ` (${ignored.join('; ')})` : '';
-    if (!picked.ok) return { ok: false, summary: `${picked.summary}${noted}` };
-    target = picked.target;
-    const t = picked.target;
-    return {
-      ok: true,
-      summary: `master ${t.masterPid} (${t.config}), ${t.pools.length} pool${t.pools.length === 1 ? '' : 's'}: ${t.pools.map((p) => p.name).join(', ')}; process_control_timeout ${t.processControlTimeoutSec}s${noted}`,
-      detail: {
-        master: t.masterPid,
-        exe: t.exe,
-        config: t.config,
-        pools: t.pools.map((p) => p.name),
-        ignored,
-      },
-    };
-  });
-  if (!target) return run.finish('refused', `${pre.summary}; nothing changed`);
-
-  const { test, outcome: tested } = await configTestStep(run, target.exe, target.config);
-  if (!test.ok) return run.finish('refused', `${tested.summary}; reload refused, nothing changed`);
-
+/**
+ * The audited reload of `target`: the inventory's fpm.reload, systemd's reload or SIGUSR2, with
+ * the workers right before it (what the verification compares with). fpm-reload and apply-config
+ * both run it, after their config test.
+ */
+export async function reloadStep(
+  run: ProcedureRun,
+  target: ReloadTarget,
+): Promise<{ outcome: StepOutcome; sent?: SentReload }> {
+  const { host } = run.ctx;
+  const t = target;
   let before: BeforeReload | undefined;
   let sent: CommandRun | undefined;
-  const t = target;
-  const reloaded = await run.step('reload', async () => {
+  const outcome = await run.step('reload', async () => {
     const limit = commandLimitSec(host.commandTimeoutMs);
     const r = await run.phase(
       'reload',
@@ -186,19 +171,70 @@ export async function fpmReload(run: ProcedureRun): Promise<ProcedureResult> {
       },
     };
   });
-  if (!reloaded.ok || !before || !sent) return run.finish('failed', `${tested.summary}; ${reloaded.summary}`);
+  const done = outcome.ok && before && sent ? { before, sent } : undefined;
+  return done ? { outcome, sent: done } : { outcome };
+}
 
-  const b = before;
+/** The audited verification of a reload: `unchecked` when there was nothing to ask. */
+export async function verifyStep(
+  run: ProcedureRun,
+  target: ReloadTarget,
+  sent: SentReload,
+): Promise<{ outcome: StepOutcome; unchecked: boolean }> {
   let unchecked = false;
-  const verified = await run.step('verify', async () => {
-    const v = await verifyReload(run, t, b);
+  const outcome = await run.step('verify', async () => {
+    const v = await verifyReload(run, target, sent.before);
     unchecked = v.nothingToCheck;
     return v;
   });
+  return { outcome, unchecked };
+}
+
+/** "systemctl reload php8.2-fpm", "SIGUSR2": how the reload went out, for summaries. */
+export function reloadHow(run: ProcedureRun, sent: SentReload, target: ReloadTarget): string {
+  return how(sent.sent, target.masterPid, run.ctx.host.fpm.reload).replace(/ to master \d+$/, '');
+}
+
+export async function fpmReload(run: ProcedureRun): Promise<ProcedureResult> {
+  const { ctx } = run;
+  const { host } = ctx;
+
+  let target: ReloadTarget | undefined;
+  const pre = await run.step('precheck', async () => {
+    const d = await discoverForRun(run, host.fpm.config);
+    const picked = pickReloadTarget(d, host);
+    // Whoever approves should see what calls itself FPM on this host and was not counted.
+    const ignored = d.failures.filter((f) => f.reason === 'untrusted').map((f) => f.detail);
+    const noted = ignored.length > 0 ? ` (${ignored.join('; ')})` : '';
+    if (!picked.ok) return { ok: false, summary: `${picked.summary}${noted}` };
+    target = picked.target;
+    const t = picked.target;
+    return {
+      ok: true,
+      summary: `master ${t.masterPid} (${t.config}), ${t.pools.length} pool${t.pools.length === 1 ? '' : 's'}: ${t.pools.map((p) => p.name).join(', ')}; process_control_timeout ${t.processControlTimeoutSec}s${noted}`,
+      detail: {
+        master: t.masterPid,
+        exe: t.exe,
+        config: t.config,
+        pools: t.pools.map((p) => p.name),
+        ignored,
+      },
+    };
+  });
+  if (!target) return run.finish('refused', `${pre.summary}; nothing changed`);
+
+  const { test, outcome: tested } = await configTestStep(run, target.exe, target.config);
+  if (!test.ok) return run.finish('refused', `${tested.summary}; reload refused, nothing changed`);
+
+  const t = target;
+  const reloaded = await reloadStep(run, t);
+  if (!reloaded.sent) return run.finish('failed', `${tested.summary}; ${reloaded.outcome.summary}`);
+
+  const verified = await verifyStep(run, t, reloaded.sent);
   const pct =
     t.processControlTimeoutSec === 0
       ? '; process_control_timeout is 0, so in-flight requests were cut off (set process_control_timeout = 10s in [global])'
       : '';
-  const summary = `config test passed; reloaded with ${how(sent, t.masterPid, host.fpm.reload).replace(/ to master \d+$/, '')}; ${verified.summary}; ${run.elapsed()}${pct}`;
-  return run.finish(verified.ok ? 'done' : unchecked ? 'unverified' : 'failed', summary);
+  const summary = `config test passed; reloaded with ${reloadHow(run, reloaded.sent, t)}; ${verified.outcome.summary}; ${run.elapsed()}${pct}`;
+  return run.finish(verified.outcome.ok ? 'done' : verified.unchecked ? 'unverified' : 'failed', summary);
 }

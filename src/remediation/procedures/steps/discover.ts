@@ -2,17 +2,21 @@
  * Fresh discovery before acting: the same read-only probes a diagnosis runs first (runtime and
  * discover-fpm, one channel), so a procedure acts on the host as it is now, not as the report saw it.
  */
+import type { ResolvedHost } from '../../../config/inventory.js';
 import type {
+  ConfigFile,
   FpmGlobalConfig,
   FpmMaster,
   FpmPoolConfig,
   ProbeFailure,
   ProcessInfo,
   SocketListener,
+  WebServerConfig,
 } from '../../../facts/types.js';
 import { parseFpmDiscovery } from '../../../probes/parsers/discover-fpm.js';
+import { parseWebDiscovery } from '../../../probes/parsers/discover-web.js';
 import { parseRuntime } from '../../../probes/parsers/runtime.js';
-import { restrictFpm } from '../../../probes/restrict.js';
+import { pickWebServer, restrictFpm } from '../../../probes/restrict.js';
 import { type ProbeOutput, runProbes } from '../../../probes/run-probe.js';
 import type { Section } from '../../../probes/sections.js';
 import { distrustProcesses } from '../../../probes/untrusted.js';
@@ -33,6 +37,10 @@ export interface Discovery {
   processes: ProcessInfo[];
   listeners: SocketListener[];
   configErrors: { masterPid: number; configPath: string; errors: string[] }[];
+  /** The files each master reads, as they are now (what apply-config may write). */
+  configFiles: ConfigFile[];
+  /** With `web`: the web server in front, as discover-web found it now. */
+  web?: WebServerConfig;
   failures: ProbeFailure[];
   /** Neither probe produced anything: the host could not be reached or the probes not run. */
   unreachable: boolean;
@@ -65,6 +73,7 @@ export function discoveryFrom(rt: ProbeOutput, dFpm: ProbeOutput, config: string
     processes: distrustProcesses(runtime.processes, new Set(fpm.ignoredPids)),
     listeners: runtime.listeners,
     configErrors: fpm.configErrors,
+    configFiles: fpm.configFiles,
     failures: [...rt.failures, ...dFpm.failures, ...fpm.failures, ...runtime.failures],
     unreachable: [rt, dFpm].every((o) => !o.run.ok && o.sections.length === 0),
   };
@@ -72,13 +81,35 @@ export function discoveryFrom(rt: ProbeOutput, dFpm: ProbeOutput, config: string
 
 const DISCOVERY_TIMEOUT_MS = 25_000;
 
-/** Fresh discovery inside a procedure: 10–25 s as the host's command timeout allows, and cancellable. */
-export function discoverForRun(run: ProcedureRun, config: string | undefined): Promise<Discovery> {
+/**
+ * Fresh discovery inside a procedure: 10–25 s as the host's command timeout allows, and
+ * cancellable. `web`: the web server too (the inventory's kind and config, as a diagnosis does).
+ */
+export async function discoverForRun(
+  run: ProcedureRun,
+  config: string | undefined,
+  options: { web?: boolean } = {},
+): Promise<Discovery> {
   const { transport, host, signal } = run.ctx;
-  return discoverFpm(transport, config, {
-    timeoutMs: Math.min(DISCOVERY_TIMEOUT_MS, Math.max(host.commandTimeoutMs, 10_000)),
-    ...(signal ? { signal } : {}),
-  });
+  const timeoutMs = Math.min(DISCOVERY_TIMEOUT_MS, Math.max(host.commandTimeoutMs, 10_000));
+  if (!options.web) return discoverFpm(transport, config, { timeoutMs, ...(signal ? { signal } : {}) });
+  const [rt, dFpm, dWeb] = (await runProbes(
+    transport,
+    [
+      { id: 'runtime', args: [] },
+      { id: 'discover-fpm', args: config ? [config] : [] },
+      { id: 'discover-web', args: webArgs(host) },
+    ],
+    { timeoutMs, ...(signal ? { signal } : {}) },
+  )) as [ProbeOutput, ProbeOutput, ProbeOutput];
+  const found = parseWebDiscovery(dWeb.sections);
+  const web = pickWebServer(found.servers, host.web);
+  const d = discoveryFrom(rt, dFpm, config);
+  return { ...d, ...(web ? { web } : {}), failures: [...d.failures, ...found.failures] };
+}
+
+function webArgs(host: Pick<ResolvedHost, 'web'>): string[] {
+  return host.web.kind && host.web.config ? [host.web.kind, host.web.config] : [];
 }
 
 export async function discoverFpm(
