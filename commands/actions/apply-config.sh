@@ -23,7 +23,7 @@
 #   restore STAMP PATH SHA256
 #     @@section restore path= real= sha256=          the backup is back in place (SHA256: the original's)
 #   config-test EXE CONFIG                           as fpm-reload.sh
-#   web-test KIND PID CONFIG STARTDIR|-              nginx -t / apache2 -t with the master's binary
+#   web-test KIND PID|none CONFIG STARTDIR|none      nginx -t / apache2 -t with the master's binary
 #     @@section web-test kind= rc= ms= exe= config=  body: what the test wrote
 #   web-reload KIND PID TIMEOUT_SEC [COMMAND WORD ...]
 #     @@section before pid= ticks=                   body: "PID TICKS" per child, right before acting
@@ -244,7 +244,7 @@ case $phase in
     ;;
   web-test)
     kind=$1 pid=$2 conf=$3 dir=$4
-    if [ "$pid" = - ]; then
+    if [ "$pid" = none ]; then
       case $kind in nginx) exe=$(fm_system_bin nginx) ;; *) exe=$(fm_system_bin apache2 httpd) ;; esac
     elif ! exe=$(ac_web_master "$kind" "$pid"); then
       fm_error web-test untrusted "$exe" "kind=$kind"
@@ -256,7 +256,7 @@ case $phase in
     fi
     start=$(fm_ms)
     if [ "$kind" = nginx ]; then
-      if [ "$dir" = - ]; then
+      if [ "$dir" = none ]; then
         out=$(timeout 20 "$exe" -t -c "$conf" 2>&1 </dev/null)
       else
         out=$(timeout 20 "$exe" -t -p "$dir" -c "$conf" 2>&1 </dev/null)
@@ -264,8 +264,8 @@ case $phase in
       rc=$?
     else
       set -- -f "$conf"
-      [ "$dir" != - ] && set -- -d "$dir" "$@"
-      out=$(fm_apache_run "$(fm_apache_env "${pid#-}" "$conf")" "$exe" "$@" -t 2>&1 </dev/null)
+      [ "$dir" != none ] && set -- -d "$dir" "$@"
+      out=$(fm_apache_run "$(fm_apache_env "${pid#none}" "$conf")" "$exe" "$@" -t 2>&1 </dev/null)
       rc=$?
     fi
     fm_section web-test "kind=$kind" "rc=$rc" "ms=$(($(fm_ms) - start))" "exe=$(fm_val "$exe")" "config=$(fm_val "$conf")"

@@ -316,8 +316,12 @@ const FIXES: Record<FixId, (input: FixInput) => Proposal[]> = {
   'graceful-reload': gracefulReload,
 };
 
-const keyOf = (c: Pick<ConfigChange, 'file' | 'scope' | 'directive'>) =>
-  `${c.file}\0${c.scope}\0${c.directive}`;
+/**
+ * One change per line: a line two routes share (Apache's ProxyTimeout sets every route of its
+ * server) is replaced once, for both scopes; an addition is one per scope and directive.
+ */
+const keyOf = (c: Pick<ConfigChange, 'file' | 'scope' | 'directive' | 'at'>) =>
+  'line' in c.at ? `${c.file}\0@${c.at.line}` : `${c.file}\0${c.scope}\0${c.directive}`;
 
 /** One plan for the host: each directive changed once, with every finding that wanted it. */
 export function planFixes(input: FixInput, findings: readonly FindingFixes[]): ConfigChange[] {
@@ -330,7 +334,13 @@ export function planFixes(input: FixInput, findings: readonly FindingFixes[]): C
         const key = keyOf(p);
         const had = byKey.get(key);
         if (!had) byKey.set(key, { ...p, reasons: [...p.reasons], findings: [f.runbook] });
-        else {
+        else if (had.newText !== p.newText) {
+          // Two values for one line: the larger read timeout keeps both routes' chains intact.
+          if (Number.parseInt(p.to, 10) > Number.parseInt(had.to, 10))
+            Object.assign(had, { to: p.to, newText: p.newText });
+          if (!had.findings.includes(f.runbook)) had.findings.push(f.runbook);
+        } else {
+          if (!had.scope.split(', ').includes(p.scope)) had.scope = `${had.scope}, ${p.scope}`;
           if (!had.findings.includes(f.runbook)) had.findings.push(f.runbook);
           for (const r of p.reasons) if (!had.reasons.includes(r)) had.reasons.push(r);
         }

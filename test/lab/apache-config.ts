@@ -62,7 +62,13 @@ CustomLog ${paths.apacheAccessLog} lab
 
 Timeout 60
 ProxyTimeout ${spec.readTimeoutSec}
-
+${Object.entries(spec.readTimeoutSecByPool ?? {})
+  .map(([pool, t]) => {
+    const up = spec.upstreams[pool as keyof WebSpec['upstreams']];
+    if (isUnixUpstream(up)) throw new Error(`readTimeoutSecByPool: ${pool} listens on a unix socket`);
+    return `<Proxy "fcgi://${up}">\n  ProxySet timeout=${t}\n</Proxy>\n`;
+  })
+  .join('')}
 DocumentRoot "${paths.www}"
 DirectoryIndex index.php
 <Directory />

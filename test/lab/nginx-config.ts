@@ -32,8 +32,8 @@ export function renderFastcgiParams(): string {
 }
 
 export function renderNginxConf(spec: WebSpec, paths: LabPaths): string {
-  const t = spec.readTimeoutSec;
   const location = (pool: (typeof POOL_NAMES)[number]) => {
+    const t = spec.readTimeoutSecByPool?.[pool] ?? spec.readTimeoutSec;
     const up = spec.upstreams[pool];
     const pass = isUnixUpstream(up) ? `unix:${up}` : up;
     const prefix = POOL_PREFIX[pool];

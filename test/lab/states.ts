@@ -80,8 +80,10 @@ export interface StateOptions {
   /**
    * terminate-zero: request_terminate_timeout = 0 (FPM never kills).
    * terminate-exceeds-web: web read timeout 3 s below request_terminate_timeout 20 s; a 5 s request gets a 504.
+   * mixed-routes: the site's read timeout is 3 s but tcppool's route allows 30 s (nginx: its
+   * location; Apache: ProxySet timeout= on its worker), and unixpool never kills (terminate 0).
    */
-  'timeout-chain-misaligned': { variant?: 'terminate-zero' | 'terminate-exceeds-web' };
+  'timeout-chain-misaligned': { variant?: 'terminate-zero' | 'terminate-exceeds-web' | 'mixed-routes' };
   'max-children-oversized': { maxChildren?: number; warmWorkers?: number };
   'slow-requests': PoolOption & { requests?: number; sleepSec?: number };
   /**
@@ -175,7 +177,7 @@ export interface StateDetails {
     webLines: string[];
   };
   'timeout-chain-misaligned': {
-    variant: 'terminate-zero' | 'terminate-exceeds-web';
+    variant: 'terminate-zero' | 'terminate-exceeds-web' | 'mixed-routes';
     maxExecutionTimeSec: number;
     requestTerminateTimeout: string;
     webReadTimeoutSec: number;
@@ -574,6 +576,12 @@ const timeoutChainMisaligned: Impl<'timeout-chain-misaligned'> = async (lab, opt
       requestTerminateTimeout: '0',
       webReadTimeoutSec: lab.web.spec.readTimeoutSec,
     };
+  }
+  if (variant === 'mixed-routes') {
+    await lab.restartFpm(withPool(lab.baselineFpm(), MAIN, { requestTerminateTimeout: '0' }));
+    const web = { ...lab.baselineWeb(), readTimeoutSec: 3, readTimeoutSecByPool: { tcppool: 30 } };
+    await lab.restartWeb(web);
+    return { variant, maxExecutionTimeSec: 10, requestTerminateTimeout: '0', webReadTimeoutSec: 3 };
   }
   const web = { ...lab.baselineWeb(), readTimeoutSec: 3 };
   await lab.restartWeb(web);

@@ -7,6 +7,11 @@ export interface WebSpec {
   port: number;
   /** nginx fastcgi_read_timeout / Apache ProxyTimeout, in seconds. */
   readTimeoutSec: number;
+  /**
+   * A pool's own read timeout: nginx's in its location, Apache's as `ProxySet timeout=` on its
+   * worker (TCP pools only: the unix ones share mod_proxy's default worker).
+   */
+  readTimeoutSecByPool?: Partial<Record<PoolName, number>>;
   /** Where each pool listens: a unix socket path or `127.0.0.1:port`. */
   upstreams: Record<PoolName, string>;
 }

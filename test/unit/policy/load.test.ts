@@ -128,7 +128,12 @@ describe('policy problems: file:line:col, key path, expectation, value found', (
   it('auto-remediation never applies a config patch: a person approves each diff', () => {
     expect(
       problems(
-        yaml('autoRemediation:', '  - runbook: max-children-oversized', '    actions: [apply-config]', '    labels: { env: staging }'),
+        yaml(
+          'autoRemediation:',
+          '  - runbook: max-children-oversized',
+          '    actions: [apply-config]',
+          '    labels: { env: staging }',
+        ),
       ),
     ).toEqual([
       'policy.yaml:3:15: autoRemediation[0].actions[0]: apply-config is never automatic: a person approves each ' +

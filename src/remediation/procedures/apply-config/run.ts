@@ -190,14 +190,14 @@ export async function applyConfig(
     const tested = await run.step('config-test', async () => {
       const r = await run.phase(
         'web-test',
-        [w.kind, String(w.pid), w.configPath ?? '', w.startDir ?? '-'],
+        [w.kind, String(w.pid), w.configPath ?? '', w.startDir ?? 'none'],
         WEB_TEST_TIMEOUT_MS,
       );
       const t = parseWebTest(r.sections);
       const name = w.kind === 'nginx' ? 'nginx -t' : 'apache2 -t';
       if (t.ok) return { ok: true, summary: `${w.kind} config test passed (${name}, ${t.ms ?? 0} ms)` };
       if (!t.ran)
-        return { ok: false, summary: `${w.kind} config test could not run: ${t.problem ?? r.error}` };
+        return { ok: false, summary: `${w.kind} config test could not run: ${r.ok ? t.problem : r.error}` };
       const said = t.output.filter((l) => !/syntax is ok|Syntax OK/i.test(l)).slice(-3);
       return {
         ok: false,
