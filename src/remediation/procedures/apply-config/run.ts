@@ -14,12 +14,11 @@ import type { WebServerConfig } from '../../../facts/types.js';
 import { FPM_GLOBAL_DIRECTIVES, FPM_POOL_DIRECTIVES, fpmNumber } from '../../../fixes/directives.js';
 import type { ConfigChange, ConfigPatch } from '../../../fixes/index.js';
 import type { ProcedureResult, StepOutcome } from '../../types.js';
-import { reloadStep, verifyReload, verifyStep } from '../fpm-reload/run.js';
+import { reloadStep, sendReload, verifyReload, verifyStep } from '../fpm-reload/run.js';
 import { pickReloadTarget, type ReloadTarget } from '../fpm-reload/target.js';
 import { checkUntil, describeHealth } from '../steps/check.js';
 import { configTestStep } from '../steps/config-test.js';
 import { type Discovery, discoverForRun, discoveryProblem } from '../steps/discover.js';
-import { parseReloadRun } from '../steps/parse-command-run.js';
 import { pingPlan } from '../steps/ping-targets.js';
 import { clip, commandLimitSec, type ProcedureRun, pause } from '../steps/procedure-run.js';
 import { type FileWrite, planWrites } from './edits.js';
@@ -337,13 +336,7 @@ async function rollback(run: ProcedureRun, s: RollbackState, why: string): Promi
       if (!picked.ok) problems.push(`FPM not reloaded again: ${picked.summary}`);
       else {
         const t = picked.target;
-        const limit = commandLimitSec(host.commandTimeoutMs);
-        const r = await run.phase(
-          'reload',
-          [String(t.masterPid), t.errorLog ?? 'none', String(limit), ...(host.fpm.reload ?? [])],
-          (limit + 10) * 1000,
-        );
-        const parsed = parseReloadRun(r.sections);
+        const { r, parsed } = await sendReload(run, t);
         if (parsed.run?.rc !== 0 || !parsed.before) {
           problems.push(`FPM not reloaded again: ${r.error ?? parsed.problem ?? `exit ${parsed.run?.rc}`}`);
         } else {

@@ -116,6 +116,18 @@ export async function verifyReload(
   };
 }
 
+/** The script's reload phase for `t` (not a step of its own: the caller's step audits it). */
+export async function sendReload(run: ProcedureRun, t: ReloadTarget) {
+  const { host } = run.ctx;
+  const limit = commandLimitSec(host.commandTimeoutMs);
+  const r = await run.phase(
+    'reload',
+    [String(t.masterPid), t.errorLog ?? 'none', String(limit), ...(host.fpm.reload ?? [])],
+    (limit + 10) * 1000,
+  );
+  return { r, parsed: parseReloadRun(r.sections) };
+}
+
 /** What went out, once the reload step got past the script's own checks. */
 export interface SentReload {
   before: BeforeReload;
@@ -136,13 +148,7 @@ export async function reloadStep(
   let before: BeforeReload | undefined;
   let sent: CommandRun | undefined;
   const outcome = await run.step('reload', async () => {
-    const limit = commandLimitSec(host.commandTimeoutMs);
-    const r = await run.phase(
-      'reload',
-      [String(t.masterPid), t.errorLog ?? 'none', String(limit), ...(host.fpm.reload ?? [])],
-      (limit + 10) * 1000,
-    );
-    const parsed = parseReloadRun(r.sections);
+    const { r, parsed } = await sendReload(run, t);
     before = parsed.before;
     sent = parsed.run;
     // Once the script got past its own check, the signal or command may have gone out even if we
