@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedHost } from '../../../src/config/types.js';
 import type { Diagnosis } from '../../../src/diagnosis/diagnose.js';
+import type { ConfigPatch } from '../../../src/fixes/index.js';
 import { runProcedure } from '../../../src/remediation/procedures/index.js';
 import type {
   ProcedureContext,
@@ -42,30 +43,31 @@ function harness(web: 'nginx' | 'apache') {
     ...h.pinned,
     web: { ...h.pinned.web, healthUrl: h.lab.url('/health.php') },
   });
-  const apply = async (
-    d: Diagnosis,
-    runbook: string,
-  ): Promise<{ result: ProcedureResult; audit: Audited[] }> => {
-    const f = d.report.findings.find((x) => x.runbook === runbook);
-    expect(f?.actions, summary(d)).toContain('apply-config');
+  /** Runs apply-config with `patch` (the finding's, unless a test injects another). */
+  const run = async (patch: ConfigPatch): Promise<{ result: ProcedureResult; audit: Audited[] }> => {
     const audit: Audited[] = [];
     const ctx: ProcedureContext = {
       transport: h.transport,
       host: host(),
-      step: async <T extends StepOutcome>(name: StepName, run: () => Promise<T>): Promise<T> => {
-        const out = await run();
+      step: async <T extends StepOutcome>(name: StepName, fn: () => Promise<T>): Promise<T> => {
+        const out = await fn();
         audit.push({ name, ok: out.ok, summary: out.summary });
         return out;
       },
     };
-    const result = await runProcedure({ action: 'apply-config', patch: f!.patch! }, ctx);
-    return { result, audit };
+    return { result: await runProcedure({ action: 'apply-config', patch }, ctx), audit };
+  };
+  const apply = (d: Diagnosis, runbook: string) => {
+    const f = d.report.findings.find((x) => x.runbook === runbook);
+    expect(f?.actions, summary(d)).toContain('apply-config');
+    return run(f!.patch!);
   };
   return {
     get h() {
       return h;
     },
     apply,
+    run,
     diagnose: (since: number) => h.diagnosePinned(since),
   };
 }
@@ -192,19 +194,7 @@ describe('apply-config behind nginx', () => {
     const before = readFileSync(mc.file, 'utf8');
     const master = t.h.lab.fpmMasterPid;
 
-    const audit: Audited[] = [];
-    const result = await runProcedure(
-      { action: 'apply-config', patch },
-      {
-        transport: t.h.transport,
-        host: { ...t.h.pinned, web: { ...t.h.pinned.web, healthUrl: t.h.lab.url('/health.php') } },
-        step: async <T extends StepOutcome>(name: StepName, run: () => Promise<T>): Promise<T> => {
-          const out = await run();
-          audit.push({ name, ok: out.ok, summary: out.summary });
-          return out;
-        },
-      },
-    );
+    const { result } = await t.run(patch);
     expect(result.outcome, result.summary).toBe('failed');
     expect(result.summary).toMatch(/^rolled back: config test failed \(exit \d+\): .*max_children/);
     expect(steps(result)).toEqual([
