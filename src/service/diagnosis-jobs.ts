@@ -15,7 +15,7 @@ import type { Runbook } from '../runbooks/index.js';
 import type { SlackMessage } from '../slack/blocks/elements.js';
 import { groupMessage } from '../slack/blocks/group.js';
 import { errorMessage } from '../slack/blocks/progress.js';
-import { reportMessage } from '../slack/blocks/report.js';
+import { type PatchSnippet, patchSnippet, reportMessage } from '../slack/blocks/report.js';
 import { statusMessage } from '../slack/blocks/status.js';
 import { channelUnreachable, postToResponseUrl } from '../slack/response-url.js';
 import type { ReportStore } from '../store/report-store.js';
@@ -135,7 +135,8 @@ export function replyMessage(
   // Alert threads have no asker to name.
   const requestedBy = reply.userId ? { requestedBy: reply.userId } : {};
   if (reply.view === 'status' && first) return statusMessage(first.facts);
-  if (result.group || !first)
+  const single = singleReport(result, reply);
+  if (!single)
     return groupMessage(
       result.reports.map((r) => r.report),
       {
@@ -145,13 +146,47 @@ export function replyMessage(
         ...(deps.enabledActions ? { enabledActions: deps.enabledActions } : {}),
       },
     );
-  return reportMessage(first.report, {
-    reportId: first.id,
+  return reportMessage(single.report, {
+    reportId: single.id,
     ...requestedBy,
     approvalsEnabled: deps.approvalsEnabled,
     ...(deps.enabledActions ? { enabledActions: deps.enabledActions } : {}),
     ...(deps.runbookUrl ? { runbookUrl: deps.runbookUrl } : {}),
   });
+}
+
+/** The one host report an asker is shown in full, if that is what they get (not a group, not status). */
+function singleReport(
+  result: DiagnosisResult,
+  reply: ReplyTarget,
+): DiagnosisResult['reports'][number] | undefined {
+  if (reply.view === 'status' || result.group) return undefined;
+  return result.reports[0];
+}
+
+/**
+ * A patch too long for the report's code block follows the report in its thread as a diff file.
+ * The report is out already: a failed upload is logged, and the report still names the CLI.
+ */
+async function attachPatch(
+  deps: DiagnosisJobDeps,
+  channel: string,
+  threadTs: string,
+  snippet: PatchSnippet,
+): Promise<void> {
+  try {
+    await deps.slack.filesUploadV2({
+      channel_id: channel,
+      thread_ts: threadTs,
+      content: snippet.content,
+      filename: snippet.filename,
+      title: snippet.title,
+      snippet_type: 'diff',
+      initial_comment: snippet.comment,
+    });
+  } catch (err) {
+    deps.logger.warn({ err, channel }, 'could not attach the patch to a report');
+  }
 }
 
 /**
@@ -164,17 +199,22 @@ export function answerAskers(deps: DiagnosisJobDeps) {
     const shown = redactOutcome(outcome);
     for (const reply of replies) {
       const message = replyMessage(shown, reply, deps);
+      // The thread the report is in, or starts: where a file that belongs to it goes.
+      let thread: string | undefined;
       try {
         if (reply.messageTs) {
           await deps.slack.chat.update({ channel: reply.channelId, ts: reply.messageTs, ...message });
+          thread = reply.messageTs;
         } else if (reply.threadTs) {
           await deps.slack.chat.postMessage({
             channel: reply.channelId,
             thread_ts: reply.threadTs,
             ...message,
           });
+          thread = reply.threadTs;
         } else {
-          await deps.slack.chat.postMessage({ channel: reply.channelId, ...message });
+          const posted = await deps.slack.chat.postMessage({ channel: reply.channelId, ...message });
+          thread = posted.ts;
         }
       } catch (err) {
         // One asker's channel failing (bot removed, message deleted) must not starve the others.
@@ -182,6 +222,9 @@ export function answerAskers(deps: DiagnosisJobDeps) {
         await tellUnreachable(deps, reply, err);
         continue;
       }
+      const shownReport = shown.ok ? singleReport(shown.result, reply) : undefined;
+      const snippet = shownReport && patchSnippet(shownReport.report);
+      if (snippet && thread) await attachPatch(deps, reply.channelId, thread, snippet);
       if (reply.alert && reply.threadTs && outcome.ok)
         await alertHook(deps, outcome.result, reply, reply.threadTs);
     }

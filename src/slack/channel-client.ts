@@ -127,7 +127,13 @@ export class ChannelWebClient extends WebClient {
     private readonly botToken: string | undefined,
     private readonly options: ChannelClientOptions = {},
   ) {
-    super(botToken, { ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}) });
+    // Its own requests are only files.uploadV2's upload to Slack's URL (every API call goes through
+    // a lane): they keep the lanes' back-off and timeout, not the SDK's half hour of retries.
+    super(botToken, {
+      ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+      retryConfig: options.retryConfig ?? DEFAULT_DELIVERY_RETRY,
+      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
     this.shared = this.newLane(4);
   }
 

@@ -49,18 +49,42 @@ export interface FakeSlack {
     timeoutMs?: number,
   ): Promise<SlackCall>;
   callsOf(method: string): SlackCall[];
+  /**
+   * Files shared with files.uploadV2's three calls (files.getUploadURLExternal, the upload to the
+   * URL it answered, files.completeUploadExternal), in the order they were completed.
+   */
+  files(): SharedFile[];
   close(): Promise<void>;
+}
+
+export interface SharedFile {
+  id: string;
+  filename: string;
+  title?: string;
+  snippetType?: string;
+  content: string;
+  channel: string;
+  threadTs?: string;
+  initialComment?: string;
 }
 
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if ((req.headers['content-type'] ?? '').includes('application/json')) return text ? JSON.parse(text) : {};
+  const body = Buffer.concat(chunks);
+  const type = req.headers['content-type'] ?? '';
+  const text = body.toString('utf8');
+  if (type.includes('application/json')) return text ? JSON.parse(text) : {};
   const args: Record<string, unknown> = {};
+  if (type.includes('multipart/form-data')) {
+    // A file's bytes, as the web client posts them to an upload URL.
+    const form = await new Response(body, { headers: { 'content-type': type } }).formData();
+    for (const [k, v] of form) args[k] = typeof v === 'string' ? v : await v.text();
+    return args;
+  }
   for (const [k, v] of new URLSearchParams(text)) {
-    // The web client sends blocks/attachments JSON-encoded inside the form.
-    args[k] = k === 'blocks' || k === 'attachments' || k === 'metadata' ? JSON.parse(v) : v;
+    // The web client sends blocks/attachments (and an upload's file list) JSON-encoded in the form.
+    args[k] = ['blocks', 'attachments', 'metadata', 'files'].includes(k) ? JSON.parse(v) : v;
   }
   return args;
 }
@@ -74,6 +98,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const lastPost = new Map<string, number>();
   const waiters = new Set<() => void>();
   let ts = 1_700_000_000;
+  let fileSeq = 0;
+  let port = 0;
 
   const server: Server = createServer(async (req, res) => {
     const method = (req.url ?? '').replace(/^\/(api\/)?/, '').split('?')[0]!;
@@ -113,6 +139,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       lastPost.set(channel, call.at);
     }
     if (method.startsWith('response/')) return reply({ ok: true });
+    if (method.startsWith('upload/')) return reply({ ok: true });
     const failure = failures.get(method);
     if (failure && failure.times > 0) {
       failure.times--;
@@ -140,6 +167,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return reply({ ok: true, channel: args.channel, ts: args.ts });
       case 'chat.postEphemeral':
         return reply({ ok: true, message_ts: `${ts}.000200` });
+      case 'files.getUploadURLExternal': {
+        const id = `F${++fileSeq}`;
+        return reply({ ok: true, file_id: id, upload_url: `http://127.0.0.1:${port}/upload/${id}` });
+      }
+      case 'files.completeUploadExternal': {
+        const files = (args.files as { id: string; title?: string }[] | undefined) ?? [];
+        return reply({ ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) });
+      }
       case 'usergroups.users.list': {
         const users = groups.get(String(args.usergroup));
         return reply(users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' });
@@ -149,7 +184,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
+  port = (server.address() as { port: number }).port;
 
   const callsOf = (method: string) => calls.filter((c) => c.method === method);
   const fake: FakeSlack = {
@@ -186,6 +221,33 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         waiters.add(check);
         check();
       });
+    },
+    files() {
+      const asked = new Map(
+        callsOf('files.getUploadURLExternal').map((c) => [String(c.result?.file_id), c.args]),
+      );
+      const uploaded = new Map(
+        calls.filter((c) => c.method.startsWith('upload/')).map((c) => [c.method, c.args]),
+      );
+      return callsOf('files.completeUploadExternal')
+        .filter((c) => c.result?.ok === true)
+        .flatMap((c) =>
+          (c.args.files as { id: string; title?: string }[]).map((f) => ({
+            id: f.id,
+            filename: String(asked.get(f.id)?.filename ?? ''),
+            ...(f.title !== undefined ? { title: f.title } : {}),
+            ...(asked.get(f.id)?.snippet_type !== undefined
+              ? { snippetType: String(asked.get(f.id)?.snippet_type) }
+              : {}),
+            // The web client posts the bytes as the form's `body` part.
+            content: String(uploaded.get(`upload/${f.id}`)?.body ?? ''),
+            channel: String(c.args.channel_id),
+            ...(c.args.thread_ts !== undefined ? { threadTs: String(c.args.thread_ts) } : {}),
+            ...(c.args.initial_comment !== undefined
+              ? { initialComment: String(c.args.initial_comment) }
+              : {}),
+          })),
+        );
     },
     close: () => new Promise((r) => server.close(() => r())),
   };

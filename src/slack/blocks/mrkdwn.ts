@@ -66,11 +66,26 @@ const moreLines = (n: number) => `…${n} more line${n === 1 ? '' : 's'}`;
  * the fence, so backtick runs are broken with a zero-width space.
  */
 export function codeBlock(lines: readonly string[], max: number, lineMax = max): string {
+  return fitCodeBlock(lines, max, lineMax).text;
+}
+
+/** Whether codeBlock shows every line of `lines` whole, nothing cut or counted. */
+export function codeBlockFits(lines: readonly string[], max: number, lineMax = max): boolean {
+  return fitCodeBlock(lines, max, lineMax).whole;
+}
+
+function fitCodeBlock(
+  lines: readonly string[],
+  max: number,
+  lineMax: number,
+): { text: string; whole: boolean } {
   const fence = '```';
   const budget = max - 2 * fence.length - 2;
   // Leave room for a note, so the first line alone never crowds out everything.
   const perLine = Math.max(1, Math.min(lineMax, budget - 24));
-  const shown = lines.map((l) => truncateMrkdwn(escapeMrkdwn(l).replace(/`(?=`)/g, '`\u200b'), perLine));
+  const escaped = lines.map((l) => escapeMrkdwn(l).replace(/`(?=`)/g, '`\u200b'));
+  const shown = escaped.map((l) => truncateMrkdwn(l, perLine));
+  let whole = shown.every((l, i) => l === escaped[i]);
   const kept: string[] = [];
   let used = 0;
   for (const [i, line] of shown.entries()) {
@@ -79,13 +94,14 @@ export function codeBlock(lines: readonly string[], max: number, lineMax = max):
     const sep = kept.length > 0 ? 1 : 0;
     if (used + sep + line.length + reserve > budget) {
       kept.push(moreLines(shown.length - i));
+      whole = false;
       break;
     }
     kept.push(line);
     used += sep + line.length;
   }
   // An empty fenced block renders as literal backticks.
-  return `${fence}\n${kept.join('\n') || ' '}\n${fence}`;
+  return { text: `${fence}\n${kept.join('\n') || ' '}\n${fence}`, whole };
 }
 
 /**

@@ -9,7 +9,7 @@ import { evidenceBody } from '../../analysis/evidence.js';
 import type { ConfigPatch } from '../../fixes/index.js';
 import { actionSpec } from '../../remediation/actions.js';
 import type { HostReport, ReportFinding } from '../../report/host-report.js';
-import { SEVERITY_RANK } from '../../runbooks/ids.js';
+import { APPLY_CONFIG, SEVERITY_RANK } from '../../runbooks/ids.js';
 import type { ActionId } from '../../runbooks/index.js';
 import {
   actionIdFor,
@@ -23,6 +23,7 @@ import { fitMessage, type MessagePart } from './limits.js';
 import {
   code,
   codeBlock,
+  codeBlockFits,
   escapeMrkdwn,
   link,
   oneLine,
@@ -170,13 +171,48 @@ function findingBlocks(
   return blocks;
 }
 
-/** The finding's config fix as a diff; what does not fit is one CLI command away. */
+/**
+ * The finding's config fix as a diff. One too long for the code block is cut there and follows
+ * the report in its thread as a file (patchSnippet); the CLI prints it too.
+ */
 function patchText(patch: ConfigPatch, host: string): string {
-  const lines = patch.files.flatMap((f) => f.diff.trimEnd().split('\n'));
+  const whole = fitsCodeBlock(patch)
+    ? ''
+    : `it is cut here: the whole patch is in this thread as ${code(patchFilename(host))}, or `;
   return [
-    `*Fix for good* (${plural(patch.changes.length, 'change')}; the whole patch: ${code(`fpm-medic diagnose ${host} --patch`)}, applied on the host with ${code('patch -d / -p0')}):`,
-    codeBlock(lines, PATCH_MAX, PATCH_LINE_MAX),
+    `*Fix for good* (${plural(patch.changes.length, 'change')}; ${whole}the whole patch: ${code(`fpm-medic diagnose ${host} --patch`)}, applied on the host with ${code('patch -d / -p0')}):`,
+    codeBlock(diffLines(patch), PATCH_MAX, PATCH_LINE_MAX),
   ].join('\n');
+}
+
+const diffLines = (patch: ConfigPatch) => patch.files.flatMap((f) => f.diff.trimEnd().split('\n'));
+const fitsCodeBlock = (patch: ConfigPatch) => codeBlockFits(diffLines(patch), PATCH_MAX, PATCH_LINE_MAX);
+/** Host names are the inventory's, but a file name is safer with nothing a shell or Slack reads. */
+const patchFilename = (host: string) => `fpm-medic-${host.replace(/[^A-Za-z0-9._-]/g, '_')}.patch`;
+
+/** The host's whole patch as a file, Slack showing it as a diff snippet. */
+export interface PatchSnippet {
+  filename: string;
+  title: string;
+  content: string;
+  comment: string;
+}
+
+/**
+ * The file to post in the report's thread when a code block cannot show a patch whole (the
+ * host's, or a finding's share of it): the exact text `fpm-medic diagnose --patch` prints.
+ */
+export function patchSnippet(report: HostReport): PatchSnippet | undefined {
+  const { patch } = report;
+  if (!patch) return undefined;
+  if (fitsCodeBlock(patch) && report.findings.every((f) => !f.patch || fitsCodeBlock(f.patch)))
+    return undefined;
+  return {
+    filename: patchFilename(report.host),
+    title: `Config fix for ${report.host} (${plural(patch.changes.length, 'change')} in ${plural(patch.files.length, 'file')})`,
+    content: patch.files.map((f) => f.diff).join(''),
+    comment: `The whole patch for ${report.host}: review it, then apply it on the host with \`patch -d / -p0\` and a reload, or ask for ${actionSpec(APPLY_CONFIG).label} under the finding.`,
+  };
 }
 
 function actionButton(action: ActionId, f: ReportFinding, report: HostReport, options: ReportMessageOptions) {

@@ -17,6 +17,8 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'chat.update': 'chat:write',
   'chat.postEphemeral': 'chat:write',
   'chat.delete': 'chat:write',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
   'usergroups.users.list': 'usergroups:read',
   'usergroups.list': 'usergroups:read',
   'users.info': 'users:read',

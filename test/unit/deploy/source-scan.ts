@@ -27,6 +27,11 @@ function matchesIn(re: RegExp): Set<string> {
 export function webApiMethods(): Set<string> {
   const calls = matchesIn(/\b(?:client|slack)\.([a-z]+(?:\.[a-zA-Z]+){1,2})\(/g);
   for (const m of matchesIn(/\bapiCall\(\s*'([^']+)'/g)) calls.add(m);
+  // The SDK's upload helper calls two methods of its own (and posts the bytes to their URL).
+  if (matchesIn(/\b(?:client|slack)\.(filesUploadV2)\(/g).size > 0) {
+    calls.add('files.getUploadURLExternal');
+    calls.add('files.completeUploadExternal');
+  }
   return calls;
 }
 

@@ -5,46 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../../src/analysis/analyze.js';
 import { formatReportText } from '../../../src/cli/format-report.js';
-import type { AccessLogEntry, FpmPoolConfig, HostFacts } from '../../../src/facts/types.js';
+import type { FpmPoolConfig } from '../../../src/facts/types.js';
 import { poolCapacity } from '../../../src/fixes/capacity.js';
 import { hostFixes } from '../../../src/fixes/index.js';
 import { planFixes } from '../../../src/fixes/plan.js';
-import { parseFpmDiscovery } from '../../../src/probes/parsers/discover-fpm.js';
 import { parseWebDiscovery } from '../../../src/probes/parsers/discover-web.js';
-import { buildHostReport } from '../../../src/report/host-report.js';
 import { reportMessage } from '../../../src/slack/blocks/report.js';
-import { baseFacts, NOW, worker } from '../analysis/helpers.js';
-import { fixtureSections } from '../probes/fpm/fixtures.js';
+import { baseFacts } from '../analysis/helpers.js';
 import { WORK as WEB_WORK, webFixture } from '../probes/web/fixtures.js';
 import { signalsWith } from '../runbooks/signals-builder.js';
 import { allText, assertWithinSlackLimits } from '../slack/helpers.js';
-
-const found = parseFpmDiscovery(fixtureSections('discover-sources.txt'));
-const www = found.pools.find((p) => p.masterPid === 0 && p.name === 'www')!;
-const WWW = '/etc/php/8.2/fpm/pool.d/www.conf';
-
-/** 14 req/s of 0.9 s over the 15-minute window, five 40 MB workers. */
-function busyHost(pools: FpmPoolConfig[] = [www]): HostFacts {
-  const accessLog: AccessLogEntry[] = Array.from({ length: 14 * 900 }, (_, i) => ({
-    time: NOW - 900 + i / 14,
-    pool: 'www',
-    durationMs: 900,
-  }));
-  return baseFacts({
-    fpm: {
-      masters: [],
-      globals: found.globals.filter((g) => g.masterPid === 0),
-      pools,
-      php: found.php,
-      configFiles: found.configFiles,
-    },
-    processes: [1, 2, 3, 4, 5].map((i) => worker(200 + i, 'www', { ppid: 0, rssKb: 40 * 1024 })),
-    accessLog,
-  });
-}
-
-// floor(budget × 80% / 40 MB) = 41 workers.
-const memory = { budgetKb: Math.ceil((41 * 40 * 1024) / 0.8), oversized: false };
+import { busyHost, busyReport, found, memory, WWW, www } from './helpers.js';
 
 describe('capacity (Little’s law)', () => {
   it('"at 14 req/s × 0.9 s you need 13 workers; you have 5; memory allows 41 → 20"', () => {
@@ -151,30 +122,7 @@ describe('planFixes', () => {
 });
 
 describe('the patch as people see it', () => {
-  const facts = busyHost();
-  const signals = signalsWith({ memory });
-  const finding = {
-    runbook: 'pool-exhausted',
-    severity: 'critical' as const,
-    rootCause: true,
-    symptoms: [],
-    explainedBy: [],
-    title: 'Pool exhausted',
-    summary: 'every worker busy',
-    evidence: [],
-    actions: [],
-    fix: 'raise pm.max_children',
-    confidence: 1,
-    missingProbes: [],
-  };
-  const report = buildHostReport({
-    facts,
-    findings: [finding],
-    unreachable: false,
-    durationMs: 1,
-    signals,
-    runbooks: [{ id: 'pool-exhausted', when: { text: 'true' } as never, needs: [], fixes: ['max-children'] }],
-  });
+  const report = busyReport();
 
   it('the report carries the patch, the finding its share, and the capacity', () => {
     expect(report.patch?.files.map((f) => f.path)).toEqual([WWW]);
