@@ -1,8 +1,14 @@
-# discover-fpm.sh [CONFIG ...]
+# discover-fpm.sh [cache=KEY stamp=PATH ...] [CONFIG ...]
 # Finds every PHP-FPM master in the process table and dumps, for each, the effective config
 # (`php-fpm -tt`) and the php.ini values its SAPI loads (`php-fpm -i`). CONFIG arguments come
 # from the inventory: they are tested even when no master runs for them, because "configured but
 # not running" is exactly what fpm-down looks like.
+#
+# The dumps cost the host most of a diagnosis, so a run ends with what makes them stale
+# (fm_discovery_key: "@@section discovery-key kind=fpm key=K", the paths as body). Given that key
+# and those paths back (cache=K, stamp=PATH each), a run that finds the same masters, binaries and
+# file stamps prints only "@@section discovery-cached kind=fpm key=K" after the master list's
+# errors, and the caller uses the dump it kept.
 #
 # Prints:
 #   @@section fpm-masters count=N            body: the trusted master lines from ps (count=0 is evidence)
@@ -28,6 +34,12 @@ FM_NAME=discover-fpm
 FM_TIMEOUT=10
 
 now=$(date +%s)
+
+fm_cache_args "$@"
+# shellcheck disable=SC2154 # set by fm_cache_args (lib/common.sh)
+shift "$fm_cache_n"
+# Every file and directory whose change makes this run's dumps stale (fm_discovery_key).
+read_paths=
 
 # Lines that decide timeouts and where PHP errors go; the rest of phpinfo() is noise.
 INI_KEYS='^(PHP Version|Server API|Loaded Configuration File|Scan this dir for additional \.ini files|max_execution_time|max_input_time|hard_timeout|memory_limit|default_socket_timeout|error_log|log_errors|display_errors|post_max_size|upload_max_filesize|opcache\.enable|disable_functions) =>'
@@ -109,6 +121,7 @@ config_file() {
     fm_error "$FM_NAME" permission "cannot read $3 as $(id -un)" "pid=$1" "path=$(fm_val "$3")"
     return 0
   fi
+  read_paths="$read_paths$3$FM_NL"
   [ "${5:-}" = if-set ] && ! grep -q -E "$4" "$3" 2>/dev/null && return 0
   sum=-
   if fm_have sha256sum; then sum=$(sha256sum <"$3" | awk '{ print $1 }'); fi
@@ -133,6 +146,8 @@ fpm_sources() {
     patterns=$(sed -n 's/^[[:space:]]*include[[:space:]]*=[[:space:]]*"\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$/\1/p' "$file")
     while IFS= read -r pattern; do
       case $pattern in '') continue ;; /*) ;; *) pattern="/usr/$pattern" ;; esac
+      # The directory a glob reads: a file added there (none matched yet) changes its times.
+      case ${pattern%/*} in *[*?[]*) ;; ?*) read_paths="$read_paths${pattern%/*}$FM_NL" ;; esac
       # Split at nothing (paths may hold spaces), expand the glob.
       ifs=$IFS
       IFS=
@@ -151,6 +166,7 @@ ini_sources() {
   scan=$(printf '%s\n' "$2" | sed -n 's/^Scan this dir for additional \.ini files => \(\/.*\)$/\1/p')
   [ -n "$loaded" ] && config_file "$1" php-ini "$loaded" "$INI_FILE_KEYS"
   [ -n "$scan" ] || return 0
+  read_paths="$read_paths$scan$FM_NL"
   for f in "$scan"/*.ini; do config_file "$1" php-ini "$f" "$INI_FILE_KEYS" if-set; done
 }
 
@@ -219,6 +235,18 @@ while read -r pid etimes comm rest; do
 done <<EOF
 $titled
 EOF
+
+# What the dumps depend on besides the files: every process titled as a master (a new one, trusted
+# or not, is news), each trusted master's start and binary, and the configs asked about.
+material() {
+  printf '%s\n' "$titled" | while read -r pid etimes comm rest; do
+    [ -n "$pid" ] && printf 'titled %s %s %s %s\n' "$pid" "$(fm_start_ticks "$pid")" "$comm" "$rest"
+  done
+  fm_stamps "$(printf '%s' "$masters" | awk '$3 != "-" { print $3 }' | sort -u)"
+  for config in "$@"; do printf 'config %s\n' "$config"; done
+}
+started_with=$(material "$@")
+fm_discovery_cached fpm "$started_with" && exit 0
 
 count=0
 [ -n "$masters" ] && count=$(printf '%s' "$masters" | wc -l | tr -d ' ')
@@ -292,4 +320,10 @@ for config in "$@"; do
   dump_config 0 "$exe" "$config"
   dump_ini 0 "$exe"
 done
+
+# The key of what this run read, unless a master came or went meanwhile. Each file and the
+# directory it is in, once.
+if [ "$(material "$@")" = "$started_with" ]; then
+  fm_discovery_key fpm "$started_with" "$read_paths"
+fi
 exit 0

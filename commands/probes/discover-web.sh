@@ -1,6 +1,8 @@
-# discover-web.sh [KIND CONFIG [MAXBYTES]]: find the nginx and Apache masters in the process table
-# and dump the configuration they run with. KIND (nginx|apache) and CONFIG come from the inventory
-# and override discovery; MAXBYTES bounds each dump (default 2000000).
+# discover-web.sh [cache=KEY stamp=PATH ...] [KIND CONFIG [MAXBYTES]]: find the nginx and Apache
+# masters in the process table and dump the configuration they run with. KIND (nginx|apache) and
+# CONFIG come from the inventory and override discovery; MAXBYTES bounds each dump (default 2000000).
+# cache= and stamp= work as in discover-fpm.sh (kind=web): the same masters, binaries and file
+# stamps print "@@section discovery-cached kind=web key=K" instead of the dumps.
 #
 # Prints, per master found:
 #   @@section nginx-config pid=P binary=B config=C [prefix=X] truncated=0|1   body: nginx -T
@@ -15,9 +17,14 @@
 # docs/security.md); its -c/-p/-f/-d are used only then. A config the inventory names with no
 # master is tested with the system's own binary (fm_system_bin). Apache's envvars is read as data.
 
+fm_cache_args "$@"
+# shellcheck disable=SC2154 # set by fm_cache_args (lib/common.sh)
+shift "$fm_cache_n"
 want_kind=${1:-}
 want_conf=${2:-}
 max=${3:-2000000}
+# Every config file a dump read (fm_discovery_key).
+read_paths=
 
 # One line per master: KIND PID BINARY CONFIG PREFIX ("-" when absent). Apache children are
 # recognised by having an Apache parent, so only the master is kept.
@@ -76,7 +83,9 @@ dump_nginx() {
   # shellcheck disable=SC2086
   fm_section nginx-config $attrs "truncated=$truncated"
   printf '%s\n' "$out"
-  printf '%s\n' "$out" | sed -n 's/^# configuration file \(\/.*\):$/\1/p' | awk '!seen[$0]++' | file_sections "$pid"
+  files=$(printf '%s\n' "$out" | sed -n 's/^# configuration file \(\/.*\):$/\1/p' | awk '!seen[$0]++')
+  read_paths="$read_paths$files$FM_NL"
+  printf '%s\n' "$files" | file_sections "$pid"
 }
 
 # file_sections PID: for each config file named on stdin, what a fix computed from this dump
@@ -138,10 +147,25 @@ dump_apache() {
     # Line numbers let the parser put each included file back where its Include line was.
     awk '$0 !~ /^[ \t]*(#|$)/ { printf "%d\t%s\n", NR, $0 }' "$f"
   done | head -c "$max"
-  printf '%s\n' "$includes" | sed -n 's/^ *([0-9*]*) \(\/.*\)$/\1/p' | awk '!seen[$0]++' | file_sections "$pid"
+  files=$(printf '%s\n' "$includes" | sed -n 's/^ *([0-9*]*) \(\/.*\)$/\1/p' | awk '!seen[$0]++')
+  # envvars is read too: it sets what the config's ${VARS} expand to.
+  read_paths="$read_paths$files$FM_NL${conf%/*}/envvars$FM_NL"
+  printf '%s\n' "$files" | file_sections "$pid"
 }
 
 found=$(masters)
+
+# What the dumps depend on besides the files (as in discover-fpm.sh): every web master, when it
+# started, its binary's stamp, and what the inventory asked for.
+material() {
+  printf '%s\n' "$found" | while read -r k pid bin conf extra; do
+    [ -n "$k" ] && printf 'master %s %s %s %s %s %s\n' "$k" "$pid" "$(fm_start_ticks "$pid")" "$bin" "$conf" "$extra"
+  done
+  fm_stamps "$(printf '%s\n' "$found" | while read -r k pid rest; do [ -n "$pid" ] && readlink "/proc/$pid/exe" 2>/dev/null; done | sort -u)"
+  printf 'want %s %s %s\n' "$want_kind" "$want_conf" "$max"
+}
+started_with=$(material)
+fm_discovery_cached web "$started_with" && exit 0
 # Only trusted masters, "KIND PID EXE CONFIG PREFIX" with EXE their own binary; every other one is
 # reported and left alone, its -c/-f never read. A trusted master whose binary cannot be read (not
 # root) is reported too, and its kind is not "absent".
@@ -195,11 +219,19 @@ for kind in nginx apache; do
     echo "no $kind master process found"
     continue
   fi
-  printf '%s\n' "$lines" | while read -r k pid bin conf extra; do
+  # A here-document, not a pipe: the loop runs in this shell, so read_paths keeps what it adds.
+  while read -r k pid bin conf extra; do
+    [ -n "$k" ] || continue
     [ "$pid" = - ] && pid=
     case $k in
-    nginx) dump_nginx "$pid" "$bin" "$conf" "$extra" ;;
-    *) dump_apache "$pid" "$bin" "$conf" "$extra" ;;
+    nginx) dump_nginx "$pid" "$bin" "$conf" "$extra" </dev/null ;;
+    *) dump_apache "$pid" "$bin" "$conf" "$extra" </dev/null ;;
     esac
-  done
+  done <<EOF
+$lines
+EOF
 done
+
+if [ "$(material)" = "$started_with" ]; then
+  fm_discovery_key web "$started_with" "$read_paths"
+fi

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type FileHandle, mkdir, open } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { redactDeep } from '../redact/redact.js';
+import { stateDir } from '../util/state-dir.js';
 import type { AuditEntryInput, AuditRecord } from './types.js';
 
 /**
@@ -21,8 +21,7 @@ import type { AuditEntryInput, AuditRecord } from './types.js';
  * shared by the bot and its workers.
  */
 export function defaultAuditLog(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const state = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
-  return join(state, 'fpm-medic', 'audit.jsonl');
+  return join(stateDir(env), 'audit.jsonl');
 }
 
 /** One record per write(2), kept small: long strings are cut, then `detail` dropped. */

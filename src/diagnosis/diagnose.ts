@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { analyze } from '../analysis/analyze.js';
 import type { ResolvedHost } from '../config/types.js';
 import { type Collected, collectFacts } from '../probes/collect.js';
+import type { DiscoveryCache } from '../probes/discovery-cache.js';
 import { buildHostReport, type HostReport } from '../report/host-report.js';
 import { evaluateRunbooks, type Runbook } from '../runbooks/index.js';
 import { withTransport } from '../transport/factory.js';
@@ -14,6 +15,8 @@ export interface DiagnoseOptions {
   /** For tests and callers that already hold a connection (the worker's pool). */
   transport?: Transport;
   signal?: AbortSignal;
+  /** Keep and reuse each host's discovery dumps while the host says they still hold. */
+  discoveryCache?: DiscoveryCache;
 }
 
 export interface Diagnosis {
@@ -34,6 +37,9 @@ export async function diagnoseHost(
       ...(options.sinceEpoch !== undefined ? { sinceEpoch: options.sinceEpoch } : {}),
       commandTimeoutMs: host.commandTimeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.discoveryCache
+        ? { discoveryCache: { cache: options.discoveryCache, identity: discoveryIdentity(host) } }
+        : {}),
     });
     const selfAddresses = host.selfAddresses.map((a) =>
       a.port === undefined ? { host: a.host } : { host: a.host, port: a.port },
@@ -55,6 +61,13 @@ export async function diagnoseHost(
     });
     return { report, collected };
   });
+}
+
+/** Who a host's dumps are read as: another address, port, login or become sees other files. */
+export function discoveryIdentity(host: ResolvedHost): string {
+  const become = host.become ? JSON.stringify(host.become) : 'none';
+  if (host.local || !host.ssh) return `local ${become}`;
+  return `${host.ssh.user}@${host.address}:${host.ssh.port} ${become}`;
 }
 
 /** Hosts of a group in parallel, never more than this many SSH sessions at once (parallel-ssh's default). */

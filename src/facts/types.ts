@@ -35,6 +35,11 @@ export interface ProbeRun {
   ms: number;
   /** Bytes read from the host for this probe (stdout + stderr). */
   bytes: number;
+  /**
+   * A discovery probe whose host said nothing it reads changed: the dump kept from this time
+   * (ISO) stood in for a new one (probes/discovery-cache.ts).
+   */
+  cachedAt?: string;
 }
 
 export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };

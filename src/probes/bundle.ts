@@ -38,16 +38,29 @@ export function commonScript(): string {
   return readFileSync(`${probesDirectory()}lib/common.sh`, 'utf8');
 }
 
+/**
+ * The round's script. Low-priority probes come after the normal ones (a shell can lower its
+ * priority, never raise it back): the shell lowers itself once, before the first of them, which
+ * also says what the kernel granted (the "priority" section).
+ */
 export function buildBundle(calls: readonly ProbeCall[]): Bundle {
   const parts = [commonScript(), 'fm_all=$#'];
   const args: string[] = [];
+  let lowered = false;
   for (const call of calls) {
     const skip = args.length;
     const take = call.args.length;
     args.push(...call.args);
+    const low = PROBES[call.id].priority === 'low';
+    if (!low && lowered)
+      throw new Error(`probe ${call.id} runs at normal priority: put it before the low ones`);
+    const first = low && !lowered;
+    if (first) parts.push('fm_lower_priority');
+    lowered ||= low;
     parts.push(
       `fm_probe_begin ${call.id}`,
       '(',
+      ...(first ? ['fm_priority'] : []),
       // Rebuild "$@" as this probe's slice: append the wanted ones, then drop the originals.
       `fm_i=0; for fm_a do fm_i=$((fm_i + 1)); if [ "$fm_i" -gt ${skip} ] && [ "$fm_i" -le ${skip + take} ]; then set -- "$@" "$fm_a"; fi; done; shift "$fm_all"`,
       `FM_PROBE=${call.id}`,

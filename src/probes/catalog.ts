@@ -16,6 +16,12 @@ export interface ProbeSpec {
   maxOutputBytes: number;
   /** Why it exists, for `fpm-medic probe --list` and the report. */
   purpose: string;
+  /**
+   * `low`: runs at nice 10 and idle I/O (fm_lower_priority), the host's workers first. `normal`:
+   * what is timed against the host (a status page's answer, the snapshot's moment) keeps the
+   * host's own priority, lest a loaded host starve the probe and the report blame FPM for it.
+   */
+  priority: 'normal' | 'low';
 }
 
 export const PROBES: Record<ProbeId, ProbeSpec> = {
@@ -25,6 +31,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     timeoutMs: 15_000,
     maxOutputBytes: 2 << 20,
     purpose: 'FPM masters, their effective config (php-fpm -tt) and php.ini values',
+    priority: 'low',
   },
   'discover-web': {
     id: 'discover-web',
@@ -32,6 +39,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     timeoutMs: 15_000,
     maxOutputBytes: 4 << 20,
     purpose: 'nginx/Apache config: listeners, error logs, FastCGI targets and timeouts',
+    priority: 'low',
   },
   runtime: {
     id: 'runtime',
@@ -39,6 +47,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     timeoutMs: 10_000,
     maxOutputBytes: 4 << 20,
     purpose: 'one snapshot: clock, process table, listen queues, worker connections, memory',
+    priority: 'normal',
   },
   kernel: {
     id: 'kernel',
@@ -46,6 +55,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     timeoutMs: 10_000,
     maxOutputBytes: 2 << 20,
     purpose: 'kernel OOM kills (dmesg or journal) and cgroup OOM counters',
+    priority: 'low',
   },
   'fpm-status': {
     id: 'fpm-status',
@@ -53,6 +63,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     timeoutMs: 10_000,
     maxOutputBytes: 4 << 20,
     purpose: 'each pool status page (json&full), timing out fast when the pool is saturated',
+    priority: 'normal',
   },
   logs: {
     id: 'logs',
@@ -60,6 +71,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     timeoutMs: 15_000,
     maxOutputBytes: 16 << 20,
     purpose: 'the tail of FPM error/slow/access logs and the web server error logs',
+    priority: 'low',
   },
 };
 

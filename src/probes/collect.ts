@@ -1,8 +1,18 @@
 import type { ResolvedHost } from '../config/types.js';
 import type { HostClock, HostFacts, ProbeFailure } from '../facts/types.js';
+import { MAX_ARGS } from '../transport/shell-quote.js';
 import type { Transport } from '../transport/transport.js';
 import type { ProbeCall } from './bundle.js';
 import type { ProbeId } from './catalog.js';
+import {
+  DISCOVERY_PROBES,
+  type DiscoveryCache,
+  type DiscoveryCacheEntry,
+  type DiscoveryProbe,
+  discoveryArgs,
+  type Resolved,
+  resolveDiscovery,
+} from './discovery-cache.js';
 import { nameTheUser, probeFailure } from './failure-fix.js';
 import type { ParseContext } from './parsers/context.js';
 import { parseFpmDiscovery } from './parsers/discover-fpm.js';
@@ -32,6 +42,11 @@ export interface CollectOptions {
   /** How long a pool's status page may take: short, a saturated pool never answers. */
   statusTimeoutSec?: number;
   signal?: AbortSignal;
+  /**
+   * Reuse the host's last discovery dumps while the host says nothing they read has changed
+   * (discovery-cache.ts). `identity`: who the dumps are read as; an entry of another is not used.
+   */
+  discoveryCache?: { cache: DiscoveryCache; identity: string };
 }
 
 export interface Collected {
@@ -74,14 +89,24 @@ export async function collectFacts(
     });
 
   // Round 1: what is there (discovery) and what is happening (snapshot, kernel), on one channel.
-  const webArgs = host.web.kind && host.web.config ? [host.web.kind, host.web.config] : [];
-  const [rt, kern, dFpm, dWeb] = (await round([
+  const base: Record<DiscoveryProbe, string[]> = {
+    'discover-fpm': host.fpm.config ? [host.fpm.config] : [],
+    'discover-web': host.web.kind && host.web.config ? [host.web.kind, host.web.config] : [],
+  };
+  const kept = await keptDumps(options.discoveryCache, host.name);
+  const [rt, kern, freshFpm, freshWeb] = (await round([
     // The snapshot first: it is the moment the report describes.
     { id: 'runtime', args: [] },
     { id: 'kernel', args: [String(windowMin), String(FIRST_LOG_BYTES * 16)] },
-    { id: 'discover-fpm', args: host.fpm.config ? [host.fpm.config] : [] },
-    { id: 'discover-web', args: webArgs },
+    ...DISCOVERY_PROBES.map((id) => ({ id, args: discoveryArgs(base[id], kept[id], DISCOVERY_ARG_ROOM) })),
   ])) as [ProbeOutput, ProbeOutput, ProbeOutput, ProbeOutput];
+  const resolved = {
+    'discover-fpm': resolveDiscovery(freshFpm, base['discover-fpm'], kept['discover-fpm']),
+    'discover-web': resolveDiscovery(freshWeb, base['discover-web'], kept['discover-web']),
+  };
+  await keepDumps(options.discoveryCache, host.name, kept, resolved);
+  const dFpm = resolved['discover-fpm'].output;
+  const dWeb = resolved['discover-web'].output;
 
   const runtime = parseRuntime(rt.sections);
   const clock = runtime.clock ?? localClock();
@@ -179,7 +204,10 @@ export async function collectFacts(
     ...(runtime.memory ? { memory: runtime.memory } : {}),
     kernel: { ...runtime.kernel, ...(kernel.cgroupOom.length ? { cgroupOom: kernel.cgroupOom } : {}) },
     failures,
-    probes: outputs.map((o) => o.run),
+    probes: outputs.map((o) => {
+      const cachedAt = o === dFpm || o === dWeb ? resolved[o.run.id as DiscoveryProbe].cachedAt : undefined;
+      return cachedAt ? { ...o.run, cachedAt } : o.run;
+    }),
   };
   const raw: Collected['raw'] = {};
   for (const o of outputs) raw[o.run.id as ProbeId] = o.raw;
@@ -193,6 +221,48 @@ export async function collectFacts(
     ];
   }
   return { facts, raw, unreachable };
+}
+
+/** Half the round's arguments each, at most, for the kept paths of the two discovery probes. */
+const DISCOVERY_ARG_ROOM = Math.floor((MAX_ARGS - 8) / 2);
+
+/** The host's kept dumps; none when there is no cache, it cannot be read, or they were another login's. */
+async function keptDumps(
+  use: CollectOptions['discoveryCache'],
+  host: string,
+): Promise<DiscoveryCacheEntry['dumps']> {
+  if (!use) return {};
+  try {
+    const entry = await use.cache.get(host);
+    return entry?.identity === use.identity ? entry.dumps : {};
+  } catch {
+    // A cache that cannot be read costs the host a fresh dump, never the diagnosis.
+    return {};
+  }
+}
+
+async function keepDumps(
+  use: CollectOptions['discoveryCache'],
+  host: string,
+  kept: DiscoveryCacheEntry['dumps'],
+  resolved: Record<DiscoveryProbe, Resolved>,
+): Promise<void> {
+  if (!use) return;
+  const dumps = { ...kept };
+  let changed = false;
+  for (const id of DISCOVERY_PROBES) {
+    const { keep } = resolved[id];
+    if (keep === undefined) continue;
+    changed = true;
+    if (keep === null) delete dumps[id];
+    else dumps[id] = keep;
+  }
+  if (!changed) return;
+  try {
+    await use.cache.set(host, { identity: use.identity, dumps });
+  } catch {
+    // Not kept: the next diagnosis dumps afresh.
+  }
 }
 
 function unreachableFailure(host: string, detail: string): ProbeFailure {

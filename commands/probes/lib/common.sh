@@ -41,6 +41,106 @@ fm_have() {
   command -v "$1" >/dev/null 2>&1
 }
 
+# fm_lower_priority: this shell and all it starts from now on run at nice 10 and, where the
+# kernel's I/O scheduler honours it, in the idle I/O class, so a diagnosis never competes with the
+# workers of the host it examines. Only ever lowers: an unprivileged shell cannot raise it again,
+# so what must run at normal priority (the snapshot, the status pages) runs before it.
+fm_lower_priority() {
+  if fm_have renice; then renice -n 10 -p "$$" >/dev/null 2>&1; fi
+  if fm_have ionice; then ionice -c 3 -p "$$" >/dev/null 2>&1; fi
+}
+
+# fm_priority: "@@section priority nice=N io=CLASS" as the kernel reports it for what this probe
+# runs (read by processes it starts, which inherit both).
+fm_priority() {
+  # Field 19 of the stat line, counted after the parenthesised name (which may hold spaces).
+  fm_p_nice=$(sed 's/.*) //' /proc/self/stat 2>/dev/null | awk '{ print $17 }')
+  fm_p_io=-
+  if fm_have ionice; then fm_p_io=$(ionice 2>/dev/null | sed 's/[: ].*//'); fi
+  fm_section priority "nice=${fm_p_nice:--}" "io=${fm_p_io:--}"
+}
+
+# fm_digest: one word for stdin, the same for the same bytes on this host (sha256sum, else cksum);
+# empty with neither, and then nothing is cached.
+fm_digest() {
+  if fm_have sha256sum; then
+    sha256sum | awk '{ print $1 }'
+  elif fm_have cksum; then
+    cksum | awk '{ print "cksum-" $1 "-" $2 }'
+  else
+    cat >/dev/null
+  fi
+}
+
+# fm_stamps LIST: "PATH INODE SIZE MTIME CTIME" of each path of the newline-separated LIST that
+# exists (directories too: a file added to an include directory changes its times), in one stat.
+# ctime cannot be set back by anyone, so an edit that keeps mtime and size still shows.
+fm_stamps() {
+  [ -n "$1" ] || return 0
+  fm_st_ifs=$IFS
+  IFS=$FM_NL
+  set -f
+  # shellcheck disable=SC2086 # one path per line
+  # GNU stat gives nanoseconds; BusyBox's prints whole seconds for the same format.
+  stat -L -c '%n %i %s %.9Y %.9Z' $1 2>/dev/null
+  set +f
+  IFS=$fm_st_ifs
+}
+
+# fm_start_ticks PID: when the process started, in clock ticks since boot (field 22 of its stat):
+# unlike ps's elapsed time it is the same however often it is read.
+fm_start_ticks() {
+  sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $20 }'
+}
+
+# A discovery's cache protocol (discover-fpm.sh, discover-web.sh; src/probes/discovery-cache.ts):
+# leading arguments cache=KEY and stamp=PATH (one each) give back what a previous run printed.
+# fm_cache_args ARG... reads them into fm_cache_key and fm_cache_stamps; shift fm_cache_n after.
+# Called first thing, it also notes when the run began (fm_discovery_key).
+fm_cache_args() {
+  fm_cache_start=$(fm_now)
+  fm_cache_key='' fm_cache_stamps='' fm_cache_n=0
+  while [ "$#" -gt 0 ]; do
+    case $1 in
+    cache=*) fm_cache_key=${1#cache=} ;;
+    stamp=*) fm_cache_stamps="$fm_cache_stamps${1#stamp=}$FM_NL" ;;
+    *) return 0 ;;
+    esac
+    shift
+    fm_cache_n=$((fm_cache_n + 1))
+  done
+}
+
+# fm_discovery_cached KIND MATERIAL: when fm_cache_key is what fm_discovery_key printed for the
+# same MATERIAL (the masters: pids, start ticks, binaries, the config arguments) and the same
+# stamps of fm_cache_stamps, says "@@section discovery-cached kind= key=" and is true: the dump
+# the previous run sent is what this one would send.
+fm_discovery_cached() {
+  [ -n "$fm_cache_key" ] || return 1
+  [ "$(printf '%s\n%s\n' "$2" "$(fm_stamps "$fm_cache_stamps")" | fm_digest)" = "$fm_cache_key" ] || return 1
+  fm_section discovery-cached "kind=$1" "key=$fm_cache_key"
+}
+
+# fm_discovery_key KIND MATERIAL PATHS: "@@section discovery-key kind= key=", its body the paths
+# a later run passes back: each of PATHS (newline-separated, the files the dumps read) and the
+# directory it is in, once. Nothing without a digest tool, or when one of them changed less than
+# 0.1 s before this run began or since (the dump may predate the change: file times lag the clock
+# by up to a tick, and BusyBox's stat tells whole seconds only, so those count as the second's end).
+fm_discovery_key() {
+  fm_dk_paths=$(printf '%s' "$3" | awk 'NF { print; d = $0; sub(/\/[^\/]*$/, "", d); if (d != "") print d }' | awk '!seen[$0]++')
+  fm_dk_stamps=$(fm_stamps "$fm_dk_paths")
+  if printf '%s\n' "$fm_dk_stamps" | awk -v t="$fm_cache_start" '
+    function late(v) { if (index(v, ".") == 0) v += 1; return v + 0.1 > t }
+    NF >= 5 && (late($(NF - 1)) || late($NF)) { bad = 1 }
+    END { exit !bad }'; then
+    return 0
+  fi
+  fm_dk_key=$(printf '%s\n%s\n' "$2" "$fm_dk_stamps" | fm_digest)
+  [ -n "$fm_dk_key" ] || return 0
+  fm_section discovery-key "kind=$1" "key=$fm_dk_key"
+  printf '%s\n' "$fm_dk_paths"
+}
+
 # fm_tail PATH MAXBYTES: the last MAXBYTES of a file. tail -c seeks, so a 10 GB log costs what
 # a 10 kB one does. Reports unreadable or missing files instead of printing nothing.
 fm_tail() {

@@ -12,27 +12,38 @@ function runBundle(calls: Parameters<typeof buildBundle>[0]): string {
 describe('probe bundles: one channel per round', () => {
   it('gives each probe exactly its own arguments, in order, with spaces intact', () => {
     const out = runBundle([
-      { id: 'logs', args: ['4096', 'fpm-error', '/nonexistent/a b.log'] },
       { id: 'fpm-status', args: [] },
+      { id: 'logs', args: ['4096', 'fpm-error', '/nonexistent/a b.log'] },
       { id: 'logs', args: ['100', 'nginx-error', '/nonexistent/other.log'] },
     ]);
     const parts = splitBundle(out);
     expect(parts.map((p) => [p.id, p.rc])).toEqual([
-      ['logs', 0],
       ['fpm-status', 0],
       ['logs', 0],
+      ['logs', 0],
     ]);
-    const first = splitSections(parts[0]!.output);
+    // fpm-status got no arguments and says so (usage), it did not see the logs' ones.
+    expect(splitSections(parts[0]!.output)[0]).toMatchObject({ kind: 'error', attrs: { target: 'args' } });
+    // The first low-priority probe says what priority the shell got, then its own output.
+    const first = splitSections(parts[1]!.output);
     expect(first).toEqual([
+      expect.objectContaining({ name: 'priority', attrs: { nice: '10', io: expect.any(String) } }),
       expect.objectContaining({
         kind: 'error',
         attrs: expect.objectContaining({ path: '/nonexistent/a b.log', kind: 'fpm-error' }),
       }),
     ]);
-    // fpm-status got no arguments and says so (usage), it did not see the logs' ones.
-    expect(splitSections(parts[1]!.output)[0]).toMatchObject({ kind: 'error', attrs: { target: 'args' } });
-    expect(splitSections(parts[2]!.output)[0]?.attrs.path).toBe('/nonexistent/other.log');
+    expect(splitSections(parts[2]!.output).map((s) => s.attrs.path)).toEqual(['/nonexistent/other.log']);
     expect(parts.every((p) => p.ms !== null && p.ms >= 0)).toBe(true);
+  });
+
+  it('a normal-priority probe after a low one is refused: the shell could not raise itself again', () => {
+    expect(() =>
+      buildBundle([
+        { id: 'logs', args: [] },
+        { id: 'fpm-status', args: [] },
+      ]),
+    ).toThrow(/fpm-status runs at normal priority/);
   });
 
   it('a probe cut off mid-way has no exit code: it is reported as not finished', () => {
