@@ -34,6 +34,10 @@ export function buildProgram(): Command {
   targetCommand(program, 'diagnose')
     .description('find why a host (or every host of a group) answers 502/503/504: root cause, evidence, fix')
     .option('--patch', 'print only the config fix as unified diffs, for `patch -p0` (nothing when none)')
+    .option(
+      '--no-cache',
+      "dump each host's config afresh (php-fpm -tt, -i, nginx -T) instead of reusing the last dump while the host says nothing it read changed",
+    )
     .action(async (target: string, opts) => {
       process.exitCode = await diagnoseCommand(target, opts);
     });

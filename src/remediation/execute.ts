@@ -9,6 +9,7 @@
 import { type AuditLog, type AuditWho, becomeDetail } from '../audit/index.js';
 import type { Inventory, ResolvedHost } from '../config/inventory.js';
 import type { Policy } from '../policy/access-policy.js';
+import type { DiscoveryCache } from '../probes/discovery-cache.js';
 import { redact } from '../redact/redact.js';
 import type { HistoryEntry } from '../report/history.js';
 import type { Transport } from '../transport/transport.js';
@@ -35,6 +36,8 @@ export interface ExecuteDeps {
   runProcedure: (params: ActionParams, ctx: ProcedureContext) => Promise<ProcedureResult>;
   transportFor: (host: ResolvedHost) => Transport;
   addHistory: (entry: HistoryEntry) => Promise<void>;
+  /** The host's kept discovery is dropped once an action ran there (it may have changed it). */
+  discoveryCache?: DiscoveryCache;
   /** Tells the channel (the approval message and its thread) where the request now stands. */
   notify: (request: ActionRequest) => Promise<void>;
   now?: () => number;
@@ -250,6 +253,8 @@ async function runOnHost(
       };
     } finally {
       await transport.close().catch(() => {});
+      // Whatever the outcome: a reload, a start or a rolled-back write all change what discovery sees.
+      await deps.discoveryCache?.invalidate(host.name).catch(() => {});
     }
     await deps
       .addHistory({

@@ -32,7 +32,8 @@ export interface HostReport {
   /** The log window exactly, for windows under a minute (`--since` a moment ago). */
   windowSeconds: number;
   findings: ReportFinding[];
-  probes: Pick<ProbeRun, 'id' | 'ok' | 'ms' | 'bytes'>[];
+  /** `cachedAt`: discovery reused the dump made then, the host having said nothing it read changed. */
+  probes: Pick<ProbeRun, 'id' | 'ok' | 'ms' | 'bytes' | 'cachedAt'>[];
   /** What could not be read, why, and the fix: a thin report says so. */
   failures: ProbeFailure[];
   /**
@@ -118,7 +119,13 @@ export function buildHostReport(input: {
       if (patch) actions.push(APPLY_CONFIG);
       return { ...f, actions, ...(workers.length > 0 ? { workers } : {}), ...(patch ? { patch } : {}) };
     }),
-    probes: facts.probes.map(({ id, ok, ms, bytes }) => ({ id, ok, ms, bytes })),
+    probes: facts.probes.map(({ id, ok, ms, bytes, cachedAt }) => ({
+      id,
+      ok,
+      ms,
+      bytes,
+      ...(cachedAt ? { cachedAt } : {}),
+    })),
     failures: facts.failures,
     coverage,
   };

@@ -6,6 +6,7 @@ import { resolveTargets } from '../config/inventory.js';
 import { diagnoseHosts } from '../diagnosis/diagnose.js';
 import type { HostFacts } from '../facts/types.js';
 import type { Metrics } from '../http/metrics.js';
+import type { DiscoveryCache } from '../probes/discovery-cache.js';
 import type { DiagnoseJob, JobOutcome, ProcessContext, ReplyTarget } from '../queue/index.js';
 import { multiHostNames } from '../queue/keys.js';
 import { redact, redactDeep } from '../redact/redact.js';
@@ -53,6 +54,8 @@ export interface DiagnosisJobDeps {
    * auto-remediation hook). Its errors are logged; they never fail the job or other replies.
    */
   onAlertReport?: (ctx: AlertReportContext) => Promise<void>;
+  /** Each host's discovery dumps, reused while the host says they hold (shared by every worker). */
+  discoveryCache?: DiscoveryCache;
 }
 
 /** A job's hosts: a host, a group's members, or the hosts of a multi-host alert target. */
@@ -90,6 +93,7 @@ export function processDiagnosis(deps: DiagnosisJobDeps) {
       const diagnoses = await diagnoseHosts(hosts, deps.runbooks, {
         windowSec: job.windowSec,
         signal: ctx.signal,
+        ...(deps.discoveryCache ? { discoveryCache: deps.discoveryCache } : {}),
       });
       const reports = [];
       for (const d of diagnoses) {

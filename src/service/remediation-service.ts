@@ -3,6 +3,7 @@
  * approves, a worker auto-remediates alert reports) and, on workers, the remediate queue's
  * consumer that runs approved requests.
  */
+
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/index.js';
@@ -10,6 +11,7 @@ import type { Inventory } from '../config/inventory.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Policy } from '../policy/access-policy.js';
 import type { GroupMembership } from '../policy/membership.js';
+import type { DiscoveryCache } from '../probes/discovery-cache.js';
 import type { WorkerTimings } from '../queue/index.js';
 import { Approvals } from '../remediation/approvals.js';
 import { type AlertReportContext, autoRemediate } from '../remediation/auto.js';
@@ -37,6 +39,8 @@ export interface RemediationServiceDeps {
   slack: WebClient;
   logger: Logger;
   metrics: Metrics;
+  /** Dropped for a host once an action ran there: its next diagnosis dumps afresh. */
+  discoveryCache?: DiscoveryCache;
   worker: boolean;
   concurrency?: number;
   workerTimings?: Partial<WorkerTimings>;
@@ -82,6 +86,7 @@ export function startRemediation(deps: RemediationServiceDeps): RemediationServi
       runProcedure,
       transportFor: (host) => createTransport(host),
       addHistory: (entry) => deps.store.addHistory(entry),
+      ...(deps.discoveryCache ? { discoveryCache: deps.discoveryCache } : {}),
       notify: async (request) => {
         if (FINAL_STATES.has(request.state))
           deps.metrics.actions.inc({ action: request.action, state: request.state });

@@ -10,6 +10,7 @@ import { loadRunbooks, runbookDirsFromEnv } from '../runbooks/index.js';
 import { createSlackApp } from '../slack/app.js';
 import { ChannelWebClient } from '../slack/channel-client.js';
 import { explainStartError } from '../slack/start-error.js';
+import { RedisDiscoveryCache } from '../store/discovery-cache.js';
 import { ReportStore } from '../store/report-store.js';
 import { logger } from '../util/logger.js';
 import { type AlertServiceDeps, checkAlertsConfigured, createAlertService } from './alert-service.js';
@@ -75,6 +76,8 @@ export async function runService(
   });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis'));
   const store = new ReportStore(redis, e.FPM_MEDIC_QUEUE_PREFIX);
+  // Every worker shares what one of them dumped; an approved action drops the host's entry.
+  const discoveryCache = new RedisDiscoveryCache(redis, e.FPM_MEDIC_QUEUE_PREFIX);
   const runbookUrl = e.FPM_MEDIC_RUNBOOK_URL
     ? (id: string) => `${e.FPM_MEDIC_RUNBOOK_URL!.replace(/\/$/, '')}/${id}.md`
     : undefined;
@@ -106,6 +109,7 @@ export async function runService(
       slack,
       logger,
       metrics,
+      discoveryCache,
       worker: roles.worker,
       concurrency: e.FPM_MEDIC_WORKER_CONCURRENCY,
     },
@@ -125,6 +129,7 @@ export async function runService(
       approvalsEnabled: remediation.enabledActions.length > 0,
       enabledActions: remediation.enabledActions,
       onAlertReport: remediation.onAlertReport,
+      discoveryCache,
       ...(runbookUrl ? { runbookUrl } : {}),
     };
     const worker = startDiagnosisWorker({

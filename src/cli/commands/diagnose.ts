@@ -4,6 +4,7 @@ import { diagnoseHosts } from '../../diagnosis/diagnose.js';
 import { redactDeep } from '../../redact/redact.js';
 import type { ReportVerdict } from '../../report/host-report.js';
 import { loadRunbooks, runbookDirsFromEnv } from '../../runbooks/index.js';
+import { defaultDiscoveryCacheDir, FileDiscoveryCache } from '../../store/discovery-cache.js';
 import { EXIT } from '../exit-codes.js';
 import { formatReportText } from '../format-report.js';
 import { loadTargets, type TargetCliOptions } from '../targets.js';
@@ -11,6 +12,8 @@ import { loadTargets, type TargetCliOptions } from '../targets.js';
 export interface DiagnoseCliOptions extends TargetCliOptions {
   /** Print only the hosts' config patches (`patch -p0` applies them as they are). */
   patch?: boolean;
+  /** false (`--no-cache`): dump each host's config afresh, and keep nothing. */
+  cache?: boolean;
 }
 
 const EXIT_OF: Record<ReportVerdict, number> = {
@@ -43,7 +46,12 @@ export async function diagnoseCommand(target: string, opts: DiagnoseCliOptions):
     });
     let results: Awaited<ReturnType<typeof diagnoseHosts>>;
     try {
-      results = await diagnoseHosts(hosts, runbooks, window);
+      results = await diagnoseHosts(hosts, runbooks, {
+        ...window,
+        ...(opts.cache === false
+          ? {}
+          : { discoveryCache: new FileDiscoveryCache(defaultDiscoveryCacheDir()) }),
+      });
     } catch (err) {
       await entry.fail(err);
       throw err;

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,14 +11,15 @@ import { type SshdLab, startSshd } from '../../lab/sshd.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'bin/fpm-medic.js');
-/** Each run's audit log, in the test's temp dir (set in beforeAll). */
+/** Each run's audit log and state directory (the discovery cache), in the test's temp dir. */
 let auditLog = '';
+let stateHome = '';
 
 /** The real executable, as an engineer or a monitoring system runs it. */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FPM_MEDIC_AUDIT_LOG: auditLog, ...env },
+    env: { ...process.env, NO_COLOR: '1', FPM_MEDIC_AUDIT_LOG: auditLog, XDG_STATE_HOME: stateHome, ...env },
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -36,6 +37,7 @@ describe('fpm-medic diagnose (the executable)', () => {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
     dir = mkdtempSync(join(tmpdir(), 'fpm-medic-cli-'));
     auditLog = join(dir, 'audit.jsonl');
+    stateHome = join(dir, 'state');
     sshd = await startSshd();
     lab = await startLab({ web: 'nginx' });
     // A port that accepts TCP and never speaks SSH: a hung host.
@@ -98,6 +100,30 @@ describe('fpm-medic diagnose (the executable)', () => {
     expect(r.stdout.split('\n')[0]).toMatch(/^lab-1: CRITICAL — /);
     expect(r.stdout).toContain('[socket-permission, critical');
     await s.end();
+  });
+
+  it("a second diagnosis reuses the host's config dump; --no-cache dumps afresh and keeps nothing", () => {
+    const json = (args: string[]) =>
+      JSON.parse(
+        cli(['diagnose', 'lab-1', '-i', inventory, '--format', 'json', ...args]).stdout,
+      ) as HostReport;
+    const discovery = (r: HostReport) => r.probes.filter((p) => p.id.startsWith('discover-'));
+    const kept = join(stateHome, 'fpm-medic', 'discovery', 'lab-1.json');
+    rmSync(kept, { force: true });
+    const first = json(['--no-cache']);
+    expect(existsSync(kept)).toBe(false);
+    json([]);
+    expect(statSync(kept).mode & 0o777).toBe(0o600);
+    const second = json([]);
+    expect(discovery(second).map((p) => [p.id, typeof p.cachedAt])).toEqual([
+      ['discover-fpm', 'string'],
+      ['discover-web', 'string'],
+    ]);
+    // The same findings from the kept dump as from a fresh one.
+    expect(second.findings.map((f) => f.runbook)).toEqual(first.findings.map((f) => f.runbook));
+    const before = readFileSync(kept, 'utf8');
+    expect(discovery(json(['--no-cache'])).every((p) => p.cachedAt === undefined)).toBe(true);
+    expect(readFileSync(kept, 'utf8')).toBe(before);
   });
 
   it('a host that accepts TCP but never speaks SSH times out: unknown, exit 3', () => {

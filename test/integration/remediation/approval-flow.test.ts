@@ -150,6 +150,9 @@ describe('execution', () => {
     h = new FlowHarness();
     const id = await approved();
     const deps = h.executeDeps();
+    // A kept discovery of the host: the action may change what it dumped, so it goes.
+    await h.discoveryCache.set('web-1', { identity: 'x', dumps: {} });
+    await h.discoveryCache.set('web-2', { identity: 'x', dumps: {} });
     const results = await Promise.all([
       executeRequest(id, deps),
       executeRequest(id, deps),
@@ -176,6 +179,8 @@ describe('execution', () => {
     ]);
     expect(h.history).toMatchObject([{ kind: 'action', host: 'web-1', by: BOB }]);
     expect(h.notified.at(-1)?.state).toBe('done');
+    expect(await h.discoveryCache.get('web-1')).toBeUndefined();
+    expect(await h.discoveryCache.get('web-2')).toBeDefined();
   });
 
   it('a job found running (its worker died mid-action) is marked interrupted, not run again', async () => {

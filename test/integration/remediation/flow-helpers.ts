@@ -16,6 +16,7 @@ import type { ActionRequest, RequestHost } from '../../../src/remediation/reques
 import { RequestStore } from '../../../src/remediation/request-store.js';
 import type { ActionParams, ProcedureContext, ProcedureResult } from '../../../src/remediation/types.js';
 import type { HistoryEntry } from '../../../src/report/history.js';
+import { RedisDiscoveryCache } from '../../../src/store/discovery-cache.js';
 import type { Transport } from '../../../src/transport/transport.js';
 import { FakeMembership } from '../../unit/policy/helpers.js';
 import { cleanupPrefix, freshPrefix, REDIS_URL } from '../queue/helpers.js';
@@ -78,6 +79,7 @@ export class FlowHarness {
   readonly policy;
   readonly membership = new FakeMembership({ [SRE]: [ALICE, BOB] });
   readonly requests = new RequestStore(this.redis, this.prefix);
+  readonly discoveryCache = new RedisDiscoveryCache(this.redis, this.prefix);
   clock = Date.now();
   readonly guards = new ActionGuards(this.redis, this.prefix, () => this.clock);
   readonly enqueued: string[] = [];
@@ -148,6 +150,7 @@ export class FlowHarness {
       addHistory: async (e) => {
         this.history.push(e);
       },
+      discoveryCache: this.discoveryCache,
       notify: async (r) => {
         this.notified.push(r);
       },
