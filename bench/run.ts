@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: fpm-medic's figures beside their baselines, in one run, on the real lab.
- *   1. diagnose of one host vs `ssh host sh -s < the same probe scripts`   (target ≤ 1.3×)
+ *   1. diagnose of one host vs `ssh host sh -s < the same probe scripts`   (target ≤ 1.3×), and
+ *      what it costs the host in CPU, first and with the discovery kept (target ≤ 400 ms)
  *   2. diagnose of a 20-host group vs parallel-ssh running the same scripts (target ≤ 1.2×)
  *   3. bytes read per diagnosis while the logs grow 1000×                   (flat)
  *   4. the Slack ack with 1,000 jobs queued; 5. an alert storm (bench/alerts.ts)
@@ -14,10 +15,12 @@ import { join } from 'node:path';
 import type { ResolvedHost } from '../src/config/types.js';
 import { diagnoseHost, diagnoseHosts } from '../src/diagnosis/diagnose.js';
 import { loadRunbooks } from '../src/runbooks/index.js';
+import { FileDiscoveryCache } from '../src/store/discovery-cache.js';
 import { type Lab, startLab } from '../test/lab/lab.js';
 import { type SshdLab, startSshd } from '../test/lab/sshd.js';
 import { alertRows, benchAlerts } from './alerts.js';
 import { baselineStream } from './baseline-stream.js';
+import { pairedHostCpu } from './host-cpu.js';
 import { benchQueueAck } from './queue-ack.js';
 import { benchSlackAck } from './slack-ack.js';
 import { benchSlackStorm } from './slack-storm.js';
@@ -134,6 +137,33 @@ async function main(): Promise<void> {
         ),
     );
     lines.push(row('1 host: diagnose vs ssh host sh -s < scripts', medic, ssh, 'ms', 1.3));
+
+    // 1b. What one diagnosis costs the host (bench/host-cpu.ts): CPU of the sshd sessions and all
+    // they ran, first with fresh dumps, then with the discovery kept from the diagnosis before.
+    const cache = new FileDiscoveryCache(join(work, 'discovery'));
+    const readBytes = (d: Awaited<ReturnType<typeof diagnoseHost>>) =>
+      d.report.probes.reduce((n, p) => n + p.bytes, 0);
+    await diagnoseHost(host, runbooks, { windowSec: 900, discoveryCache: cache });
+    const [fresh, kept, floor] = await pairedHostCpu(sshd, RUNS, [
+      async () => readBytes(await diagnoseHost(host, runbooks, { windowSec: 900 })),
+      async () => readBytes(await diagnoseHost(host, runbooks, { windowSec: 900, discoveryCache: cache })),
+      () =>
+        run(
+          'ssh',
+          [
+            ...sshOpts(sshd, sshd.clientKeyPath, sshd.knownHostsPath),
+            `${sshd.user}@${sshd.address}`,
+            'sh',
+            '-s',
+          ],
+          stream,
+        ).then(() => undefined),
+    ]);
+    lines.push(
+      row('host CPU: diagnose vs ssh host sh -s < scripts', fresh!.cpuMs, floor!.cpuMs, 'ms'),
+      row('host CPU: 2nd diagnosis (discovery kept) vs 400 ms', kept!.cpuMs, 400, 'ms', 1.0),
+      row('bytes read: 2nd diagnosis vs first', kept!.bytes!, fresh!.bytes!, 'B'),
+    );
 
     // 2. A group of 20 sshd on loopback, one client key and one known_hosts for all.
     for (let i = 0; i < GROUP; i++) extra.push(await startSshd());

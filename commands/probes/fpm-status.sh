@@ -66,7 +66,8 @@ query() {
   rc=$?
   ms=$(($(now_ms) - start))
   # FPM's FastCGI stderr ("Primary script unknown") and cgi-fcgi's own errors.
-  err=$(head -c 300 "$out.err" | tr '\n' ' ')
+  err=
+  [ -s "$out.err" ] && err=$(head -c 300 "$out.err" | tr '\n' ' ')
   case $rc in
     0)
       # shellcheck disable=SC2086

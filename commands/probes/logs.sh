@@ -20,10 +20,17 @@ fi
 maxbytes=$1
 shift
 
+# stat_file PATH: sets size and mtime (0 when stat cannot tell), in one process.
+stat_file() {
+  size=0 mtime=0
+  read -r size mtime <<EOF
+$(stat -L -c '%s %Y' "$1" 2>/dev/null)
+EOF
+}
+
 # tail_file KIND PATH MAXBYTES ROTATED
 tail_file() {
-  size=$(wc -c <"$2" 2>/dev/null | tr -d ' ')
-  mtime=$(stat -c %Y "$2" 2>/dev/null || echo 0)
+  stat_file "$2"
   truncated=0
   [ "${size:-0}" -gt "$3" ] && truncated=1
   fm_section "$FM_NAME" "kind=$1" "path=$(fm_val "$2")" "size=${size:-0}" "mtime=$mtime" \
@@ -45,7 +52,8 @@ while [ $# -ge 2 ]; do
     fm_error "$FM_NAME" not-found "no such file: $path" "kind=$kind" "path=$(fm_val "$path")"
     continue
   fi
-  if [ ! -r "$path" ] || ! head -c 0 "$path" 2>/dev/null; then
+  # The shell opens it itself (no process): -r alone misses what ACLs and LSMs refuse.
+  if [ ! -r "$path" ] || ! { : <"$path"; } 2>/dev/null; then
     # Debian's logs are 0640 root:adm (nginx: www-data:adm): the file's group is the least
     # privilege that opens them, and fpm-medic's fix names it.
     # shellcheck disable=SC2046 # fm_who_may prints key=value words without spaces
@@ -53,8 +61,8 @@ while [ $# -ge 2 ]; do
       "kind=$kind" "path=$(fm_val "$path")" $(fm_who_may "$path" r)
     continue
   fi
-  size=$(wc -c <"$path" | tr -d ' ')
-  if [ "$size" -lt "$maxbytes" ] && [ -f "$path.1" ] && [ -r "$path.1" ]; then
+  stat_file "$path"
+  if [ "${size:-0}" -lt "$maxbytes" ] && [ -f "$path.1" ] && [ -r "$path.1" ]; then
     tail_file "$kind" "$path.1" $((maxbytes - size)) 1
   fi
   tail_file "$kind" "$path" "$maxbytes" 0

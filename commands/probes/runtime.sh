@@ -20,7 +20,9 @@ root=0
 
 # user=: who the probes run as, so every permission fix can name them (sudoers line, usermod).
 fm_section clock "user=$(fm_val "$(id -un)")"
-printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$(cat /proc/uptime)"
+uptime=
+read -r uptime </proc/uptime
+printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$uptime"
 
 # The process table (fm_ps: procps' ps, else /proc); source= says which. Read once: the
 # permission check below needs it again.

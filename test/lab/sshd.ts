@@ -55,6 +55,8 @@ export interface SshdLab {
   log(): string;
   /** Pids of the per-connection sshd processes (children of the listener). */
   sessionPids(): Promise<number[]>;
+  /** The listener's pid while it runs: its reaped children's CPU is what the sessions cost. */
+  listenerPid(): number | undefined;
   /** Kills every per-connection sshd process: clients see their connection drop. */
   killSessions(): Promise<void>;
   /** Stops the listener and all sessions but keeps keys and port, for startDaemon(). */
@@ -277,6 +279,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdLab> {
     knownHostsPath,
     log: () => log,
     sessionPids,
+    listenerPid: () => (child as ChildProcess | null)?.pid,
     killSessions,
     stopDaemon,
     startDaemon: async () => {

@@ -7,7 +7,13 @@
 # (fm_val encodes space, %, = and newline as %20 %25 %3D %0A).
 
 fm_val() {
-  printf '%s' "$1" | sed -e 's/%/%25/g' -e 's/ /%20/g' -e 's/=/%3D/g' | awk 'BEGIN{ORS=""} NR>1{print "%0A"} {print}'
+  # Most values (pids, paths, names) need no encoding: no process is started for them.
+  case $1 in
+  *[%\ =]* | *"$FM_NL"*)
+    printf '%s' "$1" | sed -e 's/%/%25/g' -e 's/ /%20/g' -e 's/=/%3D/g' | awk 'BEGIN{ORS=""} NR>1{print "%0A"} {print}'
+    ;;
+  *) printf '%s' "$1" ;;
+  esac
 }
 
 fm_section() {
