@@ -10,13 +10,18 @@
 # Only OOM lines leave the host (grep on the host), and at most MAXBYTES of them (the newest).
 
 window=${1:-15}
+case $window in '' | *[!0-9]*) window=15 ;; esac
 max=${2:-1000000}
 oom='invoked oom-killer|Out of memory|Memory cgroup out of memory|Killed process|Kill process|oom-kill:|oom_reaper|OOM victim|killed as a result of limit|Memory limit reached|memory: usage'
 
+uptime=0
+read -r uptime </proc/uptime
 fm_section clock
-printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$(cat /proc/uptime)"
+printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$uptime"
 
-from=$(awk -v w="$window" '{ s = $1 - w * 60; if (s < 0) s = 0; printf "%d\n", s }' /proc/uptime)
+# Seconds since boot where the window starts (whole seconds: the shell's arithmetic).
+from=$((${uptime%%.*} - window * 60))
+[ "$from" -lt 0 ] && from=0
 
 dmesg_ok=0
 # Why dmesg failed: reported below only when the journal cannot stand in for it either, so a
@@ -25,12 +30,13 @@ dmesg_why=
 dmesg_detail=
 if fm_have dmesg; then
   # dmesg prints nothing useful on failure, so stderr is kept apart to tell why.
-  err=$( { timeout 10 dmesg >/dev/null; } 2>&1)
+  # Read once: its exit code says whether it may be read, its output is the log.
+  err=$(timeout 10 dmesg 2>&1)
   rc=$?
   if [ "$rc" = 0 ]; then
     dmesg_ok=1
     fm_section kernel-log source=dmesg "from=$from"
-    timeout 10 dmesg 2>/dev/null | grep -E "$oom" |
+    printf '%s\n' "$err" | grep -E "$oom" |
       awk -v from="$from" '{ t = $0; sub(/^<[0-9]+>/, "", t); if (match(t, /^\[ *[0-9]+\.[0-9]+\]/)) { s = substr(t, 2, RLENGTH - 2) + 0; if (s < from) next } print }' |
       tail -c "$max"
   elif [ "$rc" = 124 ]; then

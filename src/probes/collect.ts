@@ -79,6 +79,24 @@ export async function collectFacts(
   host: CollectHost,
   options: CollectOptions,
 ): Promise<Collected> {
+  // Every round over one channel where a channel costs the host a session (SSH).
+  const session = transport.openSession?.(SESSION_ROUNDS * (options.commandTimeoutMs ?? DEFAULT_ROUND_MS));
+  try {
+    return await collectRounds(session ?? transport, host, options);
+  } finally {
+    await session?.close();
+  }
+}
+
+/** Rounds a diagnosis may take on one session (discovery, status and logs, deeper logs). */
+const SESSION_ROUNDS = 4;
+const DEFAULT_ROUND_MS = 60_000;
+
+async function collectRounds(
+  transport: Transport,
+  host: CollectHost,
+  options: CollectOptions,
+): Promise<Collected> {
   const started = new Date();
   const windowMin = Math.max(1, Math.ceil(options.windowSec / 60));
   const maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;

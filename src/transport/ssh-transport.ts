@@ -14,13 +14,7 @@
 import type { ClientChannel } from 'ssh2';
 import { linkedSignal } from '../util/linked-signal.js';
 import { buildBecomeKillCommand, classifyBecomeFailure, sudoersLine, sudoSaid } from './become.js';
-import {
-  BecomeError,
-  ChannelError,
-  ConnectionLostError,
-  ConnectTimeoutError,
-  RunAbortedError,
-} from './errors.js';
+import { BecomeError, ConnectionLostError, RunAbortedError } from './errors.js';
 import { assertTimeout, CappedBuffer, resolveMaxOutputBytes } from './output-capture.js';
 import {
   BecomeMarkerParser,
@@ -30,14 +24,13 @@ import {
 } from './remote-command.js';
 import { Semaphore } from './semaphore.js';
 import { assertSafeArgs } from './shell-quote.js';
+import { KILL_STEP_MS, killRemote, openExecRetrying } from './ssh-channel.js';
 import { connectLink, type SshLink } from './ssh-link.js';
+import { SshScriptSession } from './ssh-session.js';
 import { DEFAULT_MAX_CHANNELS, describeTarget, type SshTarget } from './ssh-target.js';
 import type { RunResult, RunScriptOptions, Transport } from './transport.js';
 
 export type { SshTarget } from './ssh-target.js';
-
-/** How long we wait for the server to confirm a channel close, and for the kill command. */
-const KILL_STEP_MS = 3_000;
 
 /**
  * Channels reserved for kill commands, on top of maxChannels: the default 8 + 2 stays within
@@ -115,7 +108,25 @@ export class SshTransport implements Transport {
   }
 
   runScript(script: string, args: readonly string[], options: RunScriptOptions): Promise<RunResult> {
-    const run = this.run(script, args, options);
+    return this.track(this.run(script, args, options));
+  }
+
+  openSession(budgetMs: number): Transport {
+    return new SshScriptSession(
+      {
+        host: this.host,
+        acquireSlot: (signal) => this.slots.acquire(signal),
+        connect: () => this.connect(),
+        killSlots: this.killSlots,
+        closing: () => this.closeController.signal,
+        runAlone: (script, args, options) => this.runScript(script, args, options),
+        track: (run) => this.track(run),
+      },
+      budgetMs,
+    );
+  }
+
+  private track<T>(run: Promise<T>): Promise<T> {
     this.inflight.add(run);
     const done = (): void => {
       this.inflight.delete(run);
@@ -188,133 +199,6 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined, host: stri
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-/**
- * Opens an exec channel, retrying briefly when the server refuses it: sshd frees a session slot
- * a moment after it confirms the previous channel's close, so at the MaxSessions edge an open can
- * fail transiently.
- */
-async function openExecRetrying(link: SshLink, command: string, withinMs: number): Promise<ClientChannel> {
-  const until = Date.now() + withinMs;
-  for (let delay = 25; ; delay = Math.min(delay * 2, 400)) {
-    try {
-      return await openExec(link, command);
-    } catch (err) {
-      const transient = err instanceof ChannelError && /open failed/i.test(err.message);
-      if (!transient || !link.alive || Date.now() + delay > until) throw err;
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
-}
-
-function openExec(link: SshLink, command: string): Promise<ClientChannel> {
-  const failure = (err: Error): Error =>
-    link.alive
-      ? new ChannelError(`${describeTarget(link.target)}: could not start command (${err.message})`, {
-          cause: err,
-        })
-      : new ConnectionLostError(`connection to ${describeTarget(link.target)} lost`, { cause: err });
-  return new Promise((resolve, reject) => {
-    try {
-      link.client.exec(command, (err, channel) => {
-        if (err) {
-          reject(failure(err));
-          return;
-        }
-        // A write after the peer closed surfaces as an 'error' event; unhandled, it would crash us.
-        channel.on('error', () => {});
-        trackClose(channel);
-        resolve(channel);
-      });
-    } catch (err) {
-      // ssh2 throws synchronously when the socket is already gone.
-      reject(failure(err as Error));
-    }
-  });
-}
-
-/**
- * Each channel's close, recorded from the moment it opens: the server closes a run's channel as
- * soon as its group is killed, often before we get round to waiting for it.
- */
-const channelClosed = new WeakMap<ClientChannel, Promise<void>>();
-
-function trackClose(channel: ClientChannel): void {
-  channelClosed.set(channel, new Promise<void>((resolve) => channel.once('close', () => resolve())));
-}
-
-/** Resolves when the channel has closed, or after `ms`. */
-function closed(channel: ClientChannel, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    channelClosed.get(channel),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Kills the remote group over a fresh channel, then closes the run's own channel. The order
- * matters: sshd does not confirm a session channel's close while its child is still running, so
- * closing first would just wait. Kill channels come from their own small pool (KILL_CHANNELS) so
- * that maxChannels runs + kills stay within OpenSSH's MaxSessions even when every run times out.
- *
- * `kill` is the command that kills the run (null: its process group is not known yet); `started`
- * says whether anything may be running: once the script was sent, or while sudo runs (become),
- * which may hang on its own before the script is sent.
- */
-async function killRemote(
-  link: SshLink,
-  channel: ClientChannel | null,
-  kill: string | null,
-  started: boolean,
-  killSlots: Semaphore,
-): Promise<string | null> {
-  let problem: string | null = null;
-  if (!started) {
-    // The wrapper is still waiting for its script on stdin: EOF makes `sh -s` exit having run
-    // nothing, so there is nothing to kill.
-    channel?.end();
-  } else if (kill === null) {
-    problem = 'the remote process id was not yet known; relying on the remote timeout backstop';
-  } else if (!link.alive) {
-    problem = 'connection lost before the remote process group could be killed';
-  } else {
-    let release: (() => void) | null = null;
-    try {
-      // Kills queue behind each other when many runs time out together; each takes a round trip.
-      release = await killSlots.acquire(AbortSignal.timeout(3 * KILL_STEP_MS));
-      const killer = await withTimeout(
-        openExecRetrying(link, kill, KILL_STEP_MS),
-        KILL_STEP_MS,
-        'kill channel did not open',
-      );
-      // ssh2 emits 'close' only once the readable sides ended, which needs them drained.
-      killer.resume();
-      killer.stderr.resume();
-      killer.end();
-      await closed(killer, KILL_STEP_MS);
-    } catch (err) {
-      problem = `could not kill the remote process group: ${(err as Error).message}`;
-    } finally {
-      release?.();
-    }
-  }
-  if (channel) {
-    channel.close();
-    await closed(channel, KILL_STEP_MS);
-  }
-  return problem;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ConnectTimeoutError(message)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 interface RunParams {

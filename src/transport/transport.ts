@@ -36,4 +36,10 @@ export interface Transport {
   runScript(script: string, args: readonly string[], options: RunScriptOptions): Promise<RunResult>;
   /** Closes the underlying connection; further calls reconnect. */
   close(): Promise<void>;
+  /**
+   * Where a channel costs the host a session (SSH): one whose runs share a single channel and
+   * login shell, one after the other, for at most `budgetMs` in all; its close() frees the
+   * channel, not the connection. Runs it can no longer carry take channels of their own.
+   */
+  openSession?(budgetMs: number): Transport;
 }

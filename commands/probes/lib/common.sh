@@ -52,8 +52,13 @@ fm_have() {
 # workers of the host it examines. Only ever lowers: an unprivileged shell cannot raise it again,
 # so what must run at normal priority (the snapshot, the status pages) runs before it.
 fm_lower_priority() {
-  if fm_have renice; then renice -n 10 -p "$$" >/dev/null 2>&1; fi
-  if fm_have ionice; then ionice -c 3 -p "$$" >/dev/null 2>&1; fi
+  # This shell's own pid, read by the shell itself: in a subshell (a session's round) $$ would
+  # name the session's shell, which must keep its priority for the rounds after this one.
+  fm_lp_pid=$$
+  # shellcheck disable=SC2034 # the rest of the line is not needed
+  read -r fm_lp_pid fm_lp_rest </proc/self/stat 2>/dev/null
+  if fm_have renice; then renice -n 10 -p "$fm_lp_pid" >/dev/null 2>&1; fi
+  if fm_have ionice; then ionice -c 3 -p "$fm_lp_pid" >/dev/null 2>&1; fi
 }
 
 # fm_priority: "@@section priority nice=N io=CLASS" as the kernel reports it for what this probe
