@@ -206,6 +206,23 @@ titled=$(fm_ps | awk -v head="$FM_PS_HEAD" 'index($0, "php-fpm: master" " proces
     printf '%s %s %s %s\n' "$pid" "$etimes" "${comm:-?}" "$rest"
   done)
 
+# What the dumps depend on besides the files: every process titled as a master (a new one, trusted
+# or not, is news), who it runs as, when it started and the stamp of its binary, and the configs
+# asked about. Read before any trust check: a run that finds it unchanged runs nothing of the
+# host's, and the dump it stands for was made, trust checks and all, by the run that made the key.
+material() {
+  printf '%s\n' "$titled" | while read -r pid etimes comm rest; do
+    [ -n "$pid" ] || continue
+    uids=
+    while read -r k v; do [ "$k" = Uid: ] && uids=$v; done 2>/dev/null <"/proc/$pid/status"
+    printf 'titled %s %s %s %s %s\n' "$pid" "$(fm_start_ticks "$pid")" "$uids" "$comm" "$rest"
+  done
+  fm_stamps "$(printf '%s\n' "$titled" | while read -r pid rest; do [ -n "$pid" ] && readlink "/proc/$pid/exe" 2>/dev/null; done | sort -u)"
+  for config in "$@"; do printf 'config %s\n' "$config"; done
+}
+started_with=$(material "$@")
+fm_discovery_cached fpm "$started_with" && exit 0
+
 # A process is a master only when it runs as root or as this user and its binary may be run
 # (fm_master_exe, docs/security.md): anything else that calls itself "php-fpm: master process" is
 # reported and left alone: not counted, nothing of it run, its config not read. A trusted master
@@ -235,18 +252,6 @@ while read -r pid etimes comm rest; do
 done <<EOF
 $titled
 EOF
-
-# What the dumps depend on besides the files: every process titled as a master (a new one, trusted
-# or not, is news), each trusted master's start and binary, and the configs asked about.
-material() {
-  printf '%s\n' "$titled" | while read -r pid etimes comm rest; do
-    [ -n "$pid" ] && printf 'titled %s %s %s %s\n' "$pid" "$(fm_start_ticks "$pid")" "$comm" "$rest"
-  done
-  fm_stamps "$(printf '%s' "$masters" | awk '$3 != "-" { print $3 }' | sort -u)"
-  for config in "$@"; do printf 'config %s\n' "$config"; done
-}
-started_with=$(material "$@")
-fm_discovery_cached fpm "$started_with" && exit 0
 
 count=0
 [ -n "$masters" ] && count=$(printf '%s' "$masters" | wc -l | tr -d ' ')

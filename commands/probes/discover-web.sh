@@ -155,11 +155,15 @@ dump_apache() {
 
 found=$(masters)
 
-# What the dumps depend on besides the files (as in discover-fpm.sh): every web master, when it
-# started, its binary's stamp, and what the inventory asked for.
+# What the dumps depend on besides the files (as in discover-fpm.sh, and read before any trust
+# check as there): every web master, who it runs as, when it started, its binary's stamp, and
+# what the inventory asked for.
 material() {
   printf '%s\n' "$found" | while read -r k pid bin conf extra; do
-    [ -n "$k" ] && printf 'master %s %s %s %s %s %s\n' "$k" "$pid" "$(fm_start_ticks "$pid")" "$bin" "$conf" "$extra"
+    [ -n "$k" ] || continue
+    uids=
+    while read -r key v; do [ "$key" = Uid: ] && uids=$v; done 2>/dev/null <"/proc/$pid/status"
+    printf 'master %s %s %s %s %s %s %s\n' "$k" "$pid" "$(fm_start_ticks "$pid")" "$uids" "$bin" "$conf" "$extra"
   done
   fm_stamps "$(printf '%s\n' "$found" | while read -r k pid rest; do [ -n "$pid" ] && readlink "/proc/$pid/exe" 2>/dev/null; done | sort -u)"
   printf 'want %s %s %s\n' "$want_kind" "$want_conf" "$max"

@@ -45,6 +45,8 @@ export function commonScript(): string {
  */
 export function buildBundle(calls: readonly ProbeCall[]): Bundle {
   const parts = [commonScript(), 'fm_all=$#'];
+  // Before the first probe, at the round's own priority: it is the moment the snapshot shows.
+  if (calls.some((c) => PROBES[c.id].readsProcesses)) parts.push('fm_keep_ps');
   const args: string[] = [];
   let lowered = false;
   for (const call of calls) {

@@ -22,6 +22,8 @@ export interface ProbeSpec {
    * host's own priority, lest a loaded host starve the probe and the report blame FPM for it.
    */
   priority: 'normal' | 'low';
+  /** Reads the process table: a round with one such probe reads it once for all (fm_keep_ps). */
+  readsProcesses: boolean;
 }
 
 export const PROBES: Record<ProbeId, ProbeSpec> = {
@@ -32,6 +34,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     maxOutputBytes: 2 << 20,
     purpose: 'FPM masters, their effective config (php-fpm -tt) and php.ini values',
     priority: 'low',
+    readsProcesses: true,
   },
   'discover-web': {
     id: 'discover-web',
@@ -40,6 +43,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     maxOutputBytes: 4 << 20,
     purpose: 'nginx/Apache config: listeners, error logs, FastCGI targets and timeouts',
     priority: 'low',
+    readsProcesses: true,
   },
   runtime: {
     id: 'runtime',
@@ -48,6 +52,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     maxOutputBytes: 4 << 20,
     purpose: 'one snapshot: clock, process table, listen queues, worker connections, memory',
     priority: 'normal',
+    readsProcesses: true,
   },
   kernel: {
     id: 'kernel',
@@ -56,6 +61,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     maxOutputBytes: 2 << 20,
     purpose: 'kernel OOM kills (dmesg or journal) and cgroup OOM counters',
     priority: 'low',
+    readsProcesses: true,
   },
   'fpm-status': {
     id: 'fpm-status',
@@ -64,6 +70,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     maxOutputBytes: 4 << 20,
     purpose: 'each pool status page (json&full), timing out fast when the pool is saturated',
     priority: 'normal',
+    readsProcesses: false,
   },
   logs: {
     id: 'logs',
@@ -72,6 +79,7 @@ export const PROBES: Record<ProbeId, ProbeSpec> = {
     maxOutputBytes: 16 << 20,
     purpose: 'the tail of FPM error/slow/access logs and the web server error logs',
     priority: 'low',
+    readsProcesses: false,
   },
 };
 

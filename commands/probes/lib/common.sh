@@ -56,7 +56,7 @@ fm_lower_priority() {
   # name the session's shell, which must keep its priority for the rounds after this one.
   fm_lp_pid=$$
   # shellcheck disable=SC2034 # the rest of the line is not needed
-  read -r fm_lp_pid fm_lp_rest </proc/self/stat 2>/dev/null
+  read -r fm_lp_pid fm_lp_rest 2>/dev/null </proc/self/stat
   if fm_have renice; then renice -n 10 -p "$fm_lp_pid" >/dev/null 2>&1; fi
   if fm_have ionice; then ionice -c 3 -p "$fm_lp_pid" >/dev/null 2>&1; fi
 }
@@ -101,7 +101,15 @@ fm_stamps() {
 # fm_start_ticks PID: when the process started, in clock ticks since boot (field 22 of its stat):
 # unlike ps's elapsed time it is the same however often it is read.
 fm_start_ticks() {
-  sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $20 }'
+  # The shell's own read and expansions: no process for it.
+  fm_stk=
+  read -r fm_stk 2>/dev/null <"/proc/$1/stat" || return 0
+  fm_stk=${fm_stk##*) }
+  set -f
+  # shellcheck disable=SC2086 # split into the stat fields
+  set -- $fm_stk
+  set +f
+  printf '%s\n' "${20:-}"
 }
 
 # A discovery's cache protocol (discover-fpm.sh, discover-web.sh; src/probes/discovery-cache.ts):
@@ -208,11 +216,24 @@ fm_ps_source() {
 }
 
 fm_ps() {
+  if [ "${fm_ps_kept:-}" = 1 ]; then
+    printf '%s\n' "$fm_ps_table"
+    return 0
+  fi
   if [ "$(fm_ps_source)" = ps ]; then
     timeout 5 ps -e -ww -o pid=,ppid=,uid=,user:32=,stat=,rss=,vsz=,etimes=,pcpu=,wchan:32=,args= 2>/dev/null
   else
     fm_proc_ps
   fi
+}
+
+# fm_keep_ps: reads the process table once for every probe of a round that follows (they run in
+# subshells, which inherit it): one snapshot, the same for the runtime probe and discovery, and
+# one ps instead of one per use. Actions never keep it: their phases need the table as it is.
+fm_keep_ps() {
+  fm_ps_source >/dev/null
+  fm_ps_table=$(fm_ps)
+  fm_ps_kept=1
 }
 
 # fm_proc_ps: fm_ps from /proc, in one pass: grep -H names the file of every line it prints (so a
