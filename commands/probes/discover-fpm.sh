@@ -217,7 +217,7 @@ material() {
     while read -r k v; do [ "$k" = Uid: ] && uids=$v; done 2>/dev/null <"/proc/$pid/status"
     printf 'titled %s %s %s %s %s\n' "$pid" "$(fm_start_ticks "$pid")" "$uids" "$comm" "$rest"
   done
-  fm_stamps "$(printf '%s\n' "$titled" | while read -r pid rest; do [ -n "$pid" ] && readlink "/proc/$pid/exe" 2>/dev/null; done | sort -u)"
+  fm_stamps "$(printf '%s\n' "$titled" | while read -r pid rest; do [ -n "$pid" ] && readlink "/proc/$pid/exe" 2>/dev/null; done)"
   for config in "$@"; do printf 'config %s\n' "$config"; done
 }
 started_with=$(material "$@")

@@ -165,7 +165,7 @@ material() {
     while read -r key v; do [ "$key" = Uid: ] && uids=$v; done 2>/dev/null <"/proc/$pid/status"
     printf 'master %s %s %s %s %s %s %s\n' "$k" "$pid" "$(fm_start_ticks "$pid")" "$uids" "$bin" "$conf" "$extra"
   done
-  fm_stamps "$(printf '%s\n' "$found" | while read -r k pid rest; do [ -n "$pid" ] && readlink "/proc/$pid/exe" 2>/dev/null; done | sort -u)"
+  fm_stamps "$(printf '%s\n' "$found" | while read -r k pid rest; do [ -n "$pid" ] && readlink "/proc/$pid/exe" 2>/dev/null; done)"
   printf 'want %s %s %s\n' "$want_kind" "$want_conf" "$max"
 }
 started_with=$(material)

@@ -18,15 +18,6 @@ fi
 timeout_sec=$1
 shift
 
-now_ms() {
-  # GNU date; busybox prints a literal N, then whole seconds are close enough.
-  t=$(date +%s%3N 2>/dev/null)
-  case $t in
-    *N) printf '%s000\n' "$(date +%s)" ;;
-    *) printf '%s\n' "$t" ;;
-  esac
-}
-
 # cgi-fcgi reads "host:port" when there is a colon, else a unix path. FPM's bare-port and
 # wildcard forms listen on every address, so loopback reaches them.
 connect_target() {
@@ -60,11 +51,11 @@ query() {
     fm_error "$FM_NAME" error "cgi-fcgi cannot connect to $listen (IPv6 is not supported by libfcgi)" $attrs >"$out"
     return
   fi
-  start=$(now_ms)
+  start=$(fm_mono_ms)
   body=$(SCRIPT_NAME=$path SCRIPT_FILENAME=$path REQUEST_URI="$path?json&full" QUERY_STRING='json&full' \
     REQUEST_METHOD=GET timeout -k 1 "$timeout_sec" cgi-fcgi -bind -connect "$target" 2>"$out.err")
   rc=$?
-  ms=$(($(now_ms) - start))
+  ms=$(($(fm_mono_ms) - start))
   # FPM's FastCGI stderr ("Primary script unknown") and cgi-fcgi's own errors.
   err=
   [ -s "$out.err" ] && err=$(head -c 300 "$out.err" | tr '\n' ' ')

@@ -17,7 +17,7 @@ oom='invoked oom-killer|Out of memory|Memory cgroup out of memory|Killed process
 uptime=0
 read -r uptime </proc/uptime
 fm_section clock
-printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$uptime"
+fm_clock "$uptime"
 
 # Seconds since boot where the window starts (whole seconds: the shell's arithmetic).
 from=$((${uptime%%.*} - window * 60))

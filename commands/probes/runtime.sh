@@ -15,14 +15,16 @@
 # Read-only. nstat is not used: it writes history files.
 
 max=${1:-20000}
+me=$(id -un)
+my_uid=$(id -u)
 root=0
-[ "$(id -u)" = 0 ] && root=1
+[ "$my_uid" = 0 ] && root=1
 
 # user=: who the probes run as, so every permission fix can name them (sudoers line, usermod).
-fm_section clock "user=$(fm_val "$(id -un)")"
+fm_section clock "user=$(fm_val "$me")"
 uptime=
 read -r uptime </proc/uptime
-printf 'now %s\noffset %s\nuptime %s\n' "$(fm_now)" "$(date +%z)" "$uptime"
+fm_clock "$uptime"
 
 # The process table (fm_ps: procps' ps, else /proc); source= says which. Read once: the
 # permission check below needs it again.
@@ -59,10 +61,10 @@ fi
 # FPM processes of other users are missing above, and "no connection" must not read as "no worker
 # waits on anything". Listen queues stay exact.
 if [ "$root" = 0 ]; then
-  others=$(printf '%s\n' "$table" | awk -v me="$(id -u)" '$3 != me && $11 ~ /^(php-fpm|php[0-9.]*-fpm)/' | wc -l | tr -d ' ')
+  others=$(printf '%s\n' "$table" | awk -v me="$my_uid" '$3 != me && $11 ~ /^(php-fpm|php[0-9.]*-fpm)/' | wc -l | tr -d ' ')
   if [ "${others:-0}" -gt 0 ]; then
-    fm_error ss-conn permission "cannot name the sockets of $others PHP-FPM processes of other users as $(id -un) (their /proc/PID/fd): which worker waits on which connection is unknown" \
-      "user=$(fm_val "$(id -un)")"
+    fm_error ss-conn permission "cannot name the sockets of $others PHP-FPM processes of other users as $me (their /proc/PID/fd): which worker waits on which connection is unknown" \
+      "user=$(fm_val "$me")"
   fi
 fi
 

@@ -64,8 +64,15 @@ fm_lower_priority() {
 # fm_priority: "@@section priority nice=N io=CLASS" as the kernel reports it for what this probe
 # runs (read by processes it starts, which inherit both).
 fm_priority() {
-  # Field 19 of the stat line, counted after the parenthesised name (which may hold spaces).
-  fm_p_nice=$(sed 's/.*) //' /proc/self/stat 2>/dev/null | awk '{ print $17 }')
+  # Field 19 of the stat line, counted after the parenthesised name (which may hold spaces), as
+  # the shell itself reads it.
+  fm_p_stat=
+  read -r fm_p_stat 2>/dev/null </proc/self/stat
+  set -f
+  # shellcheck disable=SC2086 # split into the stat fields
+  set -- ${fm_p_stat##*) }
+  set +f
+  fm_p_nice=${17:-}
   fm_p_io=-
   if fm_have ionice; then fm_p_io=$(ionice 2>/dev/null | sed 's/[: ].*//'); fi
   fm_section priority "nice=${fm_p_nice:--}" "io=${fm_p_io:--}"
@@ -75,9 +82,9 @@ fm_priority() {
 # empty with neither, and then nothing is cached.
 fm_digest() {
   if fm_have sha256sum; then
-    sha256sum | awk '{ print $1 }'
+    sha256sum | { read -r fm_dg_sum _ && printf '%s\n' "$fm_dg_sum"; }
   elif fm_have cksum; then
-    cksum | awk '{ print "cksum-" $1 "-" $2 }'
+    cksum | { read -r fm_dg_crc fm_dg_len _ && printf 'cksum-%s-%s\n' "$fm_dg_crc" "$fm_dg_len"; }
   else
     cat >/dev/null
   fi
@@ -183,6 +190,16 @@ fm_now() {
   esac
 }
 
+# fm_clock UPTIME: the clock section's "now EPOCH.NS", "offset +HHMM" and "uptime" lines, from one
+# date(1) (whole seconds where it has no %N, as BusyBox's).
+fm_clock() {
+  fm_ck=$(date '+%s.%N %z' 2>/dev/null)
+  case $fm_ck in
+  *N* | '') fm_ck=$(date '+%s %z') ;;
+  esac
+  printf 'now %s\noffset %s\nuptime %s\n' "${fm_ck% *}" "${fm_ck#* }" "$1"
+}
+
 # fm_ms: epoch milliseconds (whole seconds × 1000 where date(1) has no %N).
 fm_ms() {
   t=$(date +%s%3N 2>/dev/null)
@@ -195,11 +212,23 @@ fm_ms() {
 # Several probes share one SSH channel (one sshd session instead of one per probe): each runs in
 # its own subshell between these markers, which carry its exit code and host-side timing.
 fm_probe_begin() {
-  printf '\n@@probe %s start=%s\n' "$1" "$(fm_ms)"
+  printf '\n@@probe %s start=%s\n' "$1" "$(fm_mono_ms)"
 }
 
 fm_probe_end() {
-  printf '\n@@probe-end %s rc=%s end=%s\n' "$1" "$2" "$(fm_ms)"
+  printf '\n@@probe-end %s rc=%s end=%s\n' "$1" "$2" "$(fm_mono_ms)"
+}
+
+# fm_mono_ms: milliseconds since boot, to 10 ms, read by the shell itself from /proc/uptime (no
+# process: the probe markers take it twice per probe); fm_ms where that cannot be read. Only
+# differences of it mean anything.
+fm_mono_ms() {
+  fm_mm=
+  read -r fm_mm _ 2>/dev/null </proc/uptime
+  case $fm_mm in
+  *.[0-9][0-9]) printf '%s%s0\n' "${fm_mm%.*}" "${fm_mm#*.}" ;;
+  *) fm_ms ;;
+  esac
 }
 
 # The process table, from ps when it is procps' (GNU) ps, else from /proc itself: BusyBox's ps
