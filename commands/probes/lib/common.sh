@@ -58,7 +58,9 @@ fm_lower_priority() {
   # shellcheck disable=SC2034 # the rest of the line is not needed
   read -r fm_lp_pid fm_lp_rest 2>/dev/null </proc/self/stat
   if fm_have renice; then renice -n 10 -p "$fm_lp_pid" >/dev/null 2>&1; fi
-  if fm_have ionice; then ionice -c 3 -p "$fm_lp_pid" >/dev/null 2>&1; fi
+  # The class the kernel accepted (ioprio_set succeeded), for fm_priority.
+  fm_lp_io=-
+  if fm_have ionice && ionice -c 3 -p "$fm_lp_pid" >/dev/null 2>&1; then fm_lp_io=idle; fi
 }
 
 # fm_priority: "@@section priority nice=N io=CLASS" as the kernel reports it for what this probe
@@ -73,9 +75,7 @@ fm_priority() {
   set -- ${fm_p_stat##*) }
   set +f
   fm_p_nice=${17:-}
-  fm_p_io=-
-  if fm_have ionice; then fm_p_io=$(ionice 2>/dev/null | sed 's/[: ].*//'); fi
-  fm_section priority "nice=${fm_p_nice:--}" "io=${fm_p_io:--}"
+  fm_section priority "nice=${fm_p_nice:--}" "io=${fm_lp_io:--}"
 }
 
 # fm_digest: one word for stdin, the same for the same bytes on this host (sha256sum, else cksum);
@@ -250,18 +250,28 @@ fm_ps() {
     return 0
   fi
   if [ "$(fm_ps_source)" = ps ]; then
-    timeout 5 ps -e -ww -o pid=,ppid=,uid=,user:32=,stat=,rss=,vsz=,etimes=,pcpu=,wchan:32=,args= 2>/dev/null
+    fm_procps
   else
     fm_proc_ps
   fi
+}
+
+fm_procps() {
+  timeout 5 ps -e -ww -o pid=,ppid=,uid=,user:32=,stat=,rss=,vsz=,etimes=,pcpu=,wchan:32=,args= 2>/dev/null
 }
 
 # fm_keep_ps: reads the process table once for every probe of a round that follows (they run in
 # subshells, which inherit it): one snapshot, the same for the runtime probe and discovery, and
 # one ps instead of one per use. Actions never keep it: their phases need the table as it is.
 fm_keep_ps() {
-  fm_ps_source >/dev/null
-  fm_ps_table=$(fm_ps)
+  # procps' ps is the one that takes these fields: that it answered says which source this is.
+  fm_ps_table=
+  if [ -z "${fm_pssrc:-}" ] && fm_have ps && fm_ps_table=$(fm_procps) && [ -n "$fm_ps_table" ]; then
+    fm_pssrc='ps'
+  else
+    fm_ps_source >/dev/null
+    fm_ps_table=$(fm_ps)
+  fi
   fm_ps_kept=1
 }
 
