@@ -121,20 +121,21 @@ async function main(): Promise<void> {
     const stream = baselineStream(first.collected.facts);
 
     // 1. One host.
+    const sshScripts = () =>
+      run(
+        'ssh',
+        [
+          ...sshOpts(sshd, sshd.clientKeyPath, sshd.knownHostsPath),
+          `${sshd.user}@${sshd.address}`,
+          'sh',
+          '-s',
+        ],
+        stream,
+      );
     const [medic, ssh] = await pairedMedians(
       RUNS,
       () => diagnoseHost(host, runbooks, { windowSec: 900 }),
-      () =>
-        run(
-          'ssh',
-          [
-            ...sshOpts(sshd, sshd.clientKeyPath, sshd.knownHostsPath),
-            `${sshd.user}@${sshd.address}`,
-            'sh',
-            '-s',
-          ],
-          stream,
-        ),
+      sshScripts,
     );
     lines.push(row('1 host: diagnose vs ssh host sh -s < scripts', medic, ssh, 'ms', 1.3));
 
@@ -147,17 +148,7 @@ async function main(): Promise<void> {
     const [fresh, kept, floor] = await pairedHostCpu(sshd, RUNS, [
       async () => readBytes(await diagnoseHost(host, runbooks, { windowSec: 900 })),
       async () => readBytes(await diagnoseHost(host, runbooks, { windowSec: 900, discoveryCache: cache })),
-      () =>
-        run(
-          'ssh',
-          [
-            ...sshOpts(sshd, sshd.clientKeyPath, sshd.knownHostsPath),
-            `${sshd.user}@${sshd.address}`,
-            'sh',
-            '-s',
-          ],
-          stream,
-        ).then(() => undefined),
+      () => sshScripts().then(() => undefined),
     ]);
     lines.push(
       row('host CPU: diagnose vs ssh host sh -s < scripts', fresh!.cpuMs, floor!.cpuMs, 'ms'),

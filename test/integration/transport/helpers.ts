@@ -40,6 +40,24 @@ export function pidsWithArg(arg: string): number[] {
   return pids;
 }
 
+/**
+ * The unique sleeps a test file starts on the host (`next()`), killed after each test
+ * (`afterEach(() => sleeps.killAll())`) so a failed test leaves nothing running.
+ */
+export function sleepTracker(): { next(): string; killAll(): void } {
+  const started: string[] = [];
+  return {
+    next() {
+      const s = uniqueSleep();
+      started.push(s);
+      return s;
+    },
+    killAll() {
+      for (const s of started.splice(0)) killPidsWithArg(s);
+    },
+  };
+}
+
 /** Cleanup for a failed test: kills only the processes carrying our unique argument. */
 export function killPidsWithArg(arg: string): void {
   for (const pid of pidsWithArg(arg)) {

@@ -4,7 +4,7 @@ import { BecomeError, RunAbortedError } from '../../../src/transport/errors.js';
 import { SshTransport } from '../../../src/transport/ssh-transport.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
 import { ensureLabUser, sudoersLine } from '../../lab/users.js';
-import { killPidsWithArg, labTarget, pidsWithArg, uniqueSleep, waitFor } from './helpers.js';
+import { labTarget, pidsWithArg, sleepTracker, waitFor } from './helpers.js';
 
 /**
  * `ssh.become: sudo` on a real sshd and a real sudo: a login user that is not root, with the
@@ -15,16 +15,11 @@ const PLAIN_USER = 'fpm-medic-plain';
 
 let lab: SshdLab;
 const opened: SshTransport[] = [];
-const sleeps: string[] = [];
+const sleeps = sleepTracker();
 const transport = (user: string, become = true): SshTransport => {
   const t = new SshTransport(labTarget(lab, { user, ...(become ? { become: 'sudo' as const } : {}) }));
   opened.push(t);
   return t;
-};
-const sleepArg = (): string => {
-  const s = uniqueSleep();
-  sleeps.push(s);
-  return s;
 };
 
 /** The uid a live process runs as (real uid, from /proc). */
@@ -44,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  for (const s of sleeps.splice(0)) killPidsWithArg(s);
+  sleeps.killAll();
 });
 
 afterAll(async () => {
@@ -75,7 +70,7 @@ describe('ssh.become: sudo (real sshd, real sudo)', () => {
 
   it('a user sudo refuses fails fast with BecomeError naming host, user, what sudo said and the sudoers line', async () => {
     const t = transport(PLAIN_USER);
-    const marker = sleepArg();
+    const marker = sleeps.next();
     const started = Date.now();
     const err = await t.runScript(`sleep ${marker}\n`, [], { timeoutMs: 20_000 }).then(
       () => null,
@@ -96,7 +91,7 @@ describe('ssh.become: sudo (real sshd, real sudo)', () => {
 
   it('a timed-out run leaves nothing behind: the root group, background children included, is killed', async () => {
     const t = transport(BECOME_USER);
-    const s = sleepArg();
+    const s = sleeps.next();
     const res = await t.runScript(`echo before; sleep ${s} & sleep ${s}; echo after\n`, [], {
       timeoutMs: 1_500,
     });
@@ -111,7 +106,7 @@ describe('ssh.become: sudo (real sshd, real sudo)', () => {
 
   it('abort kills the root group too and rejects with RunAbortedError', async () => {
     const t = transport(BECOME_USER);
-    const s = sleepArg();
+    const s = sleeps.next();
     const ac = new AbortController();
     const p = t.runScript(`sleep ${s} & sleep ${s}\n`, [], { timeoutMs: 60_000, signal: ac.signal });
     await waitFor('root sleeps started', () => pidsWithArg(s).length === 2, 10_000);
@@ -123,7 +118,7 @@ describe('ssh.become: sudo (real sshd, real sudo)', () => {
 
   it('the remote backstop works as root when the client cannot kill (connection gone)', async () => {
     const t = transport(BECOME_USER);
-    const s = sleepArg();
+    const s = sleeps.next();
     const p = t.runScript(`sleep ${s} & sleep ${s}\n`, [], { timeoutMs: 1_000 }).catch((e: unknown) => e);
     await waitFor('root sleeps started', () => pidsWithArg(s).length === 2, 10_000);
     // The client's kill needs the connection: without it only the backstop (1 s + 5 s) is left.

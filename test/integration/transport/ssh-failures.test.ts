@@ -9,19 +9,14 @@ import {
 } from '../../../src/transport/errors.js';
 import { SshTransport } from '../../../src/transport/ssh-transport.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
-import { killPidsWithArg, labTarget, pidsWithArg, uniqueSleep, waitFor } from './helpers.js';
+import { labTarget, pidsWithArg, sleepTracker, waitFor } from './helpers.js';
 
 let lab: SshdLab;
 const opened: SshTransport[] = [];
-const sleeps: string[] = [];
+const sleeps = sleepTracker();
 const transport = (t: SshTransport): SshTransport => {
   opened.push(t);
   return t;
-};
-const sleepArg = (): string => {
-  const s = uniqueSleep();
-  sleeps.push(s);
-  return s;
 };
 
 async function listen(onConnection: (s: Socket) => void): Promise<{ server: Server; port: number }> {
@@ -37,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const s of sleeps.splice(0)) killPidsWithArg(s);
+  sleeps.killAll();
   await lab.startDaemon(); // a test may have stopped it
 });
 
@@ -86,7 +81,7 @@ describe('SshTransport failures (real sshd)', () => {
 
   it('a connection killed mid-command rejects with ConnectionLostError; the next run reconnects', async () => {
     const t = transport(new SshTransport(labTarget(lab, { keepaliveIntervalMs: 0 })));
-    const s = sleepArg();
+    const s = sleeps.next();
     const p = t.runScript(`sleep ${s}\n`, [], { timeoutMs: 4_000 });
     await waitFor('remote sleep started', () => pidsWithArg(s).length > 0, 10_000);
     const started = Date.now();
@@ -106,7 +101,7 @@ describe('SshTransport failures (real sshd)', () => {
 
   it('sshd stopped mid-command: lost, then refused while down, then works once it is back', async () => {
     const t = transport(new SshTransport(labTarget(lab)));
-    const s = sleepArg();
+    const s = sleeps.next();
     const p = t.runScript(`sleep ${s}\n`, [], { timeoutMs: 30_000 });
     await waitFor('remote sleep started', () => pidsWithArg(s).length > 0, 10_000);
     await lab.stopDaemon();
@@ -120,7 +115,7 @@ describe('SshTransport failures (real sshd)', () => {
 
   it('close() kills in-flight runs on the host, then reconnects on the next call', async () => {
     const t = transport(new SshTransport(labTarget(lab)));
-    const s = sleepArg();
+    const s = sleeps.next();
     const p = t.runScript(`sleep ${s}\n`, [], { timeoutMs: 30_000 });
     await waitFor('remote sleep started', () => pidsWithArg(s).length > 0, 10_000);
     await t.close();

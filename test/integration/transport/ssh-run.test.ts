@@ -5,19 +5,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunAbortedError } from '../../../src/transport/errors.js';
 import { SshTransport } from '../../../src/transport/ssh-transport.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
-import { killPidsWithArg, labTarget, loginCount, pidsWithArg, uniqueSleep, waitFor } from './helpers.js';
+import { labTarget, loginCount, pidsWithArg, sleepTracker, waitFor } from './helpers.js';
 
 let lab: SshdLab;
 const opened: SshTransport[] = [];
-const sleeps: string[] = [];
+const sleeps = sleepTracker();
 const transport = (t: SshTransport): SshTransport => {
   opened.push(t);
   return t;
-};
-const sleepArg = (): string => {
-  const s = uniqueSleep();
-  sleeps.push(s);
-  return s;
 };
 
 beforeAll(async () => {
@@ -25,7 +20,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  for (const s of sleeps.splice(0)) killPidsWithArg(s);
+  sleeps.killAll();
 });
 
 afterAll(async () => {
@@ -36,7 +31,7 @@ afterAll(async () => {
 describe('SshTransport runs (real sshd)', () => {
   it('a hung command times out and its whole process group is killed on the host', async () => {
     const t = transport(new SshTransport(labTarget(lab)));
-    const s = sleepArg();
+    const s = sleeps.next();
     const started = Date.now();
     // A background child too: killing only the shell would leave it behind.
     const res = await t.runScript(`echo before; sleep ${s} & sleep ${s}; echo after\n`, [], {
@@ -56,7 +51,7 @@ describe('SshTransport runs (real sshd)', () => {
 
   it('8 runs timing out at once (default maxChannels) are all killed within MaxSessions=10', async () => {
     const t = transport(new SshTransport(labTarget(lab)));
-    const s = sleepArg();
+    const s = sleeps.next();
     const results = await Promise.all(
       Array.from({ length: 8 }, () => t.runScript(`sleep ${s}\n`, [], { timeoutMs: 1_500 })),
     );
@@ -69,7 +64,7 @@ describe('SshTransport runs (real sshd)', () => {
 
   it('abort kills the remote group and rejects with RunAbortedError', async () => {
     const t = transport(new SshTransport(labTarget(lab)));
-    const s = sleepArg();
+    const s = sleeps.next();
     const ac = new AbortController();
     const p = t.runScript(`sleep ${s}\n`, [], { timeoutMs: 60_000, signal: ac.signal });
     await waitFor('remote sleep started', () => pidsWithArg(s).length > 0, 10_000);
@@ -133,7 +128,7 @@ describe('SshTransport runs (real sshd)', () => {
 
   it('a run whose deadline passes while queued for a channel times out without running', async () => {
     const t = transport(new SshTransport(labTarget(lab, { maxChannels: 1 })));
-    const s = sleepArg();
+    const s = sleeps.next();
     const first = t.runScript(`sleep ${s}\n`, [], { timeoutMs: 3_000 });
     await waitFor('first run started', () => pidsWithArg(s).length > 0, 10_000);
     const queued = await t.runScript('echo should-not-run\n', [], { timeoutMs: 300 });

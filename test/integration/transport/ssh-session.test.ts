@@ -3,7 +3,7 @@ import { SshTransport } from '../../../src/transport/ssh-transport.js';
 import type { Transport } from '../../../src/transport/transport.js';
 import { type SshdLab, startSshd } from '../../lab/sshd.js';
 import { ensureLabUser } from '../../lab/users.js';
-import { killPidsWithArg, labTarget, pidsWithArg, uniqueSleep, waitFor } from './helpers.js';
+import { labTarget, pidsWithArg, sleepTracker, waitFor } from './helpers.js';
 
 /**
  * Several scripts over one SSH channel (ssh-session.ts), on a real sshd: each script gets its own
@@ -12,16 +12,11 @@ import { killPidsWithArg, labTarget, pidsWithArg, uniqueSleep, waitFor } from '.
  */
 let lab: SshdLab;
 const opened: SshTransport[] = [];
-const sleeps: string[] = [];
+const sleeps = sleepTracker();
 const transport = (over: Parameters<typeof labTarget>[1] = {}): SshTransport => {
   const t = new SshTransport(labTarget(lab, over));
   opened.push(t);
   return t;
-};
-const sleepArg = (): string => {
-  const s = uniqueSleep();
-  sleeps.push(s);
-  return s;
 };
 /** Exec channels sshd started (OpenSSH logs one "Starting session: command" per channel at VERBOSE). */
 const sessionsOpened = () =>
@@ -35,7 +30,7 @@ beforeAll(async () => {
   lab = await startSshd();
 });
 afterEach(() => {
-  for (const s of sleeps.splice(0)) killPidsWithArg(s);
+  sleeps.killAll();
 });
 afterAll(async () => {
   await Promise.all(opened.map((t) => t.close()));
@@ -75,7 +70,7 @@ describe('a session: several scripts over one channel (real sshd)', () => {
   it('a script past its deadline is killed with its group; the next runs on a channel of its own', async () => {
     const t = transport();
     const s = t.openSession(60_000);
-    const sleep = sleepArg();
+    const sleep = sleeps.next();
     const slow = await run(s, `echo before; sleep ${sleep} & sleep ${sleep}\n`, [], 1_500);
     expect(slow).toMatchObject({ timedOut: true, code: null, stdout: 'before\n' });
     await waitFor('no remote sleep left', () => pidsWithArg(sleep).length === 0, 3_000);
@@ -114,7 +109,7 @@ describe('a session: several scripts over one channel (real sshd)', () => {
     await s.close();
     expect(t.activeChannels).toBe(0);
     const s2 = t.openSession(60_000);
-    const sleep = sleepArg();
+    const sleep = sleeps.next();
     const pending = run(s2, `sleep ${sleep}\n`, [], 30_000);
     await waitFor('the sleep started', () => pidsWithArg(sleep).length > 0, 5_000);
     await t.close();
