@@ -202,7 +202,8 @@ guess_exe() {
 # matches its own command line). COMM is the kernel's name for it, spaces made underscores.
 titled=$(fm_ps | awk -v head="$FM_PS_HEAD" 'index($0, "php-fpm: master" " process (") { a = $0; sub(head, "", a); print $1, $8, a }' |
   while read -r pid etimes rest; do
-    comm=$(tr ' ' _ <"/proc/$pid/comm" 2>/dev/null) || continue
+    read -r comm 2>/dev/null <"/proc/$pid/comm" || continue
+    case $comm in *' '*) comm=$(printf '%s' "$comm" | tr ' ' _) ;; esac
     printf '%s %s %s %s\n' "$pid" "$etimes" "${comm:-?}" "$rest"
   done)
 
